@@ -1,0 +1,18 @@
+"""Operators: the problems, with their maps, symbolic constants and constraint sets.
+
+>>> from monoverify.operators import LowerBoundGame
+>>> op = LowerBoundGame(rho=-0.1, L=1.0)
+>>> import numpy as np
+>>> op.F(np.array([[1.0, 0.0]])).round(4)
+array([[-0.1   , -0.995 ]])
+"""
+
+from .base import Constant, Constants, Operator
+from .linear import BilinearGame, LinearOperator, LowerBoundGame, linear_constants, random_comonotone, rotation_scaling
+from .sets import L1, Ball, Box, Set, Simplex, Whole
+
+__all__ = [
+    "Constant", "Constants", "Operator",
+    "LinearOperator", "BilinearGame", "LowerBoundGame", "random_comonotone", "linear_constants", "rotation_scaling",
+    "Set", "Whole", "Box", "Ball", "Simplex", "L1",
+]

@@ -1,0 +1,56 @@
+"""Array-namespace helpers shared by operators and solvers.
+
+The namespace of a computation follows its input (array-api-compat): NumPy by default, CuPy when
+given CuPy arrays (never imported here unless the caller passes one), any array-API library.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+
+def namespace_of(*arrays: Any) -> Any:
+    """Return the array-API namespace of ``arrays`` (NumPy arrays give the compat NumPy namespace)."""
+    import array_api_compat
+
+    return array_api_compat.array_namespace(*arrays)
+
+
+def is_numpy(xp: Any) -> bool:
+    """True when ``xp`` is (a compat wrapper of) NumPy."""
+    import array_api_compat
+
+    return array_api_compat.is_numpy_namespace(xp)
+
+
+def to_numpy(x: Any) -> np.ndarray:
+    """Copy any array (NumPy, CuPy, array-API) to a NumPy array on the host."""
+    if isinstance(x, np.ndarray):
+        return x
+    if hasattr(x, "get") and type(x).__module__.startswith("cupy"):
+        return x.get()
+    try:
+        return np.asarray(x)
+    except Exception:  # array_api_strict and friends: go through DLPack or a list
+        try:
+            return np.from_dlpack(x)
+        except Exception:
+            return np.array(x.tolist())
+
+
+def asarray_like(value: Any, like: Any, xp: Any | None = None) -> Any:
+    """Convert host ``value`` to an array in the namespace, dtype and device of ``like``."""
+    xp = xp if xp is not None else namespace_of(like)
+    import array_api_compat
+
+    dev = array_api_compat.device(like)
+    arr = np.asarray(value)
+    if not is_numpy(xp):
+        # array_api_strict only accepts Python scalars / lists / its own arrays
+        try:
+            return xp.asarray(arr, dtype=like.dtype, device=dev)
+        except Exception:
+            return xp.asarray(arr.tolist(), dtype=like.dtype, device=dev)
+    return xp.asarray(arr, dtype=like.dtype)

@@ -1,0 +1,391 @@
+"""Linear operators ``F z = M z (+ b)`` with exact constants (SPEC §2.1, §6).
+
+* ``L = ||M||_2``.
+* ``rho(M) = inf_{Mz != 0} <Mz, z>/||Mz||^2 = lambda_min(sym(M^{-1}))`` for invertible ``M``; for
+  singular ``M`` it is finite iff ``range M`` is orthogonal to ``ker M`` and then equals
+  ``lambda_min(U^T sym(M^+) U)`` with ``U`` an orthonormal basis of ``range M``; otherwise no
+  ``rho`` works and ``rho = -oo``.
+
+Rational or symbolic matrices (up to 4x4) give SymPy-exact constants; float matrices give the
+float64 values (still ``kind="exact"``: the value of the definition, to rounding).
+
+Examples
+--------
+>>> import sympy as sp
+>>> g = LowerBoundGame(rho=-sp.Rational(1, 9), L=3)
+>>> g.rho, g.L
+(-1/9, 3)
+>>> LinearOperator([[1, 2], [-2, 1]]).rho     # rotation-scaling: b/(a^2+b^2)
+1/5
+>>> BilinearGame([[3, 0], [0, 1]]).L
+3
+"""
+
+from __future__ import annotations
+
+from fractions import Fraction
+from typing import Any
+
+import numpy as np
+import sympy as sp
+
+from ._backend import asarray_like, is_numpy
+from .base import Constant, Constants, Operator, _check_finite_param
+
+__all__ = [
+    "LinearOperator",
+    "BilinearGame",
+    "LowerBoundGame",
+    "random_comonotone",
+    "linear_constants",
+    "rotation_scaling",
+]
+
+_EXACT_MAX_DIM = 4
+_EINSUM_MAX_DIM = 64
+
+
+def _is_exact_entry(x: Any) -> bool:
+    if isinstance(x, (bool, np.bool_)):
+        return False
+    if isinstance(x, (int, np.integer, Fraction)):
+        return True
+    if isinstance(x, sp.Basic):
+        return not x.has(sp.Float)
+    return False
+
+
+def _as_matrix(M: Any, name: str = "M") -> tuple[np.ndarray, sp.Matrix | None]:
+    """Return (float64 array, exact SymPy matrix or None); validate shape and finiteness."""
+    if isinstance(M, sp.MatrixBase):
+        exact = sp.Matrix(M)
+        if any(e.free_symbols for e in exact):
+            raise ValueError(f"{name} has free symbols {sorted(map(str, exact.free_symbols))}; substitute values first")
+        arr = np.array(exact.evalf(), dtype=float)
+    else:
+        obj = np.asarray(M, dtype=object)
+        if obj.ndim != 2:
+            raise ValueError(f"{name} must be a 2-D matrix, got an array of shape {obj.shape}")
+        exact = sp.Matrix(obj.tolist()) if all(_is_exact_entry(x) for x in obj.ravel()) else None
+        try:
+            arr = np.asarray(obj, dtype=float)
+        except (TypeError, ValueError) as exc:
+            raise ValueError(f"{name} must be numeric: {exc}") from None
+    if arr.ndim != 2:
+        raise ValueError(f"{name} must be a 2-D matrix, got shape {arr.shape}")
+    if not np.all(np.isfinite(arr)):
+        bad = np.argwhere(~np.isfinite(arr))[0]
+        raise ValueError(f"{name} must be finite; entry {tuple(int(i) for i in bad)} is {arr[tuple(bad)]}")
+    return arr, exact
+
+
+# --------------------------------------------------------------------------------------------
+# constants
+# --------------------------------------------------------------------------------------------
+def _min_by_value(exprs) -> sp.Expr:
+    return min(exprs, key=lambda e: float(sp.re(sp.N(e, 30))))
+
+
+def _max_by_value(exprs) -> sp.Expr:
+    return max(exprs, key=lambda e: float(sp.re(sp.N(e, 30))))
+
+
+def _exact_constants(Me: sp.Matrix) -> tuple[sp.Expr, sp.Expr]:
+    L = sp.sqrt(_max_by_value(list((Me.T * Me).eigenvals().keys())))
+    L = sp.simplify(L)
+    if Me.is_zero_matrix:
+        return L, sp.oo
+    if Me.det() != 0:
+        S = Me.inv()
+        S = (S + S.T) / 2
+        return L, sp.simplify(_min_by_value(list(S.eigenvals().keys())))
+    ker = Me.nullspace()
+    if any(not (Me.T * v).is_zero_matrix for v in ker):
+        return L, -sp.oo
+    U = sp.Matrix.hstack(*sp.GramSchmidt(Me.columnspace(), orthonormal=True))
+    P = Me.pinv()
+    S = U.T * ((P + P.T) / 2) * U
+    return L, sp.simplify(_min_by_value(list(S.eigenvals().keys())))
+
+
+def _float_constants(M: np.ndarray) -> tuple[float, float]:
+    n = M.shape[0]
+    U, s, Vt = np.linalg.svd(M)
+    L = float(s[0]) if s.size else 0.0
+    if L == 0.0:
+        return 0.0, float("inf")
+    tol = max(M.shape) * np.finfo(float).eps * L
+    r = int(np.sum(s > tol))
+    if r == n:
+        Minv = np.linalg.inv(M)
+        return L, float(np.linalg.eigvalsh((Minv + Minv.T) / 2)[0])
+    Ur, V0 = U[:, :r], Vt[r:, :].T
+    if np.linalg.norm(Ur.T @ V0, 2) > 1e3 * np.sqrt(np.finfo(float).eps):
+        return L, float("-inf")
+    P = np.linalg.pinv(M, rcond=tol / L)
+    S = Ur.T @ ((P + P.T) / 2) @ Ur
+    return L, float(np.linalg.eigvalsh(S)[0])
+
+
+def linear_constants(M: Any) -> Constants:
+    """Exact ``L = ||M||_2`` and ``rho(M)`` (SPEC §2.1) as a :class:`Constants` record.
+
+    Examples
+    --------
+    >>> c = linear_constants([[0, 1], [0, 0]])   # range M not orthogonal to ker M
+    >>> c.rho.value
+    -oo
+    >>> linear_constants([[2, 0], [0, 1]]).rho.value   # cocoercive: min 1/mu
+    1/2
+    """
+    arr, exact = _as_matrix(M)
+    if arr.shape[0] != arr.shape[1]:
+        raise ValueError(f"M must be square, got shape {arr.shape}")
+    if exact is not None and arr.shape[0] <= _EXACT_MAX_DIM:
+        L, rho = _exact_constants(exact)
+        note = "SymPy exact (rational matrix)"
+    else:
+        Lf, rf = _float_constants(arr)
+        L = sp.Float(Lf, 17)
+        rho = sp.oo if rf == float("inf") else (-sp.oo if rf == float("-inf") else sp.Float(rf, 17))
+        note = "float64 evaluation of the exact formula"
+    rho_note = note
+    if rho == -sp.oo:
+        rho_note = "range M is not orthogonal to ker M: M is rho-comonotone for no rho"
+    elif rho == sp.oo:
+        rho_note = "M = 0: every rho holds"
+    return Constants(
+        L=Constant(L, "exact", "SPEC §2.1: L = ||M||_2", note),
+        rho=Constant(rho, "exact", "SPEC §2.1: rho = lambda_min(sym(M^-1)) (pseudo-inverse on range M if singular)", rho_note),
+    )
+
+
+def rotation_scaling(rho: Any, L: Any) -> sp.Matrix:
+    """The 2x2 matrix ``[[b, a], [-a, b]]`` with ``b = rho L^2``, ``a = L sqrt(1 - rho^2 L^2)`` (SPEC §6).
+
+    Its comonotonicity constant is exactly ``rho`` and its norm exactly ``L``.
+
+    >>> rotation_scaling(sp.Rational(-1, 9), 3)
+    Matrix([
+    [        -1, 2*sqrt(2)],
+    [-2*sqrt(2),        -1]])
+    """
+    rho, L = sp.sympify(rho), sp.sympify(L)
+    b = rho * L**2
+    a = L * sp.sqrt(1 - rho**2 * L**2)
+    return sp.Matrix([[b, a], [-a, b]])
+
+
+# --------------------------------------------------------------------------------------------
+# operators
+# --------------------------------------------------------------------------------------------
+class LinearOperator(Operator):
+    """``F z = M z + b`` with exact constants computed from ``M`` (SPEC §2.1).
+
+    Parameters
+    ----------
+    M : array_like or sympy.Matrix, shape (dim, dim)
+        Finite square matrix; rational/integer/SymPy entries give exact SymPy constants.
+    b : array_like, shape (dim,), optional
+        Offset; the solution is ``-M^{-1} b`` (constants do not depend on ``b``).
+    constraint : Set, optional
+        Constraint set / regulariser ``A``; the known solution is then unknown (``None``)
+        unless ``solution`` is given.
+    name : str
+        Display name.
+    """
+
+    is_linear = True
+
+    def __init__(self, M: Any, b: Any = None, *, constraint: Any = None, name: str = "LinearOperator",
+                 solution: Any = None, constants: Constants | None = None, params: dict | None = None):
+        arr, exact = _as_matrix(M)
+        if arr.shape[0] != arr.shape[1]:
+            raise ValueError(f"M must be square, got shape {arr.shape}")
+        self.dim = arr.shape[0]
+        self.matrix = arr
+        self.matrix_exact = exact
+        if b is not None:
+            b = np.asarray(b, dtype=float)
+            if b.shape != (self.dim,):
+                raise ValueError(f"b must have shape ({self.dim},), got shape {b.shape}")
+            _check_finite_param("b", b)
+        self.offset = b
+        self.name = name
+        self.params = params if params is not None else {"dim": self.dim}
+        self.constants = constants if constants is not None else linear_constants(exact if exact is not None and self.dim <= _EXACT_MAX_DIM else arr)
+        if constraint is not None and constraint.dim != self.dim:
+            raise ValueError(f"constraint has dim {constraint.dim}, operator has dim {self.dim}")
+        self._constraint = constraint
+        if solution is not None:
+            self.solution = np.asarray(solution, dtype=float)
+        elif constraint is None or getattr(constraint, "__class__").__name__ == "Whole":
+            self.solution = self._unconstrained_solution()
+        else:
+            self.solution = None
+        self._cache: dict = {}
+
+    def _unconstrained_solution(self) -> np.ndarray | None:
+        if self.offset is None:
+            return np.zeros(self.dim)
+        sol, *_ = np.linalg.lstsq(self.matrix, -self.offset, rcond=None)
+        if np.linalg.norm(self.matrix @ sol + self.offset) > 1e-9 * (1 + np.linalg.norm(self.offset)):
+            return None
+        return sol
+
+    def _mats(self, z: Any, xp: Any):
+        dev = str(getattr(z, "device", "cpu"))
+        key = (getattr(xp, "__name__", str(xp)), str(z.dtype), dev)
+        got = self._cache.get(key)
+        if got is None:
+            MT = asarray_like(self.matrix.T.copy(), z, xp)
+            bb = None if self.offset is None else asarray_like(self.offset, z, xp)
+            Mn = asarray_like(self.matrix, z, xp) if is_numpy(xp) else None
+            got = self._cache[key] = (MT, bb, Mn)
+        return got
+
+    def _F(self, z: Any, xp: Any) -> Any:
+        MT, bb, Mn = self._mats(z, xp)
+        if is_numpy(xp) and self.dim <= _EINSUM_MAX_DIM:
+            # einsum's own loops: every row is computed the same way whatever the batch size,
+            # so a batched run is bit-for-bit equal to per-instance runs (BLAS is not).
+            out = np.einsum("ij,...j->...i", Mn, z)
+        else:
+            out = z @ MT
+        return out if bb is None else out + bb
+
+    def jacobian(self, z: Any) -> np.ndarray:
+        z = np.asarray(z)
+        return np.broadcast_to(self.matrix, z.shape[:-1] + (self.dim, self.dim))
+
+    def eigenvalues(self) -> np.ndarray:
+        """Complex eigenvalues of ``M`` (NumPy)."""
+        ev = getattr(self, "_eig", None)
+        return ev if ev is not None else np.linalg.eigvals(self.matrix)
+
+    def resolvent_matrix(self, gamma: float) -> np.ndarray:
+        """``(I + gamma M)^{-1}`` (exact resolvent of the unconstrained linear map)."""
+        return np.linalg.inv(np.eye(self.dim) + gamma * self.matrix)
+
+
+def BilinearGame(A: Any) -> LinearOperator:
+    """``min_x max_y x^T A y``: ``F = (A y, -A^T x)``, ``rho = 0``, ``L = ||A||_2`` (SPEC §6).
+
+    >>> g = BilinearGame([[1]])
+    >>> g.matrix
+    array([[ 0.,  1.],
+           [-1.,  0.]])
+    >>> g.rho, g.L
+    (0, 1)
+    """
+    arr, exact = _as_matrix(A, "A")
+    n, m = arr.shape
+    if not np.any(arr):
+        raise ValueError("A must be nonzero (for A = 0 every rho holds and the game is trivial)")
+    top = np.hstack([np.zeros((n, n)), arr])
+    bot = np.hstack([-arr.T, np.zeros((m, m))])
+    M = np.vstack([top, bot])
+    if exact is not None and min(n, m) <= _EXACT_MAX_DIM:
+        G = exact.T * exact if m <= n else exact * exact.T
+        Lval = sp.simplify(sp.sqrt(_max_by_value(list(G.eigenvals().keys()))))
+        note = "SymPy exact (rational A)"
+        Me = sp.Matrix(sp.BlockMatrix([[sp.zeros(n, n), exact], [-exact.T, sp.zeros(m, m)]]))
+    else:
+        Lval = sp.Float(float(np.linalg.norm(arr, 2)), 17)
+        note = "float64 evaluation of ||A||_2"
+        Me = None
+    consts = Constants(
+        L=Constant(Lval, "exact", "SPEC §6 BilinearGame: L = ||A||_2", note),
+        rho=Constant(sp.Integer(0), "exact", "SPEC §2.1: <Mz, z> = 0 for skew M, so rho = 0", ""),
+    )
+    op = LinearOperator(Me if Me is not None and n + m <= _EXACT_MAX_DIM else M, name="BilinearGame",
+                        constants=consts, params={"A": arr.tolist() if arr.size <= 16 else f"{n}x{m}"})
+    return op
+
+
+def LowerBoundGame(rho: Any, L: Any) -> LinearOperator:
+    """The 2-D game ``a x y + (b/2) x^2 - (b/2) y^2`` attaining exactly ``rho`` and ``L`` (SPEC §6).
+
+    ``F z = [[b, a], [-a, b]] z`` with ``b = rho L^2``, ``a = L sqrt(1 - rho^2 L^2)``; requires
+    ``L > 0`` and ``|rho L| <= 1``. SymPy values are kept exactly.
+
+    >>> LowerBoundGame(-0.1, 1.0).matrix.round(6)
+    array([[-0.1     ,  0.994987],
+           [-0.994987, -0.1     ]])
+    """
+    rho_s, L_s = sp.sympify(rho), sp.sympify(L)
+    if not (rho_s.free_symbols or L_s.free_symbols):
+        Lf, rf = float(L_s), float(rho_s)
+        if not np.isfinite(Lf) or Lf <= 0:
+            raise ValueError(f"L must be finite and > 0, got L={L!r}")
+        if not np.isfinite(rf) or abs(rf * Lf) > 1 + 1e-15:
+            raise ValueError(
+                f"rho must satisfy |rho*L| <= 1 (rho in [{-1 / Lf:g}, {1 / Lf:g}] for L={Lf:g}); got rho={rho!r}, rho*L={rf * Lf:g}"
+            )
+    else:
+        raise ValueError("LowerBoundGame needs numeric rho and L (SymPy numbers are fine, free symbols are not)")
+    Me = rotation_scaling(rho_s, L_s)
+    exact_input = _is_exact_entry(rho_s) and _is_exact_entry(L_s) and not isinstance(rho, float) and not isinstance(L, float)
+    consts = Constants(
+        L=Constant(L_s, "exact", "SPEC §6 LowerBoundGame (|eigenvalue| = sqrt(a^2+b^2) = L)"),
+        rho=Constant(rho_s, "exact", "SPEC §2.1 rotation-scaling: rho = b/(a^2+b^2)"),
+    )
+    arr = np.array(Me.evalf(17), dtype=float)
+    op = LinearOperator(Me if exact_input else arr, name="LowerBoundGame", constants=consts,
+                        params={"rho": rho_s, "L": L_s})
+    b, a = arr[0, 0], arr[0, 1]
+    op._eig = np.array([b + 1j * a, b - 1j * a])
+    return op
+
+
+def random_comonotone(dim: int, rho: Any, L: Any, seed: int | None = 0) -> LinearOperator:
+    """Random ``dim``-dimensional linear map with ``rho(M) = rho`` and ``||M||_2 = L`` exactly.
+
+    ``M = Q diag(B_0, ..., B_m) Q^T`` with ``Q`` random orthogonal, ``B_0`` the LowerBoundGame
+    block and the other blocks rotation-scalings with ``L_j <= L``, ``rho_j >= rho`` (odd ``dim``:
+    one 1x1 block ``mu in (0, L]``). SPEC §6.
+
+    >>> op = random_comonotone(5, -0.2, 2.0, seed=1)
+    >>> round(float(op.rho), 12), round(float(op.L), 12)
+    (-0.2, 2.0)
+    """
+    if not isinstance(dim, (int, np.integer)) or isinstance(dim, bool) or dim < 2:
+        raise ValueError(f"dim must be an integer >= 2, got {dim!r}")
+    rho_s, L_s = sp.sympify(rho), sp.sympify(L)
+    Lf, rf = float(L_s), float(rho_s)
+    if not np.isfinite(Lf) or Lf <= 0:
+        raise ValueError(f"L must be finite and > 0, got L={L!r}")
+    if not np.isfinite(rf) or abs(rf * Lf) > 1:
+        raise ValueError(f"rho must satisfy |rho*L| <= 1 (rho in [{-1 / Lf:g}, {1 / Lf:g}]); got rho={rho!r}")
+    rng = np.random.default_rng(seed)
+    blocks, eigs = [], []
+
+    def block(r: float, l: float) -> np.ndarray:
+        b = r * l * l
+        a = l * np.sqrt(max(0.0, 1.0 - (r * l) ** 2))
+        eigs.extend([b + 1j * a, b - 1j * a])
+        return np.array([[b, a], [-a, b]])
+
+    blocks.append(block(rf, Lf))
+    for _ in range(dim // 2 - 1):
+        lj = Lf * rng.uniform(0.3, 1.0)
+        rj = rng.uniform(max(rf, -1.0 / lj), 1.0 / lj)
+        blocks.append(block(rj, lj))
+    if dim % 2:
+        mu = Lf * rng.uniform(0.3, 1.0)
+        blocks.append(np.array([[mu]]))
+        eigs.append(mu + 0j)
+    from scipy.linalg import block_diag
+
+    B = block_diag(*blocks)
+    Q, R = np.linalg.qr(rng.standard_normal((dim, dim)))
+    Q = Q * np.sign(np.diag(R))
+    M = Q @ B @ Q.T
+    consts = Constants(
+        L=Constant(L_s, "exact", "SPEC §6 random_comonotone: max_j L_j = L (orthogonal similarity)"),
+        rho=Constant(rho_s, "exact", "SPEC §6 random_comonotone: min_j rho_j = rho (orthogonal similarity)"),
+    )
+    op = LinearOperator(M, name="random_comonotone", constants=consts,
+                        params={"dim": dim, "rho": rho_s, "L": L_s, "seed": seed})
+    op._eig = np.array(eigs)
+    return op
