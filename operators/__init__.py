@@ -4,7 +4,7 @@
 >>> op = LowerBoundGame(rho=-0.1, L=1.0)
 >>> import numpy as np
 >>> op.F(np.array([[1.0, 0.0]])).round(4)
-array([[-0.1   , -0.995 ]])
+array([[-0.1  , -0.995]])
 """
 
 from .base import Constant, Constants, Operator
