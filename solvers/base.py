@@ -1,0 +1,152 @@
+"""The method protocol: a method is a small frozen dataclass of hyper-parameters.
+
+``init(z0, oracle) -> state`` and ``step(state, oracle) -> state``; the state is a ``dict`` whose
+entry ``"z"`` is the reported iterate. A method may only use ``+``, ``-``, multiplication by a
+hyper-parameter, ``oracle.F(z)``, ``oracle.prox(z, gamma)`` (``J_{gamma A}``) and
+``oracle.resolvent(z, gamma)`` (``J_{gamma (A + F)}``); so the same object runs on NumPy/CuPy
+batches, array-API arrays, PEPit points and SymPy scalars. Per-instance bookkeeping (masks,
+stopping, counts) lives in the runner, never here.
+
+Hyper-parameters may be scalars or arrays of shape ``(batch,)``; :func:`monoverify.solvers.run`
+reshapes them to ``(batch, 1)`` so that they broadcast against iterates of shape ``(batch, dim)``.
+"""
+
+from __future__ import annotations
+
+import copy
+import dataclasses
+import numbers
+from typing import Any, Callable, ClassVar
+
+import numpy as np
+
+__all__ = ["Method", "check_positive", "check_interval", "check_int", "State"]
+
+State = dict
+
+
+def _values(x: Any) -> np.ndarray | None:
+    """Numeric values of a hyper-parameter as a NumPy array, or None for symbolic values."""
+    if isinstance(x, (bool, np.bool_)):
+        raise ValueError(f"expected a number, got {x!r}")
+    if isinstance(x, numbers.Real) or isinstance(x, (np.ndarray, list, tuple)):
+        try:
+            return np.asarray(x, dtype=float)
+        except (TypeError, ValueError):
+            return None
+    return None  # SymPy symbols, PEPit expressions ...: not validated
+
+
+def _shape_check(name: str, a: np.ndarray) -> None:
+    if a.ndim > 1:
+        raise ValueError(f"{name} must be a scalar or an array of shape (batch,), got shape {a.shape}")
+
+
+def check_positive(name: str, x: Any, upper: float | None = None, upper_closed: bool = False) -> None:
+    """Raise ``ValueError`` unless every value of ``x`` lies in ``(0, upper)`` (or ``(0, upper]``)."""
+    a = _values(x)
+    if a is None:
+        return
+    _shape_check(name, a)
+    hi = np.inf if upper is None else upper
+    ok = np.isfinite(a) & (a > 0) & ((a <= hi) if upper_closed else (a < hi))
+    if not np.all(ok):
+        bad = a[~ok].ravel()[0]
+        rng = f"(0, {hi:g}{']' if upper_closed else ')'}" if upper is not None else "(0, inf)"
+        raise ValueError(f"{name} must lie in {rng}, got {name}={bad:g}")
+
+
+def check_interval(name: str, x: Any, lo: float, hi: float, lo_closed: bool = False, hi_closed: bool = True) -> None:
+    a = _values(x)
+    if a is None:
+        return
+    _shape_check(name, a)
+    ok = np.isfinite(a) & ((a >= lo) if lo_closed else (a > lo)) & ((a <= hi) if hi_closed else (a < hi))
+    if not np.all(ok):
+        bad = a[~ok].ravel()[0]
+        rng = f"{'[' if lo_closed else '('}{lo:g}, {hi:g}{']' if hi_closed else ')'}"
+        raise ValueError(f"{name} must lie in {rng}, got {name}={bad:g}")
+
+
+def check_finite(name: str, x: Any) -> None:
+    a = _values(x)
+    if a is None:
+        return
+    _shape_check(name, a)
+    if not np.all(np.isfinite(a)):
+        raise ValueError(f"{name} must be finite, got {name}={a[~np.isfinite(a)].ravel()[0]}")
+
+
+def check_int(name: str, x: Any, lo: int = 1) -> None:
+    if isinstance(x, bool) or not isinstance(x, (int, np.integer)) or x < lo:
+        raise ValueError(f"{name} must be an integer >= {lo}, got {name}={x!r}")
+
+
+@dataclasses.dataclass(frozen=True)
+class Method:
+    """Base class of all methods (see the module docstring for the protocol).
+
+    Subclasses are frozen dataclasses. Fields listed in ``hyper_fields`` are real
+    hyper-parameters that may be batched; fields holding another :class:`Method` are visited by
+    :meth:`map_hyper` (so ``Lookahead`` can be nested); integer fields such as ``tau`` are
+    structural and never batched.
+    """
+
+    hyper_fields: ClassVar[tuple[str, ...]] = ()
+    #: F-evaluations (or resolvent calls) per outer iteration, for documentation
+    calls: ClassVar[str] = ""
+
+    # -- protocol --------------------------------------------------------------------------
+    def init(self, z0: Any, oracle: Any) -> State:
+        return {"z": z0}
+
+    def step(self, state: State, oracle: Any) -> State:  # pragma: no cover - abstract
+        raise NotImplementedError
+
+    # -- hyper-parameters ------------------------------------------------------------------
+    def map_hyper(self, fn: Callable[[str, Any], Any]) -> "Method":
+        """Copy of the method with every batched hyper-parameter ``p`` replaced by ``fn(name, p)``.
+
+        Nested methods are visited recursively.
+        """
+        changes = {}
+        for f in dataclasses.fields(self):
+            v = getattr(self, f.name)
+            if isinstance(v, Method):
+                changes[f.name] = v.map_hyper(fn)
+            elif f.name in self.hyper_fields and v is not None:
+                changes[f.name] = fn(f.name, v)
+        # bypass __post_init__: the values were validated when the method was built, and the
+        # mapped ones (e.g. (batch, 1) arrays, PEPit or SymPy objects) are internal forms
+        new = copy.copy(self)
+        for k, v in changes.items():
+            object.__setattr__(new, k, v)
+        return new
+
+    def hyper(self) -> dict[str, Any]:
+        """All batched hyper-parameters, nested ones prefixed with their field name."""
+        out: dict[str, Any] = {}
+        for f in dataclasses.fields(self):
+            v = getattr(self, f.name)
+            if isinstance(v, Method):
+                out.update({f"{f.name}.{k}": x for k, x in v.hyper().items()})
+            elif f.name in self.hyper_fields and v is not None:
+                out[f.name] = v
+        return out
+
+    def batch_size(self) -> int | None:
+        """The batch size implied by array hyper-parameters (``None`` when all are scalars)."""
+        sizes = set()
+        for name, v in self.hyper().items():
+            a = np.asarray(v) if not hasattr(v, "shape") else v
+            if getattr(a, "ndim", 0) == 1:
+                sizes.add(int(a.shape[0]))
+            elif getattr(a, "ndim", 0) > 1:
+                raise ValueError(f"hyper-parameter {name} must be a scalar or have shape (batch,), got shape {a.shape}")
+        if len(sizes) > 1:
+            raise ValueError(f"array hyper-parameters have different lengths {sorted(sizes)}; they must share one batch size")
+        return sizes.pop() if sizes else None
+
+    def params(self) -> dict[str, Any]:
+        """All fields as a plain dict (nested methods as their ``repr``)."""
+        return {f.name: getattr(self, f.name) for f in dataclasses.fields(self)}

@@ -1,0 +1,104 @@
+"""Oracles: what a method may ask of a problem (SPEC §3).
+
+:class:`Oracle` evaluates ``F``, ``J_{gamma A}`` and ``J_{gamma (A+F)}`` on arrays and counts
+calls; :class:`StochasticOracle` adds unbiased noise (SPEC §3.5). The PEP layer provides an
+oracle with the same methods on PEPit points, the spectral layer one on SymPy scalars.
+
+>>> import numpy as np
+>>> from monoverify.operators import BilinearGame
+>>> o = Oracle(BilinearGame([[1.0]]))
+>>> o.F(np.array([1.0, 2.0])), o.n_F
+(array([ 2., -1.]), 1)
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from monoverify.operators._backend import asarray_like, namespace_of
+from monoverify.operators.resolvent import resolvent as _resolvent
+from monoverify.operators.sets import Whole
+
+__all__ = ["Oracle", "StochasticOracle"]
+
+
+class Oracle:
+    """Deterministic oracle of an operator ``op`` (with its constraint ``A = op.constraint``).
+
+    Attributes
+    ----------
+    n_F : int
+        Number of F evaluations (each over the whole batch passed in).
+    n_resolvent : int
+        Number of resolvent calls (their inner F evaluations are included in ``n_F``).
+    """
+
+    def __init__(self, op: Any, *, resolvent_tol: float = 1e-13, resolvent_max_iter: int = 100_000):
+        self.op = op
+        self.resolvent_tol = resolvent_tol
+        self.resolvent_max_iter = resolvent_max_iter
+        self.n_F = 0
+        self.n_resolvent = 0
+        self._whole = isinstance(op.constraint, Whole)
+        self.resolvent_failures = 0
+
+    def F(self, z: Any) -> Any:
+        self.n_F += 1
+        return self.op.F(z)
+
+    def prox(self, z: Any, gamma: Any) -> Any:
+        """``J_{gamma A}(z)``: projection onto the constraint set or prox of the regulariser."""
+        return z if self._whole else self.op.constraint.prox(z, gamma)
+
+    def resolvent(self, z: Any, gamma: Any) -> Any:
+        """``J_{gamma (A + F)}(z)`` (exact for linear maps, iterative otherwise)."""
+        w, info = _resolvent(self.op, z, gamma, tol=self.resolvent_tol, max_iter=self.resolvent_max_iter,
+                             return_info=True)
+        self.n_resolvent += 1
+        self.n_F += info.n_F
+        if not info.converged:
+            self.resolvent_failures += 1
+        return w
+
+    def vdot(self, a: Any, b: Any) -> Any:
+        """Per-instance inner products, shape ``(..., 1)``."""
+        xp = namespace_of(a)
+        return xp.sum(a * b, axis=-1, keepdims=True)
+
+    def ratio(self, num: Any, den: Any) -> Any:
+        """``num/den`` where ``den > 0``, else 0 (per instance)."""
+        xp = namespace_of(num)
+        pos = den > 0
+        return xp.where(pos, num / xp.where(pos, den, xp.ones_like(den)), xp.zeros_like(num))
+
+
+class StochasticOracle(Oracle):
+    """``F^(z) = F z + xi``, ``E xi = 0``, ``E ||xi||^2 = sigma^2 / batch_size`` (SPEC §3.5).
+
+    Gaussian noise from a seeded NumPy generator (reproducible), moved to the namespace of ``z``.
+
+    >>> import numpy as np
+    >>> from monoverify.operators import BilinearGame
+    >>> o = StochasticOracle(BilinearGame([[1.0]]), sigma=0.1, seed=0)
+    >>> o.F(np.zeros((4, 2))).shape
+    (4, 2)
+    """
+
+    def __init__(self, op: Any, sigma: float, batch_size: int = 1, seed: int | None = 0, **kw: Any):
+        super().__init__(op, **kw)
+        s = float(sigma)
+        if not np.isfinite(s) or s < 0:
+            raise ValueError(f"sigma must be a finite number >= 0, got sigma={sigma!r}")
+        if isinstance(batch_size, bool) or not isinstance(batch_size, (int, np.integer)) or batch_size < 1:
+            raise ValueError(f"batch_size must be an integer >= 1, got batch_size={batch_size!r}")
+        self.sigma = s
+        self.batch_size = int(batch_size)
+        self.rng = np.random.default_rng(seed)
+
+    def F(self, z: Any) -> Any:
+        Fz = super().F(z)
+        scale = self.sigma / np.sqrt(self.batch_size * self.op.dim)
+        noise = self.rng.standard_normal(tuple(z.shape)) * scale
+        return Fz + asarray_like(noise, z)

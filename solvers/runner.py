@@ -1,0 +1,270 @@
+"""The runner: iterate a method on a batch of instances and record what happened.
+
+Per outer iteration it records the residual (``||F z||`` unconstrained, the natural residual
+``||z - J_A(z - F z)||`` with a constraint or regulariser) and, when ``op.solution`` is known,
+the distance ``||z - z*||``. Instances stop individually: ``converged`` (residual <= ``tol``),
+``diverged`` (``||z|| > diverge_at (1 + ||z0||)`` or infinite), ``nan``, or ``max_iter``; stopped
+instances leave the batch (the rest go on) and their later history entries are NaN.
+
+Examples
+--------
+>>> import numpy as np
+>>> from monoverify.operators import BilinearGame
+>>> from monoverify.solvers import make, run
+>>> r = run(make("gda", gamma=np.array([0.1, 1.0])), BilinearGame([[1.0]]), np.ones(2), iters=100)
+>>> list(r.status), r.n_oracle.tolist()
+([np.str_('max_iter'), np.str_('diverged')], [100, 68])
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from monoverify.operators._backend import asarray_like, namespace_of, to_numpy
+from monoverify.operators.sets import Whole
+
+from .base import Method
+from .oracle import Oracle
+
+__all__ = ["run", "Run", "History", "residual", "STATUSES"]
+
+STATUSES = ("converged", "max_iter", "diverged", "nan")
+
+
+@dataclass
+class History:
+    """Per-iteration records, arrays of shape ``(iters + 1, batch)`` (NaN after an instance stops).
+
+    ``residual``: ``||F z||`` or the natural residual; ``distance``: ``||z - z*||`` (None when the
+    solution is unknown); ``n_oracle``: cumulative F evaluations.
+    """
+
+    residual: np.ndarray
+    distance: np.ndarray | None
+    n_oracle: np.ndarray
+    kind: str = "operator"
+
+
+@dataclass
+class Run:
+    """Result of :func:`run` (one object for the whole batch, in the manner of scipy.optimize).
+
+    Attributes
+    ----------
+    z : array
+        Final iterates, shape ``(batch, dim)`` (``(dim,)`` for an unbatched call), in the input's
+        namespace.
+    history : History
+    status : numpy.ndarray of str
+        Per instance: ``converged`` | ``max_iter`` | ``diverged`` | ``nan``.
+    n_iter, n_oracle : numpy.ndarray of int
+        Outer iterations done and F evaluations per instance.
+    wall_time : float
+        Seconds spent iterating.
+    message : str
+        Summary of the statuses.
+    """
+
+    z: Any
+    history: History
+    status: np.ndarray
+    n_iter: np.ndarray
+    n_oracle: np.ndarray
+    wall_time: float
+    method: Method
+    operator: Any
+    message: str = ""
+    n_resolvent: int = 0
+    resolvent_failures: int = 0
+
+    @property
+    def success(self) -> np.ndarray:
+        return np.asarray(self.status) == "converged"
+
+    @property
+    def final_residual(self) -> np.ndarray:
+        """Residual at each instance's last iterate (``history.residual`` at ``n_iter``)."""
+        res = self.history.residual
+        if res.ndim == 1:
+            return res[int(self.n_iter)]
+        return res[np.asarray(self.n_iter), np.arange(res.shape[1])]
+
+    def counts(self) -> dict[str, int]:
+        s = np.atleast_1d(self.status)
+        return {k: int(np.sum(s == k)) for k in STATUSES}
+
+
+def residual(op: Any, z: Any) -> Any:
+    """``||F z||`` (unconstrained) or the natural residual ``||z - J_A(z - F z)||``, per instance."""
+    xp = namespace_of(z)
+    Fz = op.F(z)
+    A = op.constraint
+    r = Fz if isinstance(A, Whole) else z - A.prox(z - Fz, 1.0)
+    return xp.linalg.vector_norm(r, axis=-1)
+
+
+def _broadcast_batch(method: Method, z0: Any, xp: Any) -> tuple[int, bool]:
+    mb = method.batch_size()
+    if z0.ndim == 1:
+        return (mb if mb is not None else 1), mb is None
+    B = int(z0.shape[0])
+    if mb is not None and mb != B:
+        raise ValueError(
+            f"hyper-parameter arrays have batch size {mb} but z0 has batch size {B} (shape {tuple(z0.shape)}); "
+            "they must match"
+        )
+    return B, False
+
+
+def run(method: Method, op: Any, z0: Any, iters: int = 100, tol: float | None = None, *,
+        oracle: Oracle | None = None, diverge_at: float = 1e10, record: bool = True) -> Run:
+    """Run ``method`` on ``op`` from ``z0`` for ``iters`` outer iterations.
+
+    Parameters
+    ----------
+    method : Method
+        Any method; hyper-parameters may be arrays of shape ``(batch,)`` (a sweep in one call).
+    op : Operator
+    z0 : array, shape (dim,) or (batch, dim)
+        Start point(s); the namespace (NumPy, CuPy, array-API) and dtype of the whole run
+        follow ``z0``. NaN or infinite entries are refused.
+    iters : int
+        Outer iterations (for Lookahead/RAPP: outer steps, each with ``tau`` inner steps).
+    tol : float, optional
+        Stop an instance when its residual is ``<= tol``.
+    oracle : Oracle, optional
+        E.g. a :class:`StochasticOracle`; default a deterministic :class:`Oracle` of ``op``.
+    diverge_at : float
+        An instance with ``||z|| > diverge_at * (1 + ||z0||)`` is stopped as ``diverged``.
+    record : bool
+        Record residual and distance every iteration (otherwise only at the start and end).
+    """
+    if not isinstance(method, Method):
+        raise ValueError(f"method must be a monoverify Method (see solvers.make), got {method!r}")
+    if isinstance(iters, bool) or not isinstance(iters, (int, np.integer)) or iters < 0:
+        raise ValueError(f"iters must be an integer >= 0, got iters={iters!r}")
+    if tol is not None and not (np.isfinite(tol) and tol >= 0):
+        raise ValueError(f"tol must be a finite number >= 0, got tol={tol!r}")
+    if not (np.isfinite(diverge_at) and diverge_at > 0):
+        raise ValueError(f"diverge_at must be a finite number > 0, got diverge_at={diverge_at!r}")
+    if isinstance(z0, (list, tuple)) or (isinstance(z0, np.ndarray) and z0.dtype.kind in "iub"):
+        z0 = np.asarray(z0, dtype=float)
+    xp = op.check_point(z0, "z0")
+    if z0.ndim > 2:
+        raise ValueError(f"z0 must have shape (dim,) or (batch, dim), got shape {tuple(z0.shape)}")
+    z0h = to_numpy(z0)
+    if not np.all(np.isfinite(z0h)):
+        bad = np.argwhere(~np.isfinite(z0h))[0]
+        raise ValueError(f"z0 must be finite; entry {tuple(int(i) for i in bad)} is {z0h[tuple(bad)]}")
+    B, squeeze = _broadcast_batch(method, z0, xp)
+    z = z0 if z0.ndim == 2 else xp.broadcast_to(z0[None, :], (B, op.dim))
+    z = xp.asarray(z, copy=True) if hasattr(xp, "asarray") else z
+    dtype = z.dtype
+
+    # hyper-parameters as host arrays of shape (B,), then per active subset as (n, 1) arrays
+    host = method.map_hyper(lambda name, v: np.broadcast_to(np.asarray(v, dtype=float), (B,)))
+    oracle = oracle if oracle is not None else Oracle(op)
+
+    def bind(idx: np.ndarray) -> Method:
+        return host.map_hyper(lambda name, v: asarray_like(v[idx].reshape(-1, 1), z, xp))
+
+    sol = None if op.solution is None else asarray_like(np.asarray(op.solution, dtype=float), z, xp)
+    norm0 = to_numpy(xp.linalg.vector_norm(z, axis=-1))
+    limit = diverge_at * (1.0 + norm0)
+
+    res_hist = np.full((iters + 1, B), np.nan)
+    dist_hist = None if sol is None else np.full((iters + 1, B), np.nan)
+    calls_hist = np.zeros((iters + 1, B), dtype=np.int64)
+    status = np.full(B, "max_iter", dtype="<U9")
+    n_iter = np.zeros(B, dtype=np.int64)
+    n_oracle = np.zeros(B, dtype=np.int64)
+    final_rows: list[tuple[np.ndarray, Any]] = []
+
+    active = np.arange(B)
+    m = bind(active)
+    t0 = time.perf_counter()
+    with np.errstate(over="ignore", invalid="ignore", divide="ignore", under="ignore"):
+        c0 = oracle.n_F
+        state = m.init(z, oracle)
+        n_oracle[active] += oracle.n_F - c0
+
+        def measure(k: int, zk: Any) -> np.ndarray:
+            r = to_numpy(residual(op, zk))
+            res_hist[k, active] = r
+            if sol is not None:
+                dist_hist[k, active] = to_numpy(xp.linalg.vector_norm(zk - sol, axis=-1))
+            calls_hist[k, active] = n_oracle[active]
+            return r
+
+        r = measure(0, state["z"])
+        for k in range(1, iters + 2):
+            # decide who stops after iteration k - 1
+            zk = state["z"]
+            nz = to_numpy(xp.linalg.vector_norm(zk, axis=-1))
+            stop = np.zeros(active.size, dtype=bool)
+            isnan = np.isnan(nz)
+            div = ~isnan & ((nz > limit[active]) | ~np.isfinite(nz))
+            conv = np.zeros_like(stop) if tol is None else (~isnan & ~div & (r <= tol))
+            status[active[isnan]] = "nan"
+            status[active[div]] = "diverged"
+            status[active[conv]] = "converged"
+            stop = isnan | div | conv
+            if k == iters + 1:
+                stop[:] = True
+            if np.any(stop):
+                sel = np.nonzero(stop)[0]
+                final_rows.append((active[sel], xp.take(zk, _index(xp, sel, zk), axis=0)))
+                keep = np.nonzero(~stop)[0]
+                if keep.size == 0:
+                    break
+                kidx = _index(xp, keep, zk)
+                state = {key: (xp.take(v, kidx, axis=0) if _is_batched(v) else v) for key, v in state.items()}
+                active = active[keep]
+                r = r[keep]
+                m = bind(active)
+            c0 = oracle.n_F
+            state = m.step(state, oracle)
+            n_oracle[active] += oracle.n_F - c0
+            n_iter[active] = k
+            if record or k == iters:
+                r = measure(k, state["z"])
+            else:
+                r = to_numpy(residual(op, state["z"]))
+    wall = time.perf_counter() - t0
+
+    idx = np.concatenate([i for i, _ in final_rows])
+    zs = xp.concat([v for _, v in final_rows], axis=0)
+    order = np.argsort(idx)
+    z_final = xp.take(zs, _index(xp, order, zs), axis=0)
+    history = History(res_hist, dist_hist, calls_hist, "operator" if isinstance(op.constraint, Whole) else "natural")
+    counts = {s: int(np.sum(status == s)) for s in STATUSES}
+    msg = ", ".join(f"{v} {s}" for s, v in counts.items() if v)
+    out = Run(z_final, history, status, n_iter, n_oracle, wall, method, op, msg,
+              getattr(oracle, "n_resolvent", 0), getattr(oracle, "resolvent_failures", 0))
+    if squeeze:
+        out.z = z_final[0, ...]
+        out.history = History(res_hist[:, 0], None if dist_hist is None else dist_hist[:, 0], calls_hist[:, 0], history.kind)
+        out.status = status[0]
+        out.n_iter = n_iter[0]
+        out.n_oracle = n_oracle[0]
+    return out
+
+
+def _index(xp: Any, idx: np.ndarray, like: Any) -> Any:
+    import array_api_compat
+
+    if array_api_compat.is_numpy_namespace(xp):
+        return idx
+    dev = array_api_compat.device(like)
+    try:
+        return xp.asarray(idx, dtype=xp.int64, device=dev)
+    except (TypeError, ValueError):  # array_api_strict accepts only Python sequences
+        return xp.asarray(idx.tolist(), dtype=xp.int64, device=dev)
+
+
+def _is_batched(v: Any) -> bool:
+    return hasattr(v, "shape") and getattr(v, "ndim", 0) >= 1
