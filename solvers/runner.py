@@ -47,6 +47,7 @@ class History:
     distance: np.ndarray | None
     n_oracle: np.ndarray
     kind: str = "operator"
+    monitors: dict = field(default_factory=dict)
 
 
 @dataclass
@@ -121,7 +122,8 @@ def _broadcast_batch(method: Method, z0: Any, xp: Any) -> tuple[int, bool]:
 
 
 def run(method: Method, op: Any, z0: Any, iters: int = 100, tol: float | None = None, *,
-        oracle: Oracle | None = None, diverge_at: float = 1e10, record: bool = True) -> Run:
+        oracle: Oracle | None = None, diverge_at: float = 1e10, record: bool = True,
+        monitors: dict | None = None) -> Run:
     """Run ``method`` on ``op`` from ``z0`` for ``iters`` outer iterations.
 
     Parameters
@@ -142,6 +144,10 @@ def run(method: Method, op: Any, z0: Any, iters: int = 100, tol: float | None = 
         An instance with ``||z|| > diverge_at * (1 + ||z0||)`` is stopped as ``diverged``.
     record : bool
         Record residual and distance every iteration (otherwise only at the start and end).
+    monitors : dict of name -> callable, optional
+        Extra per-iteration records: ``fn(z, idx)`` gets the active iterates and their instance
+        indices (into the batch) and returns one value per active instance; stored in
+        ``history.monitors[name]`` with shape ``(iters + 1, batch)``.
     """
     if not isinstance(method, Method):
         raise ValueError(f"method must be a monoverify Method (see solvers.make), got {method!r}")
@@ -179,6 +185,8 @@ def run(method: Method, op: Any, z0: Any, iters: int = 100, tol: float | None = 
     res_hist = np.full((iters + 1, B), np.nan)
     dist_hist = None if sol is None else np.full((iters + 1, B), np.nan)
     calls_hist = np.zeros((iters + 1, B), dtype=np.int64)
+    monitors = dict(monitors or {})
+    mon_hist = {name: np.full((iters + 1, B), np.nan) for name in monitors}
     status = np.full(B, "max_iter", dtype="<U9")
     n_iter = np.zeros(B, dtype=np.int64)
     n_oracle = np.zeros(B, dtype=np.int64)
@@ -198,6 +206,8 @@ def run(method: Method, op: Any, z0: Any, iters: int = 100, tol: float | None = 
             if sol is not None:
                 dist_hist[k, active] = to_numpy(xp.linalg.vector_norm(zk - sol, axis=-1))
             calls_hist[k, active] = n_oracle[active]
+            for name, fn in monitors.items():
+                mon_hist[name][k, active] = to_numpy(fn(zk, active))
             return r
 
         r = measure(0, state["z"])
@@ -240,14 +250,16 @@ def run(method: Method, op: Any, z0: Any, iters: int = 100, tol: float | None = 
     zs = xp.concat([v for _, v in final_rows], axis=0)
     order = np.argsort(idx)
     z_final = xp.take(zs, _index(xp, order, zs), axis=0)
-    history = History(res_hist, dist_hist, calls_hist, "operator" if isinstance(op.constraint, Whole) else "natural")
+    history = History(res_hist, dist_hist, calls_hist, "operator" if isinstance(op.constraint, Whole) else "natural",
+                      mon_hist)
     counts = {s: int(np.sum(status == s)) for s in STATUSES}
     msg = ", ".join(f"{v} {s}" for s, v in counts.items() if v)
     out = Run(z_final, history, status, n_iter, n_oracle, wall, method, op, msg,
               getattr(oracle, "n_resolvent", 0), getattr(oracle, "resolvent_failures", 0))
     if squeeze:
         out.z = z_final[0, ...]
-        out.history = History(res_hist[:, 0], None if dist_hist is None else dist_hist[:, 0], calls_hist[:, 0], history.kind)
+        out.history = History(res_hist[:, 0], None if dist_hist is None else dist_hist[:, 0], calls_hist[:, 0], history.kind,
+                              {k: v[:, 0] for k, v in mon_hist.items()})
         out.status = status[0]
         out.n_iter = n_iter[0]
         out.n_oracle = n_oracle[0]
