@@ -123,7 +123,7 @@ def _broadcast_batch(method: Method, z0: Any, xp: Any) -> tuple[int, bool]:
 
 def run(method: Method, op: Any, z0: Any, iters: int = 100, tol: float | None = None, *,
         oracle: Oracle | None = None, diverge_at: float = 1e10, record: bool = True,
-        monitors: dict | None = None) -> Run:
+        monitors: dict | None = None, monitor_final_only: bool = False) -> Run:
     """Run ``method`` on ``op`` from ``z0`` for ``iters`` outer iterations.
 
     Parameters
@@ -148,6 +148,8 @@ def run(method: Method, op: Any, z0: Any, iters: int = 100, tol: float | None = 
         Extra per-iteration records: ``fn(z, idx)`` gets the active iterates and their instance
         indices (into the batch) and returns one value per active instance; stored in
         ``history.monitors[name]`` with shape ``(iters + 1, batch)``.
+    monitor_final_only : bool
+        Evaluate the monitors only at the start and at the final iteration (NaN elsewhere).
     """
     if not isinstance(method, Method):
         raise ValueError(f"method must be a monoverify Method (see solvers.make), got {method!r}")
@@ -206,8 +208,9 @@ def run(method: Method, op: Any, z0: Any, iters: int = 100, tol: float | None = 
             if sol is not None:
                 dist_hist[k, active] = to_numpy(xp.linalg.vector_norm(zk - sol, axis=-1))
             calls_hist[k, active] = n_oracle[active]
-            for name, fn in monitors.items():
-                mon_hist[name][k, active] = to_numpy(fn(zk, active))
+            if not monitor_final_only or k in (0, iters):
+                for name, fn in monitors.items():
+                    mon_hist[name][k, active] = to_numpy(fn(zk, active))
             return r
 
         r = measure(0, state["z"])

@@ -1,0 +1,413 @@
+"""The ``monoverify`` command.
+
+``list`` (operators, methods, theorems), ``verify`` (the main job), ``check``, ``spectral``,
+``pep``, ``phase``, ``figures``. User errors print one line and exit with status 2; ``verify``
+exits with 1 when a ``paper``/``derived``/``related`` result is violated (a violated
+``reconstruction`` is reported as a finding and does not fail).
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import json
+import os
+import sys
+import time
+from pathlib import Path
+from typing import Any, Sequence
+
+import numpy as np
+
+__all__ = ["main", "catalogue", "verify"]
+
+
+class UserError(Exception):
+    """A mistake in the command line: one line on stderr, exit status 2."""
+
+
+# ------------------------------------------------------------------------------------------
+# list
+# ------------------------------------------------------------------------------------------
+def catalogue() -> list:
+    """The operators shown by ``monoverify list`` (the literature's examples and linear families)."""
+    import sympy as sp
+
+    from monoverify import operators as O
+
+    ops = [
+        O.BilinearGame([[1]]),
+        O.LowerBoundGame(rho=-sp.Rational(1, 9), L=3),
+        O.LowerBoundGame(rho=-sp.Rational(1, 4), L=1),
+        O.random_comonotone(100, rho=-sp.Rational(1, 4), L=1, seed=0),
+    ]
+    try:
+        from monoverify.operators.examples import Forsaken, GlobalForsaken, PolarGame
+
+        ops += [PolarGame(1), PolarGame(sp.Rational(3, 4)), PolarGame(sp.Rational(1, 3)), Forsaken(), GlobalForsaken()]
+    except ImportError:  # pragma: no cover
+        pass
+    return ops
+
+
+def _fmt_const(c) -> tuple[str, str]:
+    try:
+        f = f"{float(c.value):.10g}"
+    except (TypeError, ValueError):
+        f = "?"
+    s = str(c.value)
+    if len(s) > 48:
+        s = s[:45] + "..."
+    return s, f
+
+
+def _cmd_list(args) -> int:
+    from rich.console import Console
+    from rich.table import Table
+
+    con = Console(width=max(160, Console().width))
+    if args.json:
+        out: dict = {}
+        if args.what in ("operators", "all"):
+            out["operators"] = [op.describe() for op in catalogue()]
+        if args.what in ("methods", "all"):
+            from monoverify.solvers import METHODS
+
+            out["methods"] = [{"name": s.name, "description": s.description, "tag": s.tag,
+                               "params": {k: (None if v is __import__("inspect").Parameter.empty else v)
+                                          for k, v in s.params.items()}} for s in METHODS.values()]
+        if args.what in ("theorems", "all"):
+            from monoverify.theory import THEOREMS
+
+            out["theorems"] = [t.describe() for t in THEOREMS.values()]
+        print(json.dumps(out, indent=2, default=str))
+        return 0
+    if args.what in ("operators", "all"):
+        t = Table(title="Operators (rho in the convention <dF, dz> >= rho ||dF||^2; SPEC §1.2)", show_lines=True)
+        for col in ("operator", "dim", "constraint", "L (exact)", "L", "L kind", "rho (exact)", "rho", "rho kind"):
+            t.add_column(col, overflow="fold")
+        notes = Table(title="Sources and notes of the constants", show_lines=True)
+        for col in ("operator", "constant", "source", "note"):
+            notes.add_column(col, overflow="fold")
+        for op in catalogue():
+            cs = op.constants
+            Ls, Lf = _fmt_const(cs.L)
+            rs, rf = _fmt_const(cs.rho)
+            t.add_row(repr(op), str(op.dim), repr(op.constraint), Ls, Lf, cs.L.kind, rs, rf,
+                      f"{cs.rho.kind} ({cs.rho_notion})")
+            for name, c in (("L", cs.L), ("rho", cs.rho)):
+                notes.add_row(repr(op), name, c.source, c.note)
+        con.print(t)
+        con.print(notes)
+    if args.what in ("methods", "all"):
+        from monoverify.solvers import METHODS
+
+        t = Table(title="Methods (monoverify.solvers.make)")
+        for col in ("name", "parameters", "tag", "description"):
+            t.add_column(col, overflow="fold")
+        for s in METHODS.values():
+            ps = ", ".join(k if v is __import__("inspect").Parameter.empty else f"{k}={v}" for k, v in s.params.items())
+            t.add_row(s.name, ps, s.tag, s.description)
+        con.print(t)
+    if args.what in ("theorems", "all"):
+        from monoverify.theory import THEOREMS
+
+        t = Table(title="Theorems (monoverify.theory.THEOREMS)")
+        for col in ("id", "provenance", "kind", "method", "hypotheses", "bound / condition", "source"):
+            t.add_column(col, overflow="fold")
+        for th in THEOREMS.values():
+            t.add_row(th.id, th.provenance, th.kind, th.method or "", str(th.hypotheses),
+                      str(th.bound if th.bound is not None else th.condition), th.source)
+        con.print(t)
+    return 0
+
+
+# ------------------------------------------------------------------------------------------
+# verify / check
+# ------------------------------------------------------------------------------------------
+def _ratio_str(r) -> str:
+    th = r.theorem
+    if r.verdict == "no-instances":
+        return "-"
+    if th.kind == "region":
+        return f"max radius {r.worst.get('radius', float('nan')):.6g}, {r.mismatches} mismatch"
+    return f"{r.worst_ratio:.6g}"
+
+
+def _rate_str(r) -> str:
+    if r.fitted_exponent is None:
+        return ""
+    e = r.fitted_exponent
+    return f"{e:.2f}" if e > -5 else "< -5 (linear)"
+
+
+def _spectral_str(r) -> str:
+    s = r.spectral
+    if not s:
+        return ""
+    if "max_radius" in s:
+        return f"max radius {s['max_radius']:.6g}"
+    return f"{s.get('cells', 0)} cells exact"
+
+
+def _verdict_style(v: str) -> str:
+    return {"holds": "[green]holds[/]", "violated": "[bold red]VIOLATED[/]", "finding": "[yellow]finding[/]",
+            "no-instances": "[dim]no instances[/]"}.get(v, v)
+
+
+def results_table(results: list, title: str):
+    from rich.table import Table
+
+    t = Table(title=title, show_lines=False)
+    for col in ("theorem", "provenance", "source", "instances (cells)", "worst ratio", "rate fit", "spectral", "verdict"):
+        t.add_column(col, overflow="fold")
+    for r in results:
+        t.add_row(r.theorem.id, r.theorem.provenance, r.theorem.source, f"{r.n_instances} ({r.n_cells})",
+                  _ratio_str(r), _rate_str(r), _spectral_str(r), _verdict_style(r.verdict))
+    return t
+
+
+def verify(quick: bool = False, only: str | None = None, report: str | None = None, console=None,
+           progress: bool = True) -> tuple[list, int]:
+    """Check every registered theorem on its default battery; return (results, exit status)."""
+    from rich.console import Console
+    from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+
+    from monoverify.theory import THEOREMS, check
+
+    con = console or Console()
+    ids = [i for i in THEOREMS if only is None or only in i]
+    if not ids:
+        raise UserError(f"--only {only!r} matches no theorem id")
+    outdir = _prepare_dir(report) if report else None
+    results = []
+    t0 = time.perf_counter()
+    with Progress(TextColumn("[progress.description]{task.description}"), BarColumn(),
+                  TextColumn("{task.completed}/{task.total}"), TimeElapsedColumn(), console=con,
+                  disable=not progress, transient=True) as prog:
+        task = prog.add_task("verifying", total=len(ids))
+        for tid in ids:
+            prog.update(task, description=f"checking {tid}")
+            results.append(check(tid, quick=quick))
+            prog.advance(task)
+    elapsed = time.perf_counter() - t0
+    con.print(results_table(results, f"monoverify verify ({'quick' if quick else 'full'}) - {len(results)} theorems, {elapsed:.0f} s"))
+    findings = [r for r in results if r.verdict == "finding"]
+    failed = [r for r in results if r.failed]
+    for r in findings:
+        con.print(f"[yellow]FINDING[/] {r.theorem.id} [{r.theorem.provenance}]: the reconstructed bound is exceeded "
+                  f"(worst ratio {r.worst_ratio:.6g} at {r.worst}); reported, not a failure.")
+    for r in failed:
+        con.print(f"[bold red]VIOLATED[/] {r.theorem.id} [{r.theorem.provenance}]: worst ratio {r.worst_ratio:.6g} "
+                  f"at {r.worst}; notes: {'; '.join(r.notes)}")
+    summary = {v: sum(r.verdict == v for r in results) for v in ("holds", "violated", "finding", "no-instances")}
+    con.print("summary: " + ", ".join(f"{v} {k}" for k, v in summary.items()))
+    if outdir is not None:
+        _write_report(outdir, results, quick, elapsed, con)
+    return results, (1 if failed else 0)
+
+
+def _prepare_dir(path: str) -> Path:
+    p = Path(path)
+    try:
+        p.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise UserError(f"cannot create report folder {path!r}: {exc.strerror}") from None
+    if not os.access(p, os.W_OK):
+        raise UserError(f"report folder {path!r} is not writable")
+    return p
+
+
+def _write_report(outdir: Path, results: list, quick: bool, elapsed: float, con) -> None:
+    import monoverify
+
+    data = {"version": monoverify.__version__, "mode": "quick" if quick else "full", "elapsed_s": elapsed,
+            "results": [r.to_dict(curves=True) for r in results]}
+    (outdir / "verify.json").write_text(json.dumps(data, indent=1, default=str))
+    with open(outdir / "verify.csv", "w", newline="") as fh:
+        w = csv.writer(fh)
+        w.writerow(["theorem", "provenance", "source", "kind", "method", "instances", "cells", "worst_ratio",
+                    "fitted_exponent", "mismatches", "verdict", "worst"])
+        for r in results:
+            w.writerow([r.theorem.id, r.theorem.provenance, r.theorem.source, r.theorem.kind, r.theorem.method,
+                        r.n_instances, r.n_cells, r.worst_ratio, r.fitted_exponent, r.mismatches, r.verdict,
+                        json.dumps(r.to_dict()["worst"], default=str)])
+    written = ["verify.json", "verify.csv"]
+    try:
+        from monoverify import figures
+
+        paths = figures.make_all(outdir / "figures", quick=quick)
+        written += [str(p.relative_to(outdir)) for p in paths]
+    except (ImportError, AttributeError):
+        pass
+    con.print(f"report written to {outdir}: {', '.join(written[:6])}{' ...' if len(written) > 6 else ''}")
+
+
+def _pinned(args) -> dict:
+    out = {}
+    for k in ("rho", "L", "gamma", "lam", "tau", "alpha", "K"):
+        v = getattr(args, k, None)
+        if v is not None:
+            out[k] = v
+    return out
+
+
+def _cmd_verify(args) -> int:
+    from rich.console import Console
+
+    con = Console(width=max(140, Console().width))
+    _, status = verify(quick=args.quick, only=args.only, report=args.report, console=con,
+                       progress=not args.no_progress)
+    return status
+
+
+def _cmd_check(args) -> int:
+    from rich.console import Console
+
+    from monoverify.theory import check
+
+    con = Console(width=max(140, Console().width))
+    r = check(args.theorem, quick=args.quick, explore=args.explore, **_pinned(args))
+    if args.json:
+        print(json.dumps(r.to_dict(curves=args.curves), indent=1, default=str))
+    else:
+        con.print(results_table([r], f"check {r.theorem.id}"))
+        con.print(f"hypotheses: {r.theorem.hypotheses}")
+        con.print(f"bound: {r.theorem.bound if r.theorem.bound is not None else r.theorem.condition}  "
+                  f"(metric {r.theorem.metric}, {r.theorem.iterate} iterate)")
+        con.print(f"closest instance: {r.worst}")
+        if r.explored_outside:
+            con.print("[yellow]explored outside the hypotheses: the theorem makes no claim here[/]")
+        for n in r.notes:
+            con.print(f"note: {n}")
+    return 1 if r.failed else 0
+
+
+# ------------------------------------------------------------------------------------------
+# spectral / pep
+# ------------------------------------------------------------------------------------------
+def _method_from_args(name: str, args) -> Any:
+    from monoverify.solvers import METHODS, make
+
+    if name not in METHODS:
+        make(name)  # raises with suggestions
+    params = {k: getattr(args, k) for k in METHODS[name].params if getattr(args, k, None) is not None}
+    if "L" in METHODS[name].params and getattr(args, "L", None) is not None:
+        params["L"] = args.L
+    if "rho" in METHODS[name].params and getattr(args, "rho", None) is not None:
+        params["rho"] = args.rho
+    return make(name, **params)
+
+
+def _cmd_spectral(args) -> int:
+    import sympy as sp
+    from rich.console import Console
+
+    from monoverify.operators import LowerBoundGame
+
+    from . import spectral
+
+    con = Console()
+    method = _method_from_args(args.method, args)
+    rho = args.rho if args.rho is not None else 0.0
+    L = args.L if args.L is not None else 1.0
+    op = LowerBoundGame(rho, L)
+    m = spectral.multiplier(method, exact=True)
+    con.print(f"method: {method!r}")
+    con.print(f"exact multiplier (F z = mu z): {sp.simplify(m) if not isinstance(m, sp.MatrixBase) else m}")
+    rad = float(np.max(spectral.spectral_radius(method, op)))
+    con.print(f"spectral radius on {op!r}: {rad:.12g} -> {'converges' if rad < 1 else 'does not converge'}")
+    return 0
+
+
+def _cmd_pep(args) -> int:
+    from rich.console import Console
+
+    from . import pep
+
+    con = Console()
+    method = _method_from_args(args.method, args)
+    if args.rho is None:
+        raise UserError("pep needs --rho")
+    res = pep.worst_case(method, rho=args.rho, L=args.L, n_iter=args.n, metric=args.metric, cache=not args.no_cache)
+    if args.json:
+        print(json.dumps(res.to_dict() if hasattr(res, "to_dict") else res.__dict__, indent=1, default=str))
+    else:
+        con.print(f"{method!r}, rho={args.rho}, L={args.L}, N={args.n}, metric={args.metric}")
+        con.print(f"worst case: {res.value} (status {res.status}; {getattr(res, 'message', '')}; "
+                  f"{getattr(res, 'wall_time', getattr(res, 'time', float('nan'))):.2f} s)")
+    return 0 if res.status in ("optimal", "cached") else 1
+
+
+# ------------------------------------------------------------------------------------------
+def _add_params(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--rho", type=float, help="comonotonicity constant (SPEC §1.2 sign)")
+    p.add_argument("--L", type=float, help="Lipschitz constant")
+    p.add_argument("--gamma", type=float, help="step size")
+    p.add_argument("--lam", type=float, help="relaxation / Lookahead weight")
+    p.add_argument("--tau", type=int, help="inner steps")
+    p.add_argument("--alpha", type=float, help="EG+ ratio")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    ap = argparse.ArgumentParser(prog="monoverify", description="Numerically verify monotone operator theory.")
+    sub = ap.add_subparsers(dest="cmd", required=True)
+    p = sub.add_parser("list", help="catalogue of operators (and methods, theorems)")
+    p.add_argument("what", nargs="?", default="operators", choices=["operators", "methods", "theorems", "all"])
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=_cmd_list)
+
+    p = sub.add_parser("verify", help="check every registered theorem (the main job)")
+    p.add_argument("--quick", action="store_true", help="small grids, about a minute")
+    p.add_argument("--only", help="only theorem ids containing this text")
+    p.add_argument("--report", metavar="DIR", help="write verify.json, verify.csv and figures to DIR")
+    p.add_argument("--no-progress", action="store_true")
+    p.set_defaults(func=_cmd_verify)
+
+    p = sub.add_parser("check", help="check one theorem")
+    p.add_argument("theorem")
+    _add_params(p)
+    p.add_argument("--K", type=int, help="iterations")
+    p.add_argument("--explore", action="store_true", help="allow parameters outside the hypotheses")
+    p.add_argument("--quick", action="store_true")
+    p.add_argument("--json", action="store_true")
+    p.add_argument("--curves", action="store_true", help="include curves in --json output")
+    p.set_defaults(func=_cmd_check)
+
+    p = sub.add_parser("spectral", help="exact multiplier and spectral radius on LowerBoundGame(rho, L)")
+    p.add_argument("method")
+    _add_params(p)
+    p.set_defaults(func=_cmd_spectral)
+
+    p = sub.add_parser("pep", help="worst case by performance estimation (PEPit)")
+    p.add_argument("method")
+    _add_params(p)
+    p.add_argument("--n", type=int, default=4, help="iterations N")
+    p.add_argument("--metric", default="operator", choices=["operator", "step", "distance"])
+    p.add_argument("--no-cache", action="store_true")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=_cmd_pep)
+    return ap
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of the ``monoverify`` command; returns the exit status."""
+    from monoverify.theory.check import HypothesisError
+    from monoverify.theory.theorems import UnknownTheorem
+
+    ap = build_parser()
+    args = ap.parse_args(argv)
+    try:
+        return int(args.func(args) or 0)
+    except (UserError, HypothesisError, UnknownTheorem, ValueError) as exc:
+        if os.environ.get("MONOVERIFY_DEBUG"):
+            raise
+        print(f"monoverify {args.cmd}: error: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("monoverify: interrupted", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

@@ -1,0 +1,451 @@
+"""The theorem registry ``THEOREMS``: every checkable result of SPEC §4 as data.
+
+A :class:`Theorem` states its hypotheses as a SymPy relation over the symbols below, its bound
+as a SymPy expression of ``K`` (iterations) and ``D0`` (``||z0 - z*||^2``) or, for ``region``
+theorems, an exact convergence condition; the metric it bounds; last or best iterate; its source
+and provenance tag (``paper`` | ``related`` | ``derived`` | ``reconstruction``). Checking is generic
+code (:mod:`monoverify.theory.check`): adding a theorem is adding one entry.
+
+Parameters are normalised as in SPEC §1.2: ``c = -rho L`` and ``t = gamma L``; grids are given in
+these units (``L = 1`` for the linear families unless a grid says otherwise).
+
+Examples
+--------
+>>> th = THEOREMS["pp.last_iterate"]
+>>> th.provenance, th.metric, th.iterate
+('derived', 'operator_sq', 'last')
+>>> th.bound
+D0/(K*gamma*(gamma + 2*rho))
+>>> th.admits(rho=-0.2, L=1, gamma=1.0)
+True
+>>> th.admits(rho=-0.6, L=1, gamma=1.0)
+False
+"""
+
+from __future__ import annotations
+
+import difflib
+from dataclasses import dataclass, field
+from typing import Any, Mapping
+
+import numpy as np
+import sympy as sp
+
+__all__ = ["Theorem", "THEOREMS", "get", "register", "SYMBOLS", "PROVENANCE", "UnknownTheorem"]
+
+rho, L, gamma, lam, alpha, K, D0, D, c0, t, c = sp.symbols("rho L gamma lam alpha K D0 D c0 t c", real=True)
+tau = sp.Symbol("tau", integer=True, positive=True)
+SYMBOLS: dict[str, sp.Symbol] = {s.name: s for s in (rho, L, gamma, lam, alpha, tau, K, D0, D, c0)}
+PROVENANCE = ("paper", "related", "derived", "reconstruction")
+KINDS = ("rate", "region", "property")
+
+
+class UnknownTheorem(KeyError):
+    """Raised for an unknown theorem id; the message suggests close names."""
+
+    def __str__(self) -> str:  # KeyError quotes its message otherwise
+        return str(self.args[0])
+
+
+@dataclass(frozen=True)
+class Theorem:
+    """One registered result.
+
+    Attributes
+    ----------
+    id, title, source : str
+        Identifier (e.g. ``rapp.last_iterate``), human title, and where it comes from.
+    provenance : str
+        SPEC tag: ``paper`` | ``related`` | ``derived`` | ``reconstruction``.
+    method : str or None
+        Registered method name (``monoverify.solvers.METHODS``); ``method_params`` maps the
+        method's parameters to SymPy expressions of the theorem's symbols.
+    hypotheses : sympy.Boolean
+        Relation over ``rho, L, gamma, lam, tau, alpha`` that the parameters must satisfy.
+    bound : sympy.Expr or None
+        Bound on the metric as an expression of ``K``, ``D0`` and the parameters (``rate`` and
+        ``property`` kinds).
+    condition : sympy.Boolean or None
+        Exact convergence condition on ``family`` (``region`` kind): the method's spectral radius
+        is < 1 iff the condition holds.
+    metric : str
+        What is bounded (see :mod:`monoverify.theory.metrics`).
+    iterate : str
+        ``last`` | ``best`` | ``n/a``.
+    kind : str
+        ``rate`` | ``region`` | ``property``.
+    family : tuple of str
+        Instance families of the default battery (``lower_bound``, ``random``, ``bilinear``,
+        ``random_nonnormal``).
+    grid : dict
+        Candidate parameter values (``c``, ``t``, ``lam``, ``tau``, ``alpha``, ``K``, ``L``); the
+        battery keeps the combinations that satisfy ``hypotheses``.
+    derived : dict
+        Parameters computed from others (e.g. RAPP's ``tau`` from ``K``), SymPy expressions.
+    check_at : str
+        ``all``: the bound must hold at every ``k <= K`` (with ``K := k``); ``final``: only at ``K``.
+    iterate_bound : sympy.Expr or None
+        A hypothesis on the trajectory: ``sup_k ||z^k - z*|| <= iterate_bound`` (checked per
+        instance; instances that break it are reported and excluded from the verdict).
+    rate : str
+        The O(.) statement whose exponent is fitted (``""`` when none).
+    """
+
+    id: str
+    title: str
+    source: str
+    provenance: str
+    method: str | None
+    hypotheses: Any
+    metric: str
+    kind: str = "rate"
+    bound: Any = None
+    condition: Any = None
+    iterate: str = "last"
+    method_params: Mapping[str, Any] = field(default_factory=dict)
+    family: tuple = ("lower_bound", "random")
+    grid: Mapping[str, tuple] = field(default_factory=dict)
+    derived: Mapping[str, Any] = field(default_factory=dict)
+    check_at: str = "all"
+    iterate_bound: Any = None
+    rate: str = ""
+    note: str = ""
+
+    def __post_init__(self) -> None:
+        if self.provenance not in PROVENANCE:
+            raise ValueError(f"provenance must be one of {PROVENANCE}, got {self.provenance!r}")
+        if self.kind not in KINDS:
+            raise ValueError(f"kind must be one of {KINDS}, got {self.kind!r}")
+        if self.kind == "region" and self.condition is None:
+            raise ValueError(f"theorem {self.id}: a region theorem needs a condition")
+        if self.kind in ("rate", "property") and self.bound is None:
+            raise ValueError(f"theorem {self.id}: a {self.kind} theorem needs a bound")
+
+    # ------------------------------------------------------------------------------------
+    def free_parameters(self) -> list[str]:  # noqa: D401
+        """Names of the symbols the hypotheses, bound and method parameters depend on."""
+        exprs = [self.hypotheses, self.bound, self.condition, *self.method_params.values(), *self.derived.values()]
+        names = set()
+        for e in exprs:
+            if e is not None and not isinstance(e, (bool, int, float)):
+                names |= {s.name for s in sp.sympify(e).free_symbols}
+        return sorted(names - {"K", "D0"} - set(self.derived))
+
+    def admits(self, **values: Any) -> bool:
+        """Do the given parameter values satisfy the hypotheses?"""
+        return bool(self.failed_hypotheses(**values) == [])
+
+    def failed_hypotheses(self, **values: Any) -> list[str]:
+        """The conjuncts of the hypotheses that the values violate (empty when all hold)."""
+        subs = {SYMBOLS[k]: sp.nsimplify(v) if isinstance(v, float) else sp.sympify(v)
+                for k, v in values.items() if k in SYMBOLS}
+        hyp = sp.sympify(self.hypotheses)
+        parts = hyp.args if isinstance(hyp, sp.And) else (hyp,)
+        bad = []
+        for p in parts:
+            val = p.subs(subs)
+            if val.free_symbols:
+                missing = sorted(s.name for s in val.free_symbols)
+                raise ValueError(f"theorem {self.id}: hypotheses need values for {missing}")
+            if not bool(val):
+                bad.append(str(p))
+        return bad
+
+    def describe(self) -> dict:
+        return {
+            "id": self.id, "title": self.title, "source": self.source, "provenance": self.provenance,
+            "method": self.method, "kind": self.kind, "hypotheses": str(self.hypotheses),
+            "bound": None if self.bound is None else str(self.bound),
+            "condition": None if self.condition is None else str(self.condition),
+            "metric": self.metric, "iterate": self.iterate, "rate": self.rate, "note": self.note,
+        }
+
+
+THEOREMS: dict[str, Theorem] = {}
+
+
+def register(th: Theorem) -> Theorem:
+    """Add ``th`` to :data:`THEOREMS` (ids are unique)."""
+    if th.id in THEOREMS:
+        raise ValueError(f"theorem id {th.id!r} is already registered")
+    THEOREMS[th.id] = th
+    return th
+
+
+def get(theorem_id: str) -> Theorem:
+    """Look a theorem up by id; unknown ids raise :class:`UnknownTheorem` with suggestions."""
+    if isinstance(theorem_id, Theorem):
+        return theorem_id
+    th = THEOREMS.get(theorem_id)
+    if th is None:
+        close = difflib.get_close_matches(theorem_id, THEOREMS, n=3, cutoff=0.5)
+        hint = f"; did you mean {' or '.join(close)}?" if close else "; `monoverify list --theorems` shows them all"
+        raise UnknownTheorem(f"unknown theorem {theorem_id!r}{hint}")
+    return th
+
+
+# ------------------------------------------------------------------------------------------
+# shorthands
+# ------------------------------------------------------------------------------------------
+theta = gamma / (2 * (gamma + rho))          # R2: conic averagedness of J_{gamma T}
+C_GRID = (0.0, 0.1, 0.2, 0.3, 0.4, 0.45, 0.49)
+T_GRID = (0.3, 0.6, 0.9)
+LAM_GRID = (0.1, 0.5, 0.9)
+
+# ------------------------------------------------------------------------------------------
+# resolvent and proximal point
+# ------------------------------------------------------------------------------------------
+register(Theorem(
+    id="resolvent.conic_averaged",
+    title="J_{gamma T} is conically theta-averaged, theta = gamma/(2(gamma+rho))",
+    source="SPEC R2; BMW21 (conic averagedness), scaling derived",
+    provenance="related",
+    method="relaxed-pp", method_params={"gamma": gamma, "lam": 1 / theta},
+    hypotheses=sp.And(rho > -gamma, L > 0),
+    kind="property", bound=sp.Integer(1), metric="iteration_matrix_norm", iterate="n/a",
+    family=("random_nonnormal",),
+    grid={"c": (-0.5, 0.0, 0.3, 0.6, 0.9, 0.99), "t": (0.5, 1.0, 2.0), "L": (1.0,)},
+    note="N = (J - (1-theta) I)/theta is the relaxed resolvent with lam = 1/theta; its norm is <= 1",
+))
+
+register(Theorem(
+    id="relaxed-pp.region",
+    title="relaxed PP converges iff 0 < lam < 2(1 + rho/gamma) (sharp on LowerBoundGame)",
+    source="SPEC R3", provenance="derived",
+    method="relaxed-pp", method_params={"gamma": gamma, "lam": lam},
+    hypotheses=sp.And(rho > -gamma, lam > 0),
+    kind="region", condition=lam < 2 * (1 + rho / gamma), metric="spectral_radius", iterate="n/a",
+    family=("lower_bound",),
+    grid={"c": (0.0, 0.3, 0.6, 0.85), "t": (0.9, 1.0, 2.0), "lam": tuple(np.round(np.linspace(0.1, 2.0, 20), 3))},
+))
+
+register(Theorem(
+    id="relaxed-pp.last_iterate",
+    title="relaxed PP: ||z^K - J z^K||^2 <= D0/(lam(1-lam)(K+1)), no rho in the constant",
+    source="SPEC R4(a) (KM bound on the averaged resolvent)", provenance="derived",
+    method="relaxed-pp", method_params={"gamma": gamma, "lam": lam},
+    hypotheses=sp.And(rho > -gamma / 2, lam > 0, lam < 1),
+    bound=D0 / (lam * (1 - lam) * (K + 1)), metric="resolvent_residual_sq", iterate="last",
+    grid={"c": C_GRID, "t": (0.5, 1.0, 2.0), "lam": LAM_GRID, "K": (200,)}, rate="O(1/K)",
+))
+
+register(Theorem(
+    id="relaxed-pp.conic_last_iterate",
+    title="relaxed PP, conic range rho > -gamma: ||z^K - J z^K||^2 <= theta D0/(lam(1 - lam theta)(K+1))",
+    source="SPEC R4(b)", provenance="derived",
+    method="relaxed-pp", method_params={"gamma": gamma, "lam": lam},
+    hypotheses=sp.And(rho > -gamma, lam > 0, lam * theta < 1),
+    bound=theta * D0 / (lam * (1 - lam * theta) * (K + 1)), metric="resolvent_residual_sq", iterate="last",
+    grid={"c": (0.0, 0.3, 0.6, 0.9), "t": (1.0,), "lam": (0.1, 0.5, 0.9, 1.2), "K": (200,)}, rate="O(1/K)",
+))
+
+register(Theorem(
+    id="pp.last_iterate",
+    title="PP: ||F z^N||^2 <= D0/(gamma(gamma + 2 rho) N)",
+    source="SPEC R5; PXC23 Remark 6.3 (factor unimprovable, GTHG23 Thm. 3.2)", provenance="derived",
+    method="pp", method_params={"gamma": gamma},
+    hypotheses=sp.And(rho > -gamma / 2),
+    bound=D0 / (gamma * (gamma + 2 * rho) * K), metric="operator_sq", iterate="last",
+    grid={"c": C_GRID, "t": (1.0, 2.0, 4.0), "K": (200,)}, rate="O(1/K)",
+))
+
+register(Theorem(
+    id="pp.bilinear",
+    title="PP converges on every bilinear game for every gamma > 0 (modulus 1/sqrt(1+t^2))",
+    source="SPEC R21", provenance="derived",
+    method="pp", method_params={"gamma": gamma},
+    hypotheses=sp.And(gamma > 0), kind="region", condition=sp.true, metric="spectral_radius", iterate="n/a",
+    family=("bilinear",), grid={"t": (0.01, 0.1, 0.5, 1.0, 3.0, 10.0)},
+))
+
+# ------------------------------------------------------------------------------------------
+# RAPP
+# ------------------------------------------------------------------------------------------
+_tau_R9 = sp.ceiling(sp.log(2 * D * K ** sp.Rational(3, 2) / c0) / sp.log(1 / (gamma * L)))
+register(Theorem(
+    id="rapp.last_iterate",
+    title="RAPP: last-iterate O(1/K) on ||z^K - J z^K||^2 with tau = O(log K), rho > -1/(2L)",
+    source="PXC23 Cor. 6.4 (statement reconstructed); bound: SPEC R9 derived substitute via R7(c)",
+    provenance="reconstruction",
+    method="rapp", method_params={"gamma": gamma, "lam": lam, "tau": tau},
+    hypotheses=sp.And(rho > -1 / (2 * L), gamma > -2 * rho, gamma > 0, gamma * L < 1, lam > 0, lam < 1),
+    bound=2 * (D0 + 2 * lam * D * c0 / sp.sqrt(K) + lam ** 2 * c0 ** 2 / K ** 2) / (lam * (1 - lam) * K)
+    + 8 * lam ** 2 * c0 ** 2 / K,
+    metric="resolvent_residual_sq", iterate="last", check_at="final",
+    derived={"tau": _tau_R9, "D": 2 * sp.sqrt(D0), "c0": sp.Integer(1)}, iterate_bound=D,
+    grid={"c": (0.1, 0.3, 0.45, 0.49), "t": (0.5, 0.8, 0.95), "lam": (0.3, 0.5), "K": (10, 100, 1000)},
+    rate="O(1/K)",
+    note="tau = ceil(log(2 D K^{3/2}/c0)/log(1/(gamma L))), D = 2 sqrt(D0) bounds ||z^k - z*|| (checked), c0 = 1",
+))
+
+register(Theorem(
+    id="rapp.conic",
+    title="RAPP for rho > -1/L via conic nonexpansiveness: lam in (0, 2(1 + rho/gamma)) with large tau",
+    source="PXC23 v4 footnote (statement reconstructed); SPEC R10 mechanism (inexact KM on N)",
+    provenance="reconstruction",
+    method="rapp", method_params={"gamma": gamma, "lam": lam, "tau": tau},
+    hypotheses=sp.And(rho > -1 / L, gamma > -rho, gamma * L < 1, lam > 0, lam * theta < 1),
+    bound=theta * D0 / (lam * (1 - lam * theta) * (K + 1)),
+    metric="resolvent_residual_sq", iterate="last",
+    derived={"tau": sp.Integer(200)},
+    grid={"c": (0.3, 0.6, 0.8), "t": (0.9, 0.95), "lam": (0.3, 0.6, 0.9), "K": (200,)}, rate="O(1/K)",
+    note="exact-resolvent KM bound R4(b); tau = 200 makes the inexactness (gamma L)^200 negligible",
+))
+
+# ------------------------------------------------------------------------------------------
+# EG+ / CEG+ / FEG
+# ------------------------------------------------------------------------------------------
+register(Theorem(
+    id="eg+.best_iterate",
+    title="EG+: min_{k<K} ||F z^k||^2 <= D0/(alpha gamma^2 (1 - gamma^2 L^2) K)",
+    source="SPEC R14 (one-step inequality), cf. DDJ21 (R24)", provenance="derived",
+    method="eg+", method_params={"gamma": gamma, "alpha": alpha},
+    hypotheses=sp.And(rho >= -gamma * (1 - alpha) / 2, gamma * L < 1, gamma > 0, alpha > 0, alpha <= 1),
+    bound=D0 / (alpha * gamma ** 2 * (1 - gamma ** 2 * L ** 2) * K), metric="operator_sq", iterate="best",
+    grid={"c": (0.0, 0.05, 0.1, 0.2, 0.3, 0.4), "t": (0.3, 0.6, 0.9), "alpha": (0.1, 0.25, 0.5, 1.0), "K": (200,)},
+    rate="O(1/K)",
+))
+
+register(Theorem(
+    id="eg+.quasi_nonexpansive",
+    title="EG+ is quasi-nonexpansive: ||z^{k+1} - z*|| <= ||z^k - z*|| when rho >= -gamma(1-alpha)/2",
+    source="SPEC R14", provenance="derived",
+    method="eg+", method_params={"gamma": gamma, "alpha": alpha},
+    hypotheses=sp.And(rho >= -gamma * (1 - alpha) / 2, gamma * L <= 1, gamma > 0, alpha > 0, alpha <= 1),
+    bound=sp.Integer(1), metric="distance_ratio", iterate="last",
+    grid={"c": (0.0, 0.1, 0.2, 0.3, 0.45), "t": (0.5, 0.9, 1.0), "alpha": (0.1, 0.25, 0.5, 1.0), "K": (100,)},
+))
+
+register(Theorem(
+    id="eg+.lower_bound_game",
+    title="EG+ / CEG+ at gamma = 1/L on LowerBoundGame converges iff 2c + alpha < 1",
+    source="PLPFC22 Thm. 3.4 (SPEC R15)", provenance="related",
+    method="eg+", method_params={"gamma": gamma, "alpha": alpha},
+    hypotheses=sp.And(gamma * L == 1, alpha > 0, alpha <= 1, rho <= 0, rho * L >= -1),
+    kind="region", condition=-2 * rho * L + alpha < 1, metric="spectral_radius", iterate="n/a",
+    family=("lower_bound",),
+    grid={"c": tuple(np.round(np.linspace(0, 0.6, 13), 3)), "t": (1.0,), "alpha": (0.1, 0.25, 0.5, 0.75, 1.0)},
+))
+
+register(Theorem(
+    id="eg.bilinear",
+    title="EG+ on bilinear games converges iff alpha (1 + t^2) < 2 (EG: gamma L < 1)",
+    source="SPEC R21", provenance="derived",
+    method="eg+", method_params={"gamma": gamma, "alpha": alpha},
+    hypotheses=sp.And(gamma > 0, alpha > 0, alpha <= 1),
+    kind="region", condition=alpha * (1 + gamma ** 2 * L ** 2) < 2, metric="spectral_radius", iterate="n/a",
+    family=("bilinear",), grid={"t": (0.3, 0.9, 1.1, 1.5, 2.0, 3.0), "alpha": (0.25, 0.5, 1.0)},
+))
+
+register(Theorem(
+    id="feg.last_iterate",
+    title="FEG: ||F z_k||^2 <= 4 D0/((1/L + 2 rho)^2 k^2) for rho > -1/(2L)",
+    source="LK21 (method, related); form and constant 4: SPEC R27 reconstruction", provenance="reconstruction",
+    method="feg", method_params={"L": L, "rho": rho},
+    hypotheses=sp.And(rho > -1 / (2 * L), L > 0),
+    bound=4 * D0 / ((1 / L + 2 * rho) ** 2 * K ** 2), metric="operator_sq", iterate="last",
+    grid={"c": (0.0, 0.1, 0.3, 0.45, 0.49), "K": (300,)}, rate="O(1/K^2)",
+))
+
+# ------------------------------------------------------------------------------------------
+# Lookahead
+# ------------------------------------------------------------------------------------------
+register(Theorem(
+    id="la-gda.tau2.best_iterate",
+    title="LA-GDA(tau=2): min_{k<K} ||F z^k||^2 <= D0/(lam gamma c_LA K), c_LA = 2rho + gamma(1-2lam) - (1-lam) gamma^3 L^2 > 0",
+    source="PXC23 (existence, paper); hypotheses/constants: SPEC R13 derived substitute", provenance="derived",
+    method="la-gda", method_params={"gamma": gamma, "lam": lam, "tau": tau},
+    hypotheses=sp.And(2 * rho + gamma * (1 - 2 * lam) - (1 - lam) * gamma ** 3 * L ** 2 > 0, lam > 0, lam <= 1, gamma > 0),
+    bound=D0 / (lam * gamma * (2 * rho + gamma * (1 - 2 * lam) - (1 - lam) * gamma ** 3 * L ** 2) * K),
+    metric="operator_sq", iterate="best", derived={"tau": sp.Integer(2)},
+    grid={"c": (0.0, 0.05, 0.1, 0.15, 0.19), "t": (0.3, 0.5, 0.577), "lam": (0.01, 0.05, 0.1, 0.3), "K": (200,)},
+    rate="O(1/K)",
+))
+
+register(Theorem(
+    id="lookahead.nonexpansive_last_iterate",
+    title="Lookahead over a nonexpansive base S = Alg^tau: ||S z^K - z^K||^2 <= D0/(lam(1-lam)(K+1))",
+    source="PXC23 Thm. 7.3 / Remark 7.4 (statement reconstructed); SPEC R16, R30 (cocoercive GDA)",
+    provenance="derived",
+    method="la-gda", method_params={"gamma": gamma, "lam": lam, "tau": tau},
+    hypotheses=sp.And(rho > 0, gamma > 0, gamma <= 2 * rho, lam > 0, lam < 1),
+    bound=D0 / (lam * (1 - lam) * (K + 1)), metric="fixed_point_residual_sq", iterate="last",
+    grid={"c": (-1.0, -0.5, -0.2), "t": (0.1, 0.4, 1.0, 2.0), "lam": LAM_GRID, "tau": (1, 2, 5), "K": (200,)},
+    rate="O(1/K)", note="GDA with 0 < gamma <= 2 rho is nonexpansive (R30); c = -rho L < 0 is cocoercive",
+))
+
+register(Theorem(
+    id="la-eg.monotone",
+    title="LA-EG, monotone: min_{k<K} ||S z^k - z^k||^2 <= D0/(lam(1-lam)K), EG quasi-nonexpansive",
+    source="PXC23 §7 (paper: proposal); statement reconstructed; SPEC R17 (R14 with alpha=1, rho=0, + R16)",
+    provenance="derived",
+    method="la-eg", method_params={"gamma": gamma, "lam": lam, "tau": tau},
+    hypotheses=sp.And(rho >= 0, gamma * L <= 1, gamma > 0, lam > 0, lam < 1),
+    bound=D0 / (lam * (1 - lam) * K), metric="fixed_point_residual_sq", iterate="best",
+    family=("lower_bound", "random", "bilinear"),
+    grid={"c": (0.0,), "t": (0.5, 0.9, 1.0), "lam": LAM_GRID, "tau": (1, 2, 4), "K": (200,)}, rate="O(1/K)",
+))
+
+register(Theorem(
+    id="la-eg.lower_bound_game",
+    title="LA-EG(tau=1) at gamma = 1/L on LowerBoundGame converges iff lam < 1 - 2c",
+    source="SPEC R19", provenance="derived",
+    method="la-eg", method_params={"gamma": gamma, "lam": lam, "tau": tau},
+    hypotheses=sp.And(gamma * L == 1, lam > 0, rho <= 0, rho * L >= -1), derived={"tau": sp.Integer(1)},
+    kind="region", condition=lam < 1 + 2 * rho * L, metric="spectral_radius", iterate="n/a",
+    family=("lower_bound",),
+    grid={"c": (0.0, 0.1, 0.2, 0.3, 0.45, 0.5, 0.6), "t": (1.0,), "lam": tuple(np.round(np.linspace(0.05, 1.0, 20), 3))},
+))
+
+_t, _c = gamma * L, -rho * L
+register(Theorem(
+    id="la-gda.lower_bound_game",
+    title="LA-GDA(tau=2) on LowerBoundGame converges iff t(1-2c^2) > 2c and lam < 2(t(1-2c^2)-2c)/(t(t^2+4ct+4))",
+    source="SPEC R20", provenance="derived",
+    method="la-gda", method_params={"gamma": gamma, "lam": lam, "tau": tau},
+    hypotheses=sp.And(gamma > 0, lam > 0, rho <= 0, rho * L >= -1), derived={"tau": sp.Integer(2)},
+    kind="region",
+    condition=sp.And(_t * (1 - 2 * _c ** 2) > 2 * _c, lam < 2 * (_t * (1 - 2 * _c ** 2) - 2 * _c) / (_t * (_t ** 2 + 4 * _c * _t + 4))),
+    metric="spectral_radius", iterate="n/a", family=("lower_bound",),
+    grid={"c": (0.0, 0.1, 0.2, 0.3, 0.36, 0.37, 0.45), "t": (0.5, 1.0), "lam": tuple(np.round(np.linspace(0.005, 0.5, 25), 4))},
+))
+
+register(Theorem(
+    id="gda.bilinear",
+    title="GDA diverges on every bilinear game for every gamma > 0 (modulus sqrt(1 + t^2))",
+    source="SPEC R21", provenance="derived",
+    method="gda", method_params={"gamma": gamma},
+    hypotheses=sp.And(gamma > 0), kind="region", condition=sp.false, metric="spectral_radius", iterate="n/a",
+    family=("bilinear",), grid={"t": (0.001, 0.01, 0.1, 1.0, 10.0)},
+))
+
+register(Theorem(
+    id="gda.cocoercive",
+    title="GDA is nonexpansive in the cocoercive regime: rho > 0, gamma <= 2 rho => ||I - gamma M||_2 <= 1",
+    source="SPEC R30", provenance="derived",
+    method="gda", method_params={"gamma": gamma},
+    hypotheses=sp.And(rho > 0, gamma > 0, gamma <= 2 * rho), kind="property", bound=sp.Integer(1),
+    metric="iteration_matrix_norm", iterate="n/a", family=("random_nonnormal",),
+    grid={"c": (-1.0, -0.5, -0.1), "t": (0.05, 0.2, 1.0, 2.0), "L": (1.0,)},
+))
+
+register(Theorem(
+    id="ogda.bilinear",
+    title="OGDA converges on bilinear games iff gamma L < 1/sqrt(3)",
+    source="SPEC R21", provenance="derived",
+    method="ogda", method_params={"gamma": gamma},
+    hypotheses=sp.And(gamma > 0), kind="region", condition=gamma * L < 1 / sp.sqrt(3), metric="spectral_radius",
+    iterate="n/a", family=("bilinear",), grid={"t": (0.1, 0.3, 0.5, 0.57, 0.58, 0.6, 0.8)},
+))
+
+_q = (1 - sp.I * gamma * L) ** tau
+register(Theorem(
+    id="la-gda.bilinear",
+    title="LA-GDA on bilinear games: q = (1 - i gamma L)^tau; converges iff Re q < 1 and lam < 2(1 - Re q)/|1 - q|^2",
+    source="SPEC R22 (tau = 2: lam < 2/(4 + t^2)), R23", provenance="derived",
+    method="la-gda", method_params={"gamma": gamma, "lam": lam, "tau": tau},
+    hypotheses=sp.And(gamma > 0, lam > 0), kind="region",
+    condition=sp.And(sp.re(_q) < 1, lam < 2 * (1 - sp.re(_q)) / sp.Abs(1 - _q) ** 2),
+    metric="spectral_radius", iterate="n/a", family=("bilinear",),
+    grid={"t": (0.25, 0.5, 1.0, 2.0), "tau": (2, 3, 5, 8), "lam": tuple(np.round(np.linspace(0.02, 1.0, 25), 3))},
+))
