@@ -53,18 +53,14 @@ def _linear_solve(op: Any, z: Any, gamma: Any, xp: Any) -> Any:
     rhs = z if op.offset is None else z - g * asarray_like(op.offset, z, xp)
     if is_numpy(xp):
         zz = np.asarray(rhs)
-        if batched:
-            gg = np.asarray(g).reshape(zz.shape[:-1] + (1, 1))
-            A = np.eye(d) + gg * M
-            return np.linalg.solve(A.astype(zz.dtype), zz[..., None])[..., 0]
-        if d <= 64:
-            # per-row LAPACK solves: bit-for-bit independent of the batch size
-            A = (np.eye(d) + g * M).astype(zz.dtype)
-            return np.linalg.solve(A, zz[..., None])[..., 0]
-        R = op._cache.get(("resolvent-inv", g, str(zz.dtype)))
-        if R is None:
-            R = op._cache[("resolvent-inv", g, str(zz.dtype))] = np.linalg.inv(np.eye(d) + g * M).T.astype(zz.dtype)
-        return zz @ R
+        if not batched:
+            return _solve_numpy(op, zz, float(g))
+        gg = np.broadcast_to(np.asarray(g, dtype=float).reshape(zz.shape[:-1] + (1,)), zz.shape[:-1] + (1,))[..., 0]
+        out = np.empty_like(zz)
+        for gv in np.unique(gg):  # one factorisation per distinct step size
+            sel = gg == gv
+            out[sel] = _solve_numpy(op, zz[sel], float(gv))
+        return out
     I = xp.eye(d, dtype=z.dtype)
     Mx = asarray_like(M, z, xp)
     if batched:
@@ -72,6 +68,20 @@ def _linear_solve(op: Any, z: Any, gamma: Any, xp: Any) -> Any:
     else:
         A = I + g * Mx
     return xp.linalg.solve(A, rhs[..., None])[..., 0]
+
+
+def _solve_numpy(op: Any, zz: np.ndarray, g: float) -> np.ndarray:
+    """Rows of ``(I + g M)^{-1} zz``: per-row LAPACK solves for small dims (bit-for-bit independent
+    of the batch size), a cached inverse beyond."""
+    d = op.dim
+    if d <= 64:
+        A = (np.eye(d) + g * op.matrix).astype(zz.dtype)
+        return np.linalg.solve(A, zz[..., None])[..., 0]
+    key = ("resolvent-inv", g, str(zz.dtype))
+    R = op._cache.get(key)
+    if R is None:
+        R = op._cache[key] = np.linalg.inv(np.eye(d) + g * op.matrix).T.astype(zz.dtype)
+    return zz @ R
 
 
 def resolvent(op: Any, z: Any, gamma: Any, *, tol: float = 1e-13, max_iter: int = 100_000,

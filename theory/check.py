@@ -407,7 +407,7 @@ def _check_rate(th: Theorem, bat, notes) -> CheckResult:
                 if excluded.any():
                     notes.append(f"{label}: {int(excluded.sum())} cell(s) left the ball ||z - z*|| <= "
                                  f"{th.iterate_bound} (trajectory hypothesis) and were not judged")
-            rad = _spectral_radius(method, op) if op.is_linear else None
+            rad = _spectral_radius(method, _nonzero_eigs(op)) if op.is_linear else None
             if rad is not None:
                 radii.append(float(np.max(rad)))
             for j, cell in enumerate(cs):
@@ -457,7 +457,7 @@ def _check_region(th: Theorem, bat, notes) -> CheckResult:
         for _tau, cs in groups.items():
             n_cells += len(cs)
             method = _method(th, cs)
-            rad = np.broadcast_to(np.asarray(spectral_radius(method, op), float), (len(cs),))
+            rad = np.broadcast_to(np.asarray(spectral_radius(method, _nonzero_eigs(op)), float), (len(cs),))
             vals = {a: np.array([c.values.get(a, np.nan) for c in cs], dtype=float) for a in _ARGS}
             cond = np.broadcast_to(np.asarray(_lambdify(th.condition)(*[vals[a] for a in _ARGS]), bool), (len(cs),))
             on_boundary = np.abs(rad - 1) <= 1e-9
@@ -483,6 +483,13 @@ def _check_region(th: Theorem, bat, notes) -> CheckResult:
     res = CheckResult(th, _verdict(th, ok, n_cells), worst_ratio if n_cells else float("nan"), worst, n_inst,
                       n_cells, curves, None, {"cells": n_cells, "boundary": boundary}, mism, False, notes)
     return res
+
+
+def _nonzero_eigs(op) -> np.ndarray:
+    """Eigenvalues without the zeros: on ker M every method fixes points (multiplier 1), which is
+    convergence, not its failure (SPEC §5; ker M is semisimple for the normal families used here)."""
+    e = np.asarray(op.eigenvalues())
+    return e[np.abs(e) > 1e-12 * max(1.0, float(np.max(np.abs(e))))]
 
 
 def _empirical_confirmation(method, op, z0, rad: np.ndarray, n: int, iters: int = 3000) -> int:

@@ -116,6 +116,8 @@ class Theorem:
             raise ValueError(f"provenance must be one of {PROVENANCE}, got {self.provenance!r}")
         if self.kind not in KINDS:
             raise ValueError(f"kind must be one of {KINDS}, got {self.kind!r}")
+        if sp.sympify(self.hypotheses) is sp.false:
+            raise ValueError(f"theorem {self.id}: hypotheses are identically false (use sp.Eq for equalities)")
         if self.kind == "region" and self.condition is None:
             raise ValueError(f"theorem {self.id}: a region theorem needs a condition")
         if self.kind in ("rate", "property") and self.bound is None:
@@ -321,7 +323,7 @@ register(Theorem(
     title="EG+ / CEG+ at gamma = 1/L on LowerBoundGame converges iff 2c + alpha < 1",
     source="PLPFC22 Thm. 3.4 (SPEC R15)", provenance="related",
     method="eg+", method_params={"gamma": gamma, "alpha": alpha},
-    hypotheses=sp.And(gamma * L == 1, alpha > 0, alpha <= 1, rho <= 0, rho * L >= -1),
+    hypotheses=sp.And(sp.Eq(gamma * L, 1), alpha > 0, alpha <= 1, rho <= 0, rho * L >= -1),
     kind="region", condition=-2 * rho * L + alpha < 1, metric="spectral_radius", iterate="n/a",
     family=("lower_bound",),
     grid={"c": tuple(np.round(np.linspace(0, 0.6, 13), 3)), "t": (1.0,), "alpha": (0.1, 0.25, 0.5, 0.75, 1.0)},
@@ -391,7 +393,7 @@ register(Theorem(
     title="LA-EG(tau=1) at gamma = 1/L on LowerBoundGame converges iff lam < 1 - 2c",
     source="SPEC R19", provenance="derived",
     method="la-eg", method_params={"gamma": gamma, "lam": lam, "tau": tau},
-    hypotheses=sp.And(gamma * L == 1, lam > 0, rho <= 0, rho * L >= -1), derived={"tau": sp.Integer(1)},
+    hypotheses=sp.And(sp.Eq(gamma * L, 1), lam > 0, rho <= 0, rho * L >= -1), derived={"tau": sp.Integer(1)},
     kind="region", condition=lam < 1 + 2 * rho * L, metric="spectral_radius", iterate="n/a",
     family=("lower_bound",),
     grid={"c": (0.0, 0.1, 0.2, 0.3, 0.45, 0.5, 0.6), "t": (1.0,), "lam": tuple(np.round(np.linspace(0.05, 1.0, 20), 3))},
