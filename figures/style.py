@@ -1,0 +1,85 @@
+"""One shared matplotlib style for every figure, and a savefig helper writing PNG + PDF.
+
+>>> STYLE["figure.dpi"]
+110
+"""
+
+from __future__ import annotations
+
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Iterator
+
+import matplotlib
+
+matplotlib.use("Agg", force=False)
+import matplotlib.pyplot as plt  # noqa: E402
+
+__all__ = ["STYLE", "CMAP", "COLORS", "style", "figure", "savefig", "METHOD_COLORS", "phase_mesh"]
+
+CMAP = "RdBu_r"          # diverging about 1 (spectral radius / rate)
+STYLE = {
+    "figure.dpi": 110,
+    "savefig.dpi": 150,
+    "font.size": 9,
+    "axes.titlesize": 10,
+    "axes.labelsize": 10,
+    "legend.fontsize": 8,
+    "xtick.labelsize": 8,
+    "ytick.labelsize": 8,
+    "axes.grid": False,
+    "lines.linewidth": 1.4,
+    "image.cmap": CMAP,
+    "figure.constrained_layout.use": True,
+    "pdf.fonttype": 42,
+}
+COLORS = plt.get_cmap("tab10").colors
+METHOD_COLORS = {"gda": COLORS[7], "eg+": COLORS[0], "ceg+": COLORS[1], "app": COLORS[4], "rapp": COLORS[3],
+                 "la-gda": COLORS[2], "la-ceg+": COLORS[6], "pp": COLORS[0], "relaxed-pp": COLORS[5]}
+SINGLE = (4.2, 3.3)
+WIDE = (8.4, 3.4)
+
+
+@contextmanager
+def style() -> Iterator[None]:
+    with plt.rc_context(STYLE):
+        yield
+
+
+def figure(*args, size=SINGLE, **kw):
+    """``plt.subplots`` under the shared style (call inside :func:`style`)."""
+    return plt.subplots(*args, figsize=size, **kw)
+
+
+def savefig(fig, outdir, name: str) -> list[Path]:
+    """Write ``outdir/name.png`` and ``outdir/name.pdf``; close the figure; return both paths."""
+    outdir = Path(outdir)
+    try:
+        outdir.mkdir(parents=True, exist_ok=True)
+        paths = []
+        for ext in ("png", "pdf"):
+            p = outdir / f"{name}.{ext}"
+            fig.savefig(p)
+            paths.append(p)
+    except OSError as e:
+        raise OSError(f"cannot write figure {name!r} into {str(outdir)!r}: {e.strerror or e}") from e
+    finally:
+        plt.close(fig)
+    return paths
+
+
+def phase_mesh(ax, X, Y, V, vmax: float = 2.0, label: str = "spectral radius", colorbar: bool = True):
+    """``pcolormesh`` of ``V[i, j]`` at ``(X[i], Y[j])`` (colour centred at 1) with the contour radius = 1."""
+    import numpy as np
+    from matplotlib.colors import TwoSlopeNorm
+    V = np.ma.masked_invalid(np.asarray(V, float).T)
+    m = ax.pcolormesh(X, Y, np.ma.clip(V, 0, vmax), shading="nearest", cmap=CMAP,
+                      norm=TwoSlopeNorm(vmin=0.0, vcenter=1.0, vmax=vmax))
+    with np.errstate(all="ignore"):
+        ax.contour(X, Y, V.filled(np.nan), levels=[1.0], colors="k", linewidths=1.1)
+    ax.plot([], [], "k-", lw=1.1, label=f"{label} = 1")
+    if colorbar:
+        ax.figure.colorbar(m, ax=ax, label=label)
+    ax.set_xlim(min(X), max(X))
+    ax.set_ylim(min(Y), max(Y))
+    return m
