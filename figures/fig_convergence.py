@@ -1,0 +1,126 @@
+"""Residual vs F evaluations on the literature's examples (SPEC §8 item 24 settings), and trajectories.
+
+Problems: PolarGame(a) for a = 1/3, 3/4, 1 (box 1.1), Forsaken (box 1.5), GlobalForsaken (ball 4/3) and
+LowerBoundGame(rho = -1/9, L = 3) on Box(-1.1, 1.1). Methods with gamma = 1/L, projection onto the set,
+init (1, 0.5): GDA, EG+ (alpha = 1/2), CEG+ (alpha = 1/2), APP (tau = 5), RAPP (lam = .2, tau = 5),
+LA-GDA (lam = .2, tau = 5), LA-CEG+ (alpha = 1/2; lam = .5, tau = 2). Residual: natural residual.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+
+from monoverify.operators.examples import Forsaken, GlobalForsaken, PolarGame
+from monoverify.operators.linear import LinearOperator, LowerBoundGame
+from monoverify.operators.sets import Box
+from monoverify.solvers.registry import make as make_method
+from monoverify.solvers.runner import run
+
+from .style import METHOD_COLORS, figure, savefig, style
+
+Z0 = np.array([1.0, 0.5])
+METHODS = [
+    ("gda", {}, "GDA"),
+    ("eg+", {"alpha": 0.5}, r"EG+ $\alpha=1/2$"),
+    ("ceg+", {"alpha": 0.5}, r"CEG+ $\alpha=1/2$"),
+    ("app", {"tau": 5}, r"APP $\tau=5$"),
+    ("rapp", {"lam": 0.2, "tau": 5}, r"RAPP $\lambda=.2,\tau=5$"),
+    ("la-gda", {"lam": 0.2, "tau": 5}, r"LA-GDA $\lambda=.2,\tau=5$"),
+    ("la-ceg+", {"alpha": 0.5, "lam": 0.5, "tau": 2}, r"LA-CEG+ $\lambda=.5,\tau=2$"),
+]
+
+
+def problems():
+    lbg = LowerBoundGame(-1 / 9, 3)
+    return [
+        (PolarGame(1), r"PolarGame $a=1$"),
+        (PolarGame(sp_rational(3, 4)), r"PolarGame $a=3/4$"),
+        (PolarGame(sp_rational(1, 3)), r"PolarGame $a=1/3$"),
+        (Forsaken(), "Forsaken (box 1.5)"),
+        (GlobalForsaken(), "GlobalForsaken (ball 4/3)"),
+        (LinearOperator(lbg.matrix, constraint=Box(-1.1, 1.1, dim=2), name="LowerBoundGame"),
+         r"LowerBoundGame $\rho=-1/9, L=3$, box 1.1"),
+    ]
+
+
+def sp_rational(p, q):
+    import sympy as sp
+    return sp.Rational(p, q)
+
+
+def _lipschitz(op, fallback=None) -> float:
+    L = getattr(op, "L", None)
+    return float(L) if L is not None else float(fallback)
+
+
+def _run(op, name, params, budget, L, monitors=None):
+    m = make_method(name, gamma=1.0 / L, **params)
+    per = {"gda": 1, "eg+": 2, "ceg+": 2}.get(name, 0) or params.get("tau", 1) * (2 if name == "la-ceg+" else 1)
+    iters = max(2, budget // per)
+    return run(m, op, Z0.copy(), iters=iters, tol=1e-12, monitors=monitors)
+
+
+def make(outdir, quick: bool = False) -> list[Path]:
+    budget = 400 if quick else 4000
+    probs = problems()
+    L_lbg = 3.0
+    paths = []
+    with style():
+        fig, axs = figure(2, 3, size=(10.5, 6.2), sharex=True)
+        for ax, (op, title) in zip(axs.flat, probs):
+            L = _lipschitz(op, L_lbg)
+            for name, params, label in METHODS:
+                r = _run(op, name, params, budget, L)
+                res = np.asarray(r.history.residual, float).ravel()
+                nf = np.asarray(r.history.n_oracle, float).ravel()
+                ok = np.isfinite(res) & (res > 0)
+                ax.semilogy(nf[ok], res[ok], color=METHOD_COLORS[name], lw=1.1, label=label,
+                            ls="--" if name in ("eg+", "app") else "-")
+            ax.axhline(1e-6, color="0.5", ls=":", lw=0.8)
+            ax.set_title(title, fontsize=9)
+            ax.set_ylim(1e-12, 1e2)
+        for ax in axs[1]:
+            ax.set_xlabel("F evaluations")
+        for ax in axs[:, 0]:
+            ax.set_ylabel(r"natural residual $\|z - P_C(z - Fz)\|$")
+        h, lab = axs[0, 0].get_legend_handles_labels()
+        fig.legend(h, lab, loc="outside lower center", ncol=4, fontsize=8)
+        fig.suptitle(r"Residual vs F evaluations ($\gamma = 1/L$, projection, $z_0=(1, 0.5)$)", fontsize=10)
+        paths += savefig(fig, outdir, "convergence")
+
+        # trajectories over the vector field -F
+        fig, axs = figure(1, 2, size=(9.0, 4.4))
+        for ax, (op, title) in zip(axs, [probs[0], probs[3]]):
+            L = _lipschitz(op)
+            lo, hi = float(op.constraint.lo.min()), float(op.constraint.hi.max())
+            g = np.linspace(lo, hi, 25 if quick else 40)
+            X, Y = np.meshgrid(g, g)
+            F = np.asarray(op.F(np.stack([X.ravel(), Y.ravel()], axis=1)), float)
+            U, V = -F[:, 0].reshape(X.shape), -F[:, 1].reshape(X.shape)
+            ax.streamplot(X, Y, U, V, color="0.75", density=0.9, linewidth=0.6, arrowsize=0.7)
+            traj_budget = 300 if quick else 1500
+            for name, params, label in METHODS:
+                if name in ("eg+", "app"):
+                    continue
+                mon = {"x": lambda z, idx: np.asarray(z)[:, 0], "y": lambda z, idx: np.asarray(z)[:, 1]}
+                r = _run(op, name, params, traj_budget, L, monitors=mon)
+                xs = np.asarray(r.history.monitors["x"], float).ravel()
+                ys = np.asarray(r.history.monitors["y"], float).ravel()
+                ok = np.isfinite(xs) & np.isfinite(ys)
+                ax.plot(xs[ok], ys[ok], color=METHOD_COLORS[name], lw=0.9, marker=".", ms=2, label=label)
+            ax.plot(*Z0, "ko", ms=5, label=r"$z_0$")
+            zs = op.solution
+            if zs is not None:
+                ax.plot(*np.asarray(zs, float), "k*", ms=10, label=r"$z^*$")
+            ax.set_xlim(lo, hi)
+            ax.set_ylim(lo, hi)
+            ax.set_aspect("equal")
+            ax.set_xlabel("$x$")
+            ax.set_ylabel("$y$")
+            ax.set_title(title + r": iterates over the field $-F$", fontsize=9)
+        h, lab = axs[0].get_legend_handles_labels()
+        fig.legend(h, lab, loc="outside right center", fontsize=7)
+        paths += savefig(fig, outdir, "trajectories")
+    return paths
