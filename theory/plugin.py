@@ -1,0 +1,386 @@
+"""pytest plugin (entry point ``pytest11``): property-test your own methods against registered theorems.
+
+Installed with monoverify, it is loaded by every pytest run. It adds
+
+* hypothesis settings profiles ``monoverify-ci`` (``derandomize=True, deadline=None,
+  max_examples=25, print_blob=True, database=None``) and ``monoverify-thorough``
+  (``max_examples=500, deadline=None``), selected with ``--monoverify-profile ci`` (or
+  ``thorough``, or any registered profile name); without the option the user's profile is kept.
+  The names carry a prefix so that hypothesis' own built-in ``ci`` profile is never replaced;
+* markers ``theorem("<id>")`` (the theorem a test checks) and ``slow_theorem``;
+* the fixture ``theorem_checker``: :func:`assert_theorem` bound to the test's ``theorem`` marker;
+* :func:`assert_theorem`: run a method (any :class:`~monoverify.solvers.Method`, including your
+  own ``init``/``step`` implementation) on an operator, measure the theorem's metric and compare
+  it with the theorem's bound at the operator's exact constants; a violation raises an
+  ``AssertionError`` with a readable report.
+
+Importing this module is cheap: NumPy, SymPy, hypothesis and the solvers are imported inside the
+functions that need them, and a missing hypothesis never breaks pytest's start.
+
+Example (a downstream test file)::
+
+    import pytest
+    from hypothesis import given, settings
+    from monoverify.theory.plugin import assert_theorem
+    from monoverify.theory.strategies import theorem_cases
+
+    @pytest.mark.theorem("eg+.best_iterate")
+    @settings(settings.get_profile("monoverify-ci"), max_examples=10)
+    @given(theorem_cases("eg+.best_iterate", max_dim=4))
+    def test_my_eg_plus(theorem_checker, case):
+        p = case.params
+        theorem_checker(method=MyEGPlus(p["gamma"], p["alpha"]), operator=case.operator,
+                        z0=case.z0, K=50, params=p)
+"""
+
+from __future__ import annotations
+
+import importlib
+import math
+from dataclasses import dataclass, field
+from typing import Any
+
+import pytest
+
+__all__ = ["assert_theorem", "TheoremReport", "PROFILES", "theorem_checker"]
+
+#: ``--monoverify-profile`` short names -> hypothesis profile names
+PROFILES = {"ci": "monoverify-ci", "thorough": "monoverify-thorough"}
+
+
+def _register_profiles() -> bool:
+    try:
+        from hypothesis import HealthCheck, settings
+    except ImportError:  # hypothesis is a test extra: never break pytest's start without it
+        return False
+    settings.register_profile("monoverify-ci", derandomize=True, deadline=None, max_examples=25, print_blob=True,
+                              database=None, suppress_health_check=[HealthCheck.too_slow])
+    settings.register_profile("monoverify-thorough", deadline=None, max_examples=500,
+                              suppress_health_check=[HealthCheck.too_slow])
+    return True
+
+
+_HAVE_HYPOTHESIS = _register_profiles()
+
+
+# ------------------------------------------------------------------------------------------
+# pytest hooks
+# ------------------------------------------------------------------------------------------
+def pytest_addoption(parser: Any) -> None:
+    group = parser.getgroup("monoverify", "monoverify theorem property tests")
+    group.addoption("--monoverify-profile", action="store", default=None, metavar="NAME",
+                    help="hypothesis profile for the run: 'ci' (monoverify-ci: derandomized, 25 examples), "
+                         "'thorough' (monoverify-thorough: 500 examples) or any registered profile name; "
+                         "default: keep the active profile")
+
+
+@pytest.hookimpl(trylast=True)  # after hypothesis' own plugin has applied --hypothesis-profile
+def pytest_configure(config: Any) -> None:
+    config.addinivalue_line("markers", "theorem(id): the registered monoverify theorem this test checks "
+                                       "(used by the theorem_checker fixture)")
+    config.addinivalue_line("markers", "slow_theorem: a long theorem property test (deselect with "
+                                       "-m 'not slow_theorem')")
+    name = config.getoption("monoverify_profile", default=None)
+    if name:
+        if not _HAVE_HYPOTHESIS:
+            raise pytest.UsageError("--monoverify-profile needs hypothesis (pip install hypothesis)")
+        from hypothesis import settings
+        from hypothesis.errors import InvalidArgument
+
+        try:
+            settings.load_profile(PROFILES.get(name, name))
+        except InvalidArgument as exc:
+            raise pytest.UsageError(f"--monoverify-profile: {exc}; monoverify registers {sorted(PROFILES)} "
+                                    f"({', '.join(PROFILES.values())})") from None
+
+
+def pytest_report_header(config: Any) -> str | None:
+    name = config.getoption("monoverify_profile", default=None)
+    if name:
+        return f"monoverify: hypothesis profile {PROFILES.get(name, name)!r}"
+    return None
+
+
+class _Checker:
+    """``theorem_checker(method=..., operator=..., ...)``: :func:`assert_theorem` with the marker's theorem."""
+
+    def __init__(self, theorem: Any):
+        self.theorem = theorem
+
+    def __call__(self, theorem: Any = None, **kwargs: Any) -> "TheoremReport":
+        th = theorem if theorem is not None else self.theorem
+        if th is None:
+            raise TypeError("theorem_checker needs a theorem: mark the test with "
+                            "@pytest.mark.theorem('<id>') or pass the id as first argument")
+        return assert_theorem(th, **kwargs)
+
+    def __repr__(self) -> str:
+        return f"theorem_checker(theorem={getattr(self.theorem, 'id', self.theorem)!r})"
+
+
+@pytest.fixture
+def theorem_checker(request: Any) -> _Checker:
+    """:func:`assert_theorem` bound to the theorem of ``@pytest.mark.theorem("<id>")`` (if any)."""
+    marker = request.node.get_closest_marker("theorem")
+    th = None
+    if marker is not None:
+        if not marker.args:
+            raise pytest.UsageError("@pytest.mark.theorem needs a theorem id, e.g. @pytest.mark.theorem('eg+.best_iterate')")
+        from .theorems import get
+
+        th = get(marker.args[0])
+    return _Checker(th)
+
+
+# ------------------------------------------------------------------------------------------
+# assert_theorem
+# ------------------------------------------------------------------------------------------
+@dataclass
+class TheoremReport:
+    """What :func:`assert_theorem` measured (returned when the bound holds).
+
+    ``ratio``: max over the checked ``k`` of measured/bound; ``k``: where it is attained;
+    ``judged``: False when a trajectory hypothesis of the theorem (``iterate_bound``) failed,
+    in which case nothing was asserted.
+    """
+
+    theorem: Any = field(repr=False)
+    params: dict
+    K: int
+    ratio: float
+    k: int
+    measured: float
+    bound: float
+    judged: bool = True
+    curve: Any = field(default=None, repr=False)
+    bound_curve: Any = field(default=None, repr=False)
+    notes: list = field(default_factory=list)
+
+
+def _fmt(x: Any) -> str:
+    try:
+        xf = float(x)
+    except (TypeError, ValueError):
+        return str(x)
+    if math.isfinite(xf) and xf == int(xf) and abs(xf) < 1e6:
+        return str(int(xf))
+    return f"{xf:.6g}"
+
+
+_METRIC_TEXT = {
+    "operator_sq": "||F z^k||^2",
+    "resolvent_residual_sq": "||z^k - J_{gamma F} z^k||^2",
+    "fixed_point_residual_sq": "||S z^k - z^k||^2 (S = base^tau)",
+    "distance_ratio": "||z^k - z*||^2 / ||z^{k-1} - z*||^2",
+    "iteration_matrix_norm": "||T||_2 of the iteration matrix T",
+}
+
+
+def _report(th: Any, *, headline: str, params: dict, method: Any, op: Any, z0: Any, failed: list, explore: bool,
+            lines: list) -> str:
+    import numpy as np
+
+    ps = ", ".join(f"{k}={_fmt(v)}" for k, v in params.items())
+    hyp = "satisfied" if not failed else f"VIOLATED ({' and '.join(failed)} fails; run with explore=True)"
+    it = {"best": "best iterate (min over j < k)", "last": "last iterate"}.get(th.iterate, th.iterate)
+    z = np.array2string(np.asarray(z0, float), precision=4, threshold=12) if z0 is not None else "-"
+    out = [
+        headline,
+        f"  theorem    : {th.id} [{th.provenance}] {th.title}",
+        f"  source     : {th.source}",
+        f"  bound      : {th.metric} <= {th.bound}",
+        f"  metric     : {_METRIC_TEXT.get(th.metric, th.metric)}, {it}, checked at "
+        f"{'every k <= K' if th.check_at == 'all' else 'k = K'}",
+        f"  hypotheses : {th.hypotheses}  -> {hyp}",
+        f"  parameters : {ps}",
+        f"  method     : {method!r}",
+        f"  operator   : {op!r}",
+        f"               exact constants rho = {op.rho}, L = {op.L}; dim = {op.dim}",
+        f"  z0         : {z}",
+    ]
+    return "\n".join(out + lines)
+
+
+def _resolvent_monitor(op: Any, gamma: float):
+    import numpy as np
+
+    from monoverify.operators._backend import to_numpy
+    from monoverify.operators.resolvent import resolvent
+
+    def fn(z: Any, idx: Any) -> Any:
+        w = resolvent(op, z, np.full((len(idx), 1), gamma))
+        d = to_numpy(z - w)
+        return np.sum(d * d, axis=-1)
+
+    return fn
+
+
+def assert_theorem(theorem: Any, method: Any = None, operator: Any = None, z0: Any = None, K: int = 100,
+                   params: dict | None = None, *, explore: bool = False, rtol: float | None = None) -> TheoremReport:
+    """Assert that ``method`` on ``operator`` obeys the bound of ``theorem``.
+
+    Parameters
+    ----------
+    theorem : str or Theorem
+        A registered id (``monoverify.theory.THEOREMS``) or a :class:`Theorem` object.
+    method : Method, optional
+        Any :class:`~monoverify.solvers.Method` (your own subclass with ``init``/``step`` works);
+        default: the theorem's registered method built from ``params``.
+    operator : Operator
+        With exact constants ``operator.rho``, ``operator.L`` and a known ``operator.solution``
+        (e.g. from :mod:`monoverify.theory.strategies`).
+    z0 : array, optional
+        Start point (default ``(1, ..., 1)/sqrt(dim)``); ``D0 = ||z0 - z*||^2``.
+    K : int
+        Iterations; the bound is checked at every ``k <= K`` (or at ``K`` for ``check_at="final"``).
+    params : dict, optional
+        ``gamma``, ``lam``, ``tau``, ``alpha`` (what the theorem needs); ``rho``/``L`` default to
+        the operator's exact constants (a smaller ``rho`` or larger ``L`` is also valid for it).
+    explore : bool
+        Run even if the parameters violate the hypotheses (otherwise a ``HypothesisError``).
+    rtol : float, optional
+        Relative tolerance for rounding (default ``monoverify.theory.check.TOL`` = 1e-9).
+
+    Returns
+    -------
+    TheoremReport
+        When the bound holds.
+
+    Raises
+    ------
+    AssertionError
+        The bound fails; the message reports theorem, provenance, bound, parameters, operator,
+        the first failing ``k``, measured vs bound and their ratio.
+    HypothesisError
+        Parameters outside the hypotheses (without ``explore``).
+    """
+    import numpy as np
+
+    from monoverify.solvers import Method, run
+
+    C = importlib.import_module("monoverify.theory.check")  # the package attribute `check` is the function
+    from . import metrics as M
+    from .theorems import Theorem, get
+
+    th = theorem if isinstance(theorem, Theorem) else get(theorem)
+    if operator is None:
+        raise TypeError("assert_theorem needs an operator (e.g. from monoverify.theory.strategies)")
+    if th.kind == "region":
+        raise ValueError(f"theorem {th.id} is a region theorem (a convergence condition, no bound): "
+                         "use monoverify.theory.check or monoverify.theory.spectral")
+    if isinstance(K, bool) or not isinstance(K, (int, np.integer)) or K < 1:
+        raise ValueError(f"K must be an integer >= 1, got K={K!r}")
+    params = dict(params or {})
+    known = {"rho", "L", "gamma", "lam", "tau", "alpha"}
+    bad = sorted(set(params) - known)
+    if bad:
+        raise ValueError(f"unknown parameter(s) {bad}; valid: {sorted(known)}")
+    op_rho, op_L = float(operator.rho), float(operator.L)
+    rho = float(params.pop("rho", op_rho))
+    L = float(params.pop("L", op_L))
+    if rho > op_rho + 1e-12 * max(1.0, abs(op_rho)):
+        raise ValueError(f"params rho={rho:g} exceeds the operator's exact rho={op_rho:g}: the operator is "
+                         f"rho-comonotone only for rho <= {op_rho:g}")
+    if L < op_L - 1e-12 * max(1.0, op_L):
+        raise ValueError(f"params L={L:g} is below the operator's exact L={op_L:g}")
+    sol = getattr(operator, "solution", None)
+    if sol is None:
+        raise ValueError(f"operator {operator!r} has no known solution; D0 = ||z0 - z*||^2 needs one")
+    dim = operator.dim
+    z0 = np.ones(dim) / np.sqrt(dim) if z0 is None else np.asarray(z0, dtype=float)
+    if z0.shape != (dim,):
+        raise ValueError(f"z0 must have shape ({dim},), got shape {z0.shape}")
+    D0 = float(np.sum((z0 - np.asarray(sol, float)) ** 2))
+    vals: dict = {"rho": rho, "L": L, "gamma": np.nan, "lam": np.nan, "tau": np.nan, "alpha": np.nan,
+                  "K": float(K), "D0": D0}
+    vals.update({k: v for k, v in params.items()})
+    C._derive(th, vals)
+    if th.derived or "tau" in params:
+        if not (isinstance(vals["tau"], float) and np.isnan(vals["tau"])):
+            vals["tau"] = int(round(float(vals["tau"])))
+    shown = {k: vals[k] for k in ("rho", "L", "gamma", "lam", "tau", "alpha", "D", "c0")
+             if k in vals and not (isinstance(vals[k], float) and np.isnan(vals[k]))}
+    shown.update(K=K, D0=D0)
+    import sympy as sp
+
+    needed = {s.name for s in sp.sympify(th.hypotheses).free_symbols}
+    missing = sorted(n for n in needed if n not in shown)
+    if missing:
+        raise ValueError(f"theorem {th.id} needs parameter(s) {missing} (pass them in params=...)")
+    failed = th.failed_hypotheses(**{k: v for k, v in shown.items() if k in needed})
+    if failed and not explore:
+        raise C.HypothesisError(
+            f"parameters {shown} are outside the hypotheses of {th.id}: {' and '.join(failed)} fails "
+            f"(hypotheses: {th.hypotheses}); pass explore=True to run anyway")
+    if method is None:
+        if th.method is None:
+            raise TypeError(f"theorem {th.id} has no registered method: pass method=...")
+        method = C._method(th, [C.Cell(dict(vals))])
+    if not isinstance(method, Method):
+        raise TypeError(f"method must be a monoverify Method (a frozen dataclass with init/step), got {method!r}")
+    tol = C.TOL if rtol is None else float(rtol)
+    report_kw = dict(params=shown, method=method, op=operator, z0=z0, failed=failed, explore=explore)
+
+    if th.kind == "property":
+        from .spectral import iteration_matrix
+
+        if th.metric != "iteration_matrix_norm":  # pragma: no cover - no such entry yet
+            raise ValueError(f"unsupported property metric {th.metric!r}")
+        T = np.asarray(iteration_matrix(method, operator.matrix))
+        val = float(np.linalg.norm(T, 2))
+        b = float(C._evaluate(th.bound, vals, 1)[0])
+        ratio = val / b if b > 0 else (np.inf if val > 0 else 0.0)
+        if not ratio <= 1 + tol:
+            raise AssertionError(_report(th, headline=f"theorem {th.id} does not hold", lines=[
+                f"  measured {th.metric} = {val:.6g} > bound = {b:.6g}   (ratio measured/bound = {ratio:.6g})"],
+                **report_kw))
+        return TheoremReport(th, shown, K, ratio, 0, val, b)
+
+    if th.metric == "resolvent_residual_sq":
+        if not np.isfinite(vals["gamma"]):
+            raise ValueError(f"theorem {th.id} measures the resolvent residual: pass gamma in params")
+        mons = {th.metric: _resolvent_monitor(operator, float(vals["gamma"]))}
+    else:
+        host = method.map_hyper(lambda name, v: np.broadcast_to(np.asarray(v, float), (1,)))
+        mons = M.monitors_for(th.metric, operator, host)
+    r = run(method, operator, z0[None, :], iters=int(K), monitors=mons, monitor_final_only=th.check_at == "final")
+    meas = M.curve(th.metric, r)
+    if th.iterate == "best":
+        meas = M.running_best(meas)
+    meas = np.asarray(meas, float)[:, 0]
+    ks = np.arange(1, K + 1) if th.check_at == "all" else np.array([K])
+    bvals = {a: np.asarray(vals.get(a, np.nan), dtype=float) for a in C._ARGS}
+    bvals["K"] = ks.astype(float)
+    bnd = np.broadcast_to(np.asarray(C._lambdify(th.bound)(*[bvals[a] for a in C._ARGS]), float), ks.shape)
+    m = meas[ks]
+    status = str(np.asarray(r.status).ravel()[0])
+    notes = []
+    if th.iterate_bound is not None and r.history.distance is not None:
+        lim = float(C._evaluate(th.iterate_bound, vals, 1)[0])
+        if np.nanmax(r.history.distance) > lim:
+            notes.append(f"trajectory left the ball ||z - z*|| <= {th.iterate_bound} = {lim:.6g} (a hypothesis of "
+                         f"{th.id}); the bound was not judged")
+            import warnings
+
+            warnings.warn(notes[-1], stacklevel=2)
+            return TheoremReport(th, shown, K, float("nan"), 0, float("nan"), float("nan"), judged=False,
+                                 curve=meas, bound_curve=bnd, notes=notes)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        ratio = np.where(bnd > 0, m / bnd, np.where(m > 0, np.inf, 0.0))
+    ratio = np.where(np.isnan(ratio), np.inf, ratio)  # a NaN measurement (divergence) fails
+    bad = np.nonzero(~(ratio <= 1 + tol))[0]
+    jw = int(np.argmax(ratio))
+    if bad.size or status in ("diverged", "nan"):
+        j = int(bad[0]) if bad.size else int(ks.size - 1)
+        k = int(ks[j])
+        lines = [
+            f"  run        : {status} after {int(np.asarray(r.n_iter).ravel()[0])} iteration(s)",
+            f"  FAILED at k = {k}: measured = {m[j]:.6g}, bound = {bnd[j]:.6g}, ratio measured/bound = {ratio[j]:.6g}",
+        ]
+        if int(ks[jw]) != k:
+            lines.append(f"  worst      : k = {int(ks[jw])}: measured = {m[jw]:.6g}, bound = {bnd[jw]:.6g}, "
+                         f"ratio = {ratio[jw]:.6g}")
+        raise AssertionError(_report(th, headline=f"theorem {th.id} does not hold for this method and operator",
+                                     lines=lines, **report_kw))
+    return TheoremReport(th, shown, K, float(ratio[jw]), int(ks[jw]), float(m[jw]), float(bnd[jw]), curve=meas,
+                         bound_curve=bnd, notes=notes)
