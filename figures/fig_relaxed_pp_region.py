@@ -19,7 +19,7 @@ GAMMA_L = 0.5
 
 
 def make(outdir, quick: bool = False) -> list[Path]:
-    n = 41 if quick else 161
+    n = 25 if quick else 161
     rhoL = np.linspace(-0.5, 0.5, n)          # rho/gamma in [-1, 1]
     lam = np.linspace(0.02, 4.0, n)
     panels = [("relaxed-pp", {}, "relaxed PP"), ("rapp", {"tau": 5}, r"RAPP $\tau=5$"),
