@@ -180,6 +180,20 @@ class Operator:
     def has_jacobian(self) -> bool:
         return type(self).jacobian is not Operator.jacobian
 
+    def with_constraint(self, constraint: Any) -> "Operator":
+        """The same map with another constraint set / regulariser (``None``: the whole space).
+
+        The known ``solution`` is kept: callers must make sure it is still a solution (true when it
+        is a zero of ``F`` lying in the new set). Constants are those of ``F``, unchanged.
+        """
+        import copy
+
+        if constraint is not None and constraint.dim != self.dim:
+            raise ValueError(f"constraint has dim {constraint.dim}, operator has dim {self.dim}")
+        new = copy.copy(self)
+        new._constraint = constraint
+        return new
+
     def describe(self) -> dict:
         """A JSON-ready description: name, dim, params, constants, constraint."""
         return {

@@ -181,7 +181,29 @@ def _instances(family: str, c: float, L: float, quick: bool, seed: int) -> list[
             op = _nonnormal(-c, 6, seed + s)
             out.append((f"random_nonnormal(dim=6, rho0={-c:g}, seed={seed + s})", op, None))
         return out
+    if family == "examples":
+        return _example_instances()
     raise ValueError(f"unknown family {family!r}")
+
+
+def _example_instances() -> list:
+    """Nonlinear examples of SPEC §6 whose rho is exact (PolarGame a = 1/3, 3/4), run unconstrained.
+
+    Their rho is the weak-MVI ratio, which is global for PolarGame (it depends on r only, minimum at
+    r^2 = 25/32), and their L holds on the box; the checker verifies that the iterates stay in the box
+    (instances that leave it are not judged).
+    """
+    import sympy as sp
+
+    from monoverify.operators import PolarGame
+
+    out = []
+    for a in (sp.Rational(1, 3), sp.Rational(3, 4)):
+        boxed = PolarGame(a)
+        op = boxed.with_constraint(None)
+        op.valid_region = boxed.constraint
+        out.append((f"PolarGame(a={a}) unconstrained, L on {boxed.constraint!r}", op, np.array([1.0, 0.5])))
+    return out
 
 
 def _grid(th: Theorem, quick: bool, overrides: dict) -> list[dict]:
@@ -234,11 +256,18 @@ def battery(th: Theorem, *, quick: bool = False, seed: int = 0, params: dict | N
         combos = [dict(c, K=100) for c in combos]
     out = []
     by_instance: dict = {}
+    seen_examples: set = set()
     for combo in combos:
         c = float(combo.get("c", 0.0))
         L = float(combo.get("L", 1.0))
         for fam in th.family:
-            key = (fam, c, L)
+            key = (fam,) if fam == "examples" else (fam, c, L)
+            if fam == "examples" and ("c" in combo or "L" in combo):
+                # the examples carry their own constants: one pass over the other parameters suffices
+                rest = tuple(sorted((k, v) for k, v in combo.items() if k not in ("c", "L")))
+                if rest in seen_examples:
+                    continue
+                seen_examples.add(rest)
             if key not in by_instance:
                 by_instance[key] = _instances(fam, c, L, quick, seed)
             for label, op, z0 in by_instance[key]:
@@ -250,7 +279,8 @@ def battery(th: Theorem, *, quick: bool = False, seed: int = 0, params: dict | N
         t = combo.get("t")
         vals = {"rho": rho_v, "L": L_v, "gamma": (t / L_v) if t is not None else np.nan,
                 "lam": combo.get("lam", np.nan), "tau": combo.get("tau", np.nan), "alpha": combo.get("alpha", np.nan),
-                "K": combo.get("K", np.nan), "D0": 1.0}
+                "K": combo.get("K", np.nan),
+                "D0": 1.0 if op.solution is None else float(np.sum((np.asarray(z0) - op.solution) ** 2)) if z0 is not None else 1.0}
         _derive(th, vals)
         if "tau" in th.derived or "tau" in combo:
             vals["tau"] = int(round(vals["tau"]))
@@ -384,6 +414,9 @@ def _check_rate(th: Theorem, bat, notes) -> CheckResult:
             method = _method(th, cs)
             host = method.map_hyper(lambda name, v: np.broadcast_to(np.asarray(v, float), (len(cs),)))
             mons = M.monitors_for(th.metric, op, host)
+            region = getattr(op, "valid_region", None)
+            if region is not None:
+                mons["inside"] = lambda z, idx, region=region: np.asarray(region.contains(z), dtype=float)
             z = np.broadcast_to(z0, (len(cs), op.dim)).copy()
             r = run(method, op, z, iters=Kmax, monitors=mons, monitor_final_only=th.check_at == "final")
             meas = M.curve(th.metric, r)
@@ -392,7 +425,7 @@ def _check_rate(th: Theorem, bat, notes) -> CheckResult:
             ks = np.arange(1, Kmax + 1) if th.check_at == "all" else np.array([Kmax])
             vals = {a: np.array([c.values.get(a, np.nan) for c in cs], dtype=float)[None, :] for a in _ARGS}
             vals["K"] = ks[:, None].astype(float)
-            vals["D0"] = (np.linalg.norm(z0) ** 2) * np.ones((1, len(cs)))
+            vals["D0"] = np.array([c.values["D0"] for c in cs], dtype=float)[None, :]
             bnd = np.broadcast_to(bound_f(*[vals[a] for a in _ARGS]), (ks.size, len(cs)))
             m = meas[ks, :]
             with np.errstate(divide="ignore", invalid="ignore"):
@@ -407,6 +440,12 @@ def _check_rate(th: Theorem, bat, notes) -> CheckResult:
                 if excluded.any():
                     notes.append(f"{label}: {int(excluded.sum())} cell(s) left the ball ||z - z*|| <= "
                                  f"{th.iterate_bound} (trajectory hypothesis) and were not judged")
+            if region is not None:
+                out_of_region = np.nanmin(r.history.monitors["inside"], axis=0) < 1
+                if out_of_region.any():
+                    notes.append(f"{label}: {int(out_of_region.sum())} cell(s) left {region!r}, where L holds, "
+                                 "and were not judged")
+                excluded = excluded | out_of_region
             rad = _spectral_radius(method, _nonzero_eigs(op)) if op.is_linear else None
             if rad is not None:
                 radii.append(float(np.max(rad)))

@@ -130,7 +130,9 @@ def _ratio_str(r) -> str:
     if r.verdict == "no-instances":
         return "-"
     if th.kind == "region":
-        return f"max radius {r.worst.get('radius', float('nan')):.6g}, {r.mismatches} mismatch"
+        side = "converges" if r.worst.get("condition") else "diverges"
+        return (f"closest radius {r.worst.get('radius', float('nan')):.6g} ({side} side); "
+                f"{r.mismatches} mismatch")
     return f"{r.worst_ratio:.6g}"
 
 

@@ -304,6 +304,7 @@ register(Theorem(
     method="eg+", method_params={"gamma": gamma, "alpha": alpha},
     hypotheses=sp.And(rho >= -gamma * (1 - alpha) / 2, gamma * L < 1, gamma > 0, alpha > 0, alpha <= 1),
     bound=D0 / (alpha * gamma ** 2 * (1 - gamma ** 2 * L ** 2) * K), metric="operator_sq", iterate="best",
+    family=("lower_bound", "random", "examples"),
     grid={"c": (0.0, 0.05, 0.1, 0.2, 0.3, 0.4), "t": (0.3, 0.6, 0.9), "alpha": (0.1, 0.25, 0.5, 1.0), "K": (200,)},
     rate="O(1/K)",
 ))
@@ -315,6 +316,7 @@ register(Theorem(
     method="eg+", method_params={"gamma": gamma, "alpha": alpha},
     hypotheses=sp.And(rho >= -gamma * (1 - alpha) / 2, gamma * L <= 1, gamma > 0, alpha > 0, alpha <= 1),
     bound=sp.Integer(1), metric="distance_ratio", iterate="last",
+    family=("lower_bound", "random", "examples"),
     grid={"c": (0.0, 0.1, 0.2, 0.3, 0.45), "t": (0.5, 0.9, 1.0), "alpha": (0.1, 0.25, 0.5, 1.0), "K": (100,)},
 ))
 
@@ -360,6 +362,7 @@ register(Theorem(
     hypotheses=sp.And(2 * rho + gamma * (1 - 2 * lam) - (1 - lam) * gamma ** 3 * L ** 2 > 0, lam > 0, lam <= 1, gamma > 0),
     bound=D0 / (lam * gamma * (2 * rho + gamma * (1 - 2 * lam) - (1 - lam) * gamma ** 3 * L ** 2) * K),
     metric="operator_sq", iterate="best", derived={"tau": sp.Integer(2)},
+    family=("lower_bound", "random", "examples"),
     grid={"c": (0.0, 0.05, 0.1, 0.15, 0.19), "t": (0.3, 0.5, 0.577), "lam": (0.01, 0.05, 0.1, 0.3), "K": (200,)},
     rate="O(1/K)",
 ))
