@@ -8,7 +8,9 @@ Installed with monoverify, it is loaded by every pytest run. It adds
   ``thorough``, or any registered profile name); without the option the user's profile is kept.
   The names carry a prefix so that hypothesis' own built-in ``ci`` profile is never replaced;
 * markers ``theorem("<id>")`` (the theorem a test checks) and ``slow_theorem``;
-* the fixture ``theorem_checker``: :func:`assert_theorem` bound to the test's ``theorem`` marker;
+* the fixture ``theorem_checker``: :func:`assert_theorem` bound to the test's ``theorem`` marker
+  (stateless, so the profiles suppress hypothesis' ``function_scoped_fixture`` health check; under
+  another profile add ``suppress_health_check=[HealthCheck.function_scoped_fixture]``);
 * :func:`assert_theorem`: run a method (any :class:`~monoverify.solvers.Method`, including your
   own ``init``/``step`` implementation) on an operator, measure the theorem's metric and compare
   it with the theorem's bound at the operator's exact constants; a violation raises an
@@ -53,10 +55,11 @@ def _register_profiles() -> bool:
         from hypothesis import HealthCheck, settings
     except ImportError:  # hypothesis is a test extra: never break pytest's start without it
         return False
+    # the theorem_checker fixture is function-scoped but stateless: safe to share across examples
+    quiet = [HealthCheck.too_slow, HealthCheck.function_scoped_fixture]
     settings.register_profile("monoverify-ci", derandomize=True, deadline=None, max_examples=25, print_blob=True,
-                              database=None, suppress_health_check=[HealthCheck.too_slow])
-    settings.register_profile("monoverify-thorough", deadline=None, max_examples=500,
-                              suppress_health_check=[HealthCheck.too_slow])
+                              database=None, suppress_health_check=quiet)
+    settings.register_profile("monoverify-thorough", deadline=None, max_examples=500, suppress_health_check=quiet)
     return True
 
 
