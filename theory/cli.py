@@ -161,12 +161,32 @@ def results_table(results: list, title: str):
     from rich.table import Table
 
     t = Table(title=title, show_lines=False)
-    for col in ("theorem", "provenance", "source", "instances (cells)", "worst ratio", "rate fit", "spectral", "verdict"):
+    for col in ("theorem", "provenance", "source", "instances (cells)", "worst ratio", "rate fit", "spectral",
+                "PEP: lower <= pep <= bound", "verdict"):
         t.add_column(col, overflow="fold")
     for r in results:
         t.add_row(r.theorem.id, r.theorem.provenance, r.theorem.source, f"{r.n_instances} ({r.n_cells})",
-                  _ratio_str(r), _rate_str(r), _spectral_str(r), _verdict_style(r.verdict))
+                  _ratio_str(r), _rate_str(r), _spectral_str(r), _pep_str(r), _verdict_style(r.verdict))
     return t
+
+
+def _pep_str(r) -> str:
+    p = r.pep
+    if not p:
+        return ""
+    n = len(p["rows"])
+    bad = p["lower_inversions"] + p["upper_inversions"] + p["failed_solves"]
+    head = f"{n - bad}/{n} ok" if bad else f"{n}/{n} ok"
+    parts = [head]
+    if p["max_pep_over_bound"] is not None:
+        parts.append(f"max pep/bound {p['max_pep_over_bound']:.4g}")
+    if p["upper_inversions"]:
+        parts.append(f"{p['upper_inversions']} above bound" + (" (exact class)" if p["exact_class"] else " (relaxation: inconclusive)"))
+    if p["lower_inversions"]:
+        parts.append(f"{p['lower_inversions']} below a linear instance")
+    if p["failed_solves"]:
+        parts.append(f"{p['failed_solves']} solver failures")
+    return "; ".join(parts)
 
 
 def verify(quick: bool = False, only: str | None = None, report: str | None = None, console=None,
@@ -190,7 +210,7 @@ def verify(quick: bool = False, only: str | None = None, report: str | None = No
         task = prog.add_task("verifying", total=len(ids))
         for tid in ids:
             prog.update(task, description=f"checking {tid}")
-            results.append(check(tid, quick=quick))
+            results.append(check(tid, quick=quick, pep=True))
             prog.advance(task)
     elapsed = time.perf_counter() - t0
     con.print(results_table(results, f"monoverify verify ({'quick' if quick else 'full'}) - {len(results)} theorems, {elapsed:.0f} s"))
@@ -341,6 +361,78 @@ def _cmd_pep(args) -> int:
     return 0 if res.status in ("optimal", "cached") else 1
 
 
+def _cmd_figures(args) -> int:
+    from monoverify import figures
+
+    out = _prepare_dir(args.out)
+    names = args.only or None
+    if names:
+        unknown = sorted(set(names) - set(figures.NAMES))
+        if unknown:
+            raise UserError(f"unknown figure(s) {unknown}; known: {', '.join(figures.NAMES)}")
+    paths = figures.make_all(out, quick=args.quick, names=names)
+    for p in paths:
+        print(p)
+    return 0
+
+
+def _parse_grid(text: str) -> tuple[str, np.ndarray]:
+    """``name=start:stop:num`` (linspace) or ``name=v1,v2,...``."""
+    if "=" not in text:
+        raise UserError(f"axis {text!r} must look like name=start:stop:num or name=v1,v2,...")
+    name, spec = text.split("=", 1)
+    try:
+        if ":" in spec:
+            a, b, n = spec.split(":")
+            vals = np.linspace(float(a), float(b), int(n))
+        else:
+            vals = np.array([float(v) for v in spec.split(",") if v.strip()])
+    except ValueError:
+        raise UserError(f"cannot read the grid {text!r}: use name=start:stop:num or name=v1,v2,...") from None
+    if name.strip() == "tau":
+        vals = vals.astype(int)
+    return name.strip(), vals
+
+
+def _cmd_phase(args) -> int:
+    from concurrent.futures import ProcessPoolExecutor
+
+    from .phase import phase_diagram
+
+    ax = dict(_parse_grid(a) for a in (args.x, args.y))
+    fixed = {}
+    for f in args.fixed or []:
+        k, v = _parse_grid(f)
+        if v.size != 1:
+            raise UserError(f"--fixed {f!r} must give one value")
+        fixed[k] = int(v[0]) if k == "tau" else float(v[0])
+    ex = ProcessPoolExecutor(max_workers=args.workers) if args.workers and args.workers > 1 else None
+    try:
+        res = phase_diagram(args.method, ax, fixed=fixed, mode=args.mode, family=args.family, executor=ex,
+                            checkpoint=args.checkpoint, progress=not args.no_progress, iters=args.iters)
+    finally:
+        if ex is not None:
+            ex.shutdown()
+    if args.csv:
+        res.to_csv(args.csv)
+        print(f"wrote {args.csv}")
+    if args.png:
+        import matplotlib
+
+        matplotlib.use("Agg")
+        import matplotlib.pyplot as plt
+
+        fig, axp = plt.subplots(figsize=(6, 4.5))
+        res.plot(ax=axp)
+        fig.savefig(args.png, dpi=150, bbox_inches="tight")
+        print(f"wrote {args.png}")
+    if not args.csv and not args.png:
+        vals = np.asarray(res.values, dtype=float)
+        print(f"{args.mode} phase diagram of {args.method}: {vals.shape[0]}x{vals.shape[1]} cells, "
+              f"value range [{np.nanmin(vals):.6g}, {np.nanmax(vals):.6g}]; use --csv/--png to save it")
+    return 0
+
+
 # ------------------------------------------------------------------------------------------
 def _add_params(p: argparse.ArgumentParser) -> None:
     p.add_argument("--rho", type=float, help="comonotonicity constant (SPEC §1.2 sign)")
@@ -389,6 +481,27 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--no-cache", action="store_true")
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=_cmd_pep)
+
+    p = sub.add_parser("figures", help="make the figures (PNG + PDF)")
+    p.add_argument("--out", required=True, metavar="DIR")
+    p.add_argument("--quick", action="store_true")
+    p.add_argument("--only", nargs="*", metavar="NAME", help="figure names (default: all)")
+    p.set_defaults(func=_cmd_figures)
+
+    p = sub.add_parser("phase", help="phase diagram over two parameter axes")
+    p.add_argument("method")
+    p.add_argument("--x", required=True, help="first axis, e.g. rhoL=-0.5:0:41")
+    p.add_argument("--y", required=True, help="second axis, e.g. lam=0.05:2:40 or tau=1,2,5")
+    p.add_argument("--fixed", nargs="*", help="other parameters, e.g. gammaL=0.9 tau=5")
+    p.add_argument("--mode", default="spectral", choices=["spectral", "empirical", "pep"])
+    p.add_argument("--family", default="lower_bound", choices=["lower_bound", "bilinear", "random_comonotone"])
+    p.add_argument("--iters", type=int)
+    p.add_argument("--workers", type=int, default=1, help="process pool size")
+    p.add_argument("--checkpoint", metavar="PATH", help="store finished cells; resume from them")
+    p.add_argument("--csv", metavar="PATH")
+    p.add_argument("--png", metavar="PATH")
+    p.add_argument("--no-progress", action="store_true")
+    p.set_defaults(func=_cmd_phase)
     return ap
 
 
@@ -401,7 +514,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = ap.parse_args(argv)
     try:
         return int(args.func(args) or 0)
-    except (UserError, HypothesisError, UnknownTheorem, ValueError) as exc:
+    except (UserError, HypothesisError, UnknownTheorem, ValueError, OSError) as exc:
         if os.environ.get("MONOVERIFY_DEBUG"):
             raise
         print(f"monoverify {args.cmd}: error: {exc}", file=sys.stderr)
