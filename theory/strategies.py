@@ -272,7 +272,18 @@ def _values(th: Theorem, name: str) -> tuple:
     return tuple(out)
 
 
+_COMBO_CACHE: dict = {}
+
+
 def _grid_combos(th: Theorem, fixed: dict) -> list[dict]:
+    key = (th.id, str(th.hypotheses), tuple(sorted(th.grid.items())), tuple(sorted(fixed.items())))
+    got = _COMBO_CACHE.get(key)
+    if got is None:
+        got = _COMBO_CACHE[key] = _grid_combos_uncached(th, fixed)
+    return got
+
+
+def _grid_combos_uncached(th: Theorem, fixed: dict) -> list[dict]:
     import itertools
 
     names = ("c", "L", "t", "lam", "alpha", "tau")
@@ -296,7 +307,9 @@ def _to_params(d: dict, fixed: dict) -> dict:
 
 def _admitted(th: Theorem, p: dict) -> bool:
     try:
-        ok = bool(_hyp_fn(th)(p["rho"], p["L"], p["gamma"], p["lam"], p["tau"], p["alpha"]))
+        with np.errstate(all="ignore"):  # e.g. theta = gamma/(2(gamma + rho)) at gamma = -rho
+            args = [np.float64(p[n]) for n in ("rho", "L", "gamma", "lam", "tau", "alpha")]
+            ok = bool(_hyp_fn(th)(*args))
     except Exception:  # pragma: no cover - exotic expressions: fall back to the exact test
         ok = True
     if not ok:
@@ -308,7 +321,7 @@ def _admitted(th: Theorem, p: dict) -> bool:
             vals[name] = e.subs({SYMBOLS[k]: v for k, v in vals.items() if k in SYMBOLS})
     try:
         return th.admits(**{k: v for k, v in vals.items() if k not in ("K", "D0")})
-    except ValueError:
+    except (ValueError, TypeError, ZeroDivisionError):  # missing values, comparisons with zoo
         return False
 
 
