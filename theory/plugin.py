@@ -111,6 +111,7 @@ class _Checker:
         self.theorem = theorem
 
     def __call__(self, theorem: Any = None, **kwargs: Any) -> "TheoremReport":
+        __tracebackhide__ = True  # pytest: show the report, not this frame
         th = theorem if theorem is not None else self.theorem
         if th is None:
             raise TypeError("theorem_checker needs a theorem: mark the test with "
@@ -198,7 +199,7 @@ def _report(th: Any, *, headline: str, params: dict, method: Any, op: Any, z0: A
         f"  parameters : {ps}",
         f"  method     : {method!r}",
         f"  operator   : {op!r}",
-        f"               exact constants rho = {op.rho}, L = {op.L}; dim = {op.dim}",
+        f"               exact constants rho = {_fmt(op.rho)}, L = {_fmt(op.L)}; dim = {op.dim}",
         f"  z0         : {z}",
     ]
     return "\n".join(out + lines)
@@ -257,6 +258,7 @@ def assert_theorem(theorem: Any, method: Any = None, operator: Any = None, z0: A
     HypothesisError
         Parameters outside the hypotheses (without ``explore``).
     """
+    __tracebackhide__ = True  # pytest: show the report, not this function's source
     import numpy as np
 
     from monoverify.solvers import Method, run

@@ -54,6 +54,11 @@ _C_VALUES = (0.0, 0.1, 0.2, 0.25, 0.3, 0.4, 0.45, 0.5, -0.5, -0.25, -1.0, 0.75, 
 _L_VALUES = (1.0, 2.0, 0.5)
 
 
+def _show(x: Any) -> Any:
+    """A readable value for reprs (floats as floats, SymPy numbers unchanged)."""
+    return float(x) if isinstance(x, (float, int, np.floating)) else x
+
+
 def _as_strategy(x: Any, default: st.SearchStrategy) -> st.SearchStrategy:
     if x is None:
         return default
@@ -163,7 +168,7 @@ def comonotone_operators(draw, rho: Any = None, L: Any = None, dim: Any = None, 
     ang = [round(a, 6) for a in angles]
     blk = [(round(a, 6), round(b, 6)) if a != "mu" else ("mu", round(b, 6)) for a, b in desc]
     op = LinearOperator(M, name="comonotone", constants=consts,
-                        params={"dim": d, "rho": rho_s, "L": L_s, "blocks": blk, "angles": ang})
+                        params={"dim": d, "rho": _show(rho_v), "L": _show(L_v), "blocks": blk, "angles": ang})
     op._eig = eigs
     op.blocks = desc
     op.givens_angles = list(angles)
