@@ -16,7 +16,7 @@ import pytest
 
 from monoverify.operators import LowerBoundGame
 from monoverify.solvers import make
-from monoverify.theory.check import HypothesisError
+from monoverify.theory.checker import HypothesisError
 from monoverify.theory.plugin import TheoremReport, assert_theorem
 
 pytest_plugins = ["pytester"]

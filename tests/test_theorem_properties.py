@@ -62,7 +62,7 @@ REGION = sorted(tid for tid, th in THEOREMS.items()
 
 @pytest.mark.parametrize("tid", REGION)
 def test_region_theorem_on_lower_bound_game(tid):
-    from monoverify.theory.check import _ARGS, _derive, _lambdify, _method, Cell
+    from monoverify.theory.checker import _ARGS, _derive, _lambdify, _method, Cell
     from monoverify.theory.spectral import spectral_radius
 
     th = THEOREMS[tid]

@@ -507,7 +507,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``monoverify`` command; returns the exit status."""
-    from monoverify.theory.check import HypothesisError
+    from monoverify.theory.checker import HypothesisError
     from monoverify.theory.theorems import UnknownTheorem
 
     ap = build_parser()

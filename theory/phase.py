@@ -21,7 +21,7 @@ Examples
 --------
 >>> import numpy as np
 >>> res = phase_diagram("eg+", {"rhoL": np.linspace(-0.5, 0, 3), "alpha": [0.25, 0.5]}, progress=False)
->>> res.values.shape, res.status[0, 0], res.status[-1, -1]
+>>> res.values.shape, str(res.status[0, 0]), str(res.status[-1, -1])
 ((3, 2), 'diverged', 'converged')
 """
 

@@ -243,7 +243,7 @@ def assert_theorem(theorem: Any, method: Any = None, operator: Any = None, z0: A
     explore : bool
         Run even if the parameters violate the hypotheses (otherwise a ``HypothesisError``).
     rtol : float, optional
-        Relative tolerance for rounding (default ``monoverify.theory.check.TOL`` = 1e-9).
+        Relative tolerance for rounding (default ``monoverify.theory.checker.TOL`` = 1e-9).
 
     Returns
     -------
@@ -263,7 +263,7 @@ def assert_theorem(theorem: Any, method: Any = None, operator: Any = None, z0: A
 
     from monoverify.solvers import Method, run
 
-    C = importlib.import_module("monoverify.theory.check")  # the package attribute `check` is the function
+    C = importlib.import_module("monoverify.theory.checker")  # the package attribute `check` is the function
     from . import metrics as M
     from .theorems import Theorem, get
 
@@ -272,7 +272,7 @@ def assert_theorem(theorem: Any, method: Any = None, operator: Any = None, z0: A
         raise TypeError("assert_theorem needs an operator (e.g. from monoverify.theory.strategies)")
     if th.kind == "region":
         raise ValueError(f"theorem {th.id} is a region theorem (a convergence condition, no bound): "
-                         "use monoverify.theory.check or monoverify.theory.spectral")
+                         "use monoverify.theory.checker or monoverify.theory.spectral")
     if isinstance(K, bool) or not isinstance(K, (int, np.integer)) or K < 1:
         raise ValueError(f"K must be an integer >= 1, got K={K!r}")
     params = dict(params or {})

@@ -4,7 +4,7 @@ A :class:`Theorem` states its hypotheses as a SymPy relation over the symbols be
 as a SymPy expression of ``K`` (iterations) and ``D0`` (``||z0 - z*||^2``) or, for ``region``
 theorems, an exact convergence condition; the metric it bounds; last or best iterate; its source
 and provenance tag (``paper`` | ``related`` | ``derived`` | ``reconstruction``). Checking is generic
-code (:mod:`monoverify.theory.check`): adding a theorem is adding one entry.
+code (:mod:`monoverify.theory.checker`): adding a theorem is adding one entry.
 
 Parameters are normalised as in SPEC §1.2: ``c = -rho L`` and ``t = gamma L``; grids are given in
 these units (``L = 1`` for the linear families unless a grid says otherwise).
