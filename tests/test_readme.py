@@ -27,3 +27,9 @@ def test_readme_quickstart_runs():
     readme = (ROOT / "README.md").read_text()
     code = re.search(r"## Quickstart\n\n```python\n(.*?)```", readme, flags=re.S).group(1)
     exec(compile(code, "README-quickstart", "exec"), {})
+
+
+def test_readme_downstream_example_is_the_tested_file():
+    readme = (ROOT / "README.md").read_text()
+    example = (ROOT / "docs" / "downstream_example.py").read_text()
+    assert example in readme
