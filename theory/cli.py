@@ -131,8 +131,7 @@ def _ratio_str(r) -> str:
         return "-"
     if th.kind == "region":
         side = "converges" if r.worst.get("condition") else "diverges"
-        return (f"closest radius {r.worst.get('radius', float('nan')):.6g} ({side} side); "
-                f"{r.mismatches} mismatch")
+        return f"radius {r.worst.get('radius', float('nan')):.6g} ({side}); {r.mismatches} mismatches"
     return f"{r.worst_ratio:.6g}"
 
 
@@ -149,7 +148,7 @@ def _spectral_str(r) -> str:
         return ""
     if "max_radius" in s:
         return f"max radius {s['max_radius']:.6g}"
-    return f"{s.get('cells', 0)} cells exact"
+    return "exact radius per cell"
 
 
 def _verdict_style(v: str) -> str:
@@ -157,15 +156,27 @@ def _verdict_style(v: str) -> str:
             "no-instances": "[dim]no instances[/]"}.get(v, v)
 
 
+def _short_source(src: str) -> str:
+    head = src.split(";")[0].strip()
+    return head if len(head) <= 32 else head[:31] + "…"
+
+
 def results_table(results: list, title: str):
     from rich.table import Table
 
-    t = Table(title=title, show_lines=False)
-    for col in ("theorem", "provenance", "source", "instances (cells)", "worst ratio", "rate fit", "spectral",
-                "PEP: lower <= pep <= bound", "verdict"):
-        t.add_column(col, overflow="fold")
+    t = Table(title=title, show_lines=False, caption="worst ratio: max measured/bound (region: spectral radius "
+              "closest to contradicting the condition); full sources and curves: --report DIR")
+    t.add_column("theorem", no_wrap=True)
+    t.add_column("provenance", no_wrap=True)
+    t.add_column("source", overflow="fold", max_width=34)
+    t.add_column("instances (cells)", no_wrap=True)
+    t.add_column("worst ratio", overflow="fold", max_width=30)
+    t.add_column("rate fit", no_wrap=True)
+    t.add_column("spectral", overflow="fold", max_width=22)
+    t.add_column("PEP: lower <= pep <= bound", overflow="fold", max_width=30)
+    t.add_column("verdict", no_wrap=True)
     for r in results:
-        t.add_row(r.theorem.id, r.theorem.provenance, r.theorem.source, f"{r.n_instances} ({r.n_cells})",
+        t.add_row(r.theorem.id, r.theorem.provenance, _short_source(r.theorem.source), f"{r.n_instances} ({r.n_cells})",
                   _ratio_str(r), _rate_str(r), _spectral_str(r), _pep_str(r), _verdict_style(r.verdict))
     return t
 
@@ -179,7 +190,7 @@ def _pep_str(r) -> str:
     head = f"{n - bad}/{n} ok" if bad else f"{n}/{n} ok"
     parts = [head]
     if p["max_pep_over_bound"] is not None:
-        parts.append(f"max pep/bound {p['max_pep_over_bound']:.4g}")
+        parts.append(f"pep/bound <= {p['max_pep_over_bound']:.4g}")
     if p["upper_inversions"]:
         parts.append(f"{p['upper_inversions']} above bound" + (" (exact class)" if p["exact_class"] else " (relaxation: inconclusive)"))
     if p["lower_inversions"]:
@@ -277,7 +288,7 @@ def _pinned(args) -> dict:
 def _cmd_verify(args) -> int:
     from rich.console import Console
 
-    con = Console(width=max(140, Console().width))
+    con = Console(width=max(200, Console().width))
     _, status = verify(quick=args.quick, only=args.only, report=args.report, console=con,
                        progress=not args.no_progress)
     return status

@@ -287,7 +287,7 @@ register(Theorem(
     + 8 * lam ** 2 * c0 ** 2 / K,
     metric="resolvent_residual_sq", iterate="last", check_at="final",
     derived={"tau": _tau_R9, "D": 2 * sp.sqrt(D0), "c0": sp.Integer(1)}, iterate_bound=D,
-    grid={"c": (0.1, 0.3, 0.45, 0.49), "t": (0.5, 0.8, 0.95), "lam": (0.3, 0.5), "K": (10, 100, 1000)},
+    grid={"c": (0.1, 0.3, 0.45, 0.49), "t": (0.5, 0.8, 0.95, 0.99), "lam": (0.3, 0.5), "K": (10, 100, 1000)},
     rate="O(1/K)",
     note="tau = ceil(log(2 D K^{3/2}/c0)/log(1/(gamma L))), D = 2 sqrt(D0) bounds ||z^k - z*|| (checked), c0 = 1",
 ))
@@ -302,7 +302,7 @@ register(Theorem(
     bound=theta * D0 / (lam * (1 - lam * theta) * (K + 1)),
     metric="resolvent_residual_sq", iterate="last",
     derived={"tau": sp.Integer(200)},
-    grid={"c": (0.3, 0.6, 0.8), "t": (0.9, 0.95), "lam": (0.3, 0.6, 0.9), "K": (200,)}, rate="O(1/K)",
+    grid={"c": (0.3, 0.6, 0.8, 0.95), "t": (0.9, 0.97), "lam": (0.3, 0.6, 0.9), "K": (200,)}, rate="O(1/K)",
     note="exact-resolvent KM bound R4(b); tau = 200 makes the inexactness (gamma L)^200 negligible",
 ))
 
