@@ -10,9 +10,13 @@ array([[-0.1  , -0.995]])
 from .base import Constant, Constants, Operator
 from .linear import BilinearGame, LinearOperator, LowerBoundGame, linear_constants, random_comonotone, rotation_scaling
 from .sets import L1, Ball, Box, Set, Simplex, Whole
+from .examples import Forsaken, GlobalForsaken, PolarGame
+from .estimate import ConstantsEstimate, estimate_constants
 
 __all__ = [
     "Constant", "Constants", "Operator",
     "LinearOperator", "BilinearGame", "LowerBoundGame", "random_comonotone", "linear_constants", "rotation_scaling",
     "Set", "Whole", "Box", "Ball", "Simplex", "L1",
+    "PolarGame", "Forsaken", "GlobalForsaken",
+    "ConstantsEstimate", "estimate_constants",
 ]

@@ -90,22 +90,46 @@ def _max_by_value(exprs) -> sp.Expr:
     return max(exprs, key=lambda e: float(sp.re(sp.N(e, 30))))
 
 
+def _sym_eigs(S: sp.Matrix) -> list:
+    """Exact eigenvalues of a symmetric matrix as real numbers.
+
+    ``eigenvals()`` writes real roots of cubics through complex radicals (casus irreducibilis),
+    whose ``float()`` fails on a spurious imaginary part; the real roots of the characteristic
+    polynomial are radicals up to degree 2 and exact ``CRootOf`` objects above.
+    """
+    lam = sp.Dummy("lam")
+    try:
+        roots = list(sp.Poly(S.charpoly(lam).as_expr(), lam).real_roots())
+        if len(roots) == S.shape[0]:
+            return roots
+    except (sp.PolynomialError, NotImplementedError, sp.DomainError):
+        pass
+    out = []
+    for e in S.eigenvals().keys():  # algebraic coefficients: keep the exact real part
+        try:
+            float(e)
+            out.append(e)
+        except TypeError:
+            out.append(sp.re(sp.expand_complex(e)))
+    return out
+
+
 def _exact_constants(Me: sp.Matrix) -> tuple[sp.Expr, sp.Expr]:
-    L = sp.sqrt(_max_by_value(list((Me.T * Me).eigenvals().keys())))
+    L = sp.sqrt(_max_by_value(_sym_eigs(Me.T * Me)))
     L = sp.simplify(L)
     if Me.is_zero_matrix:
         return L, sp.oo
     if Me.det() != 0:
         S = Me.inv()
         S = (S + S.T) / 2
-        return L, sp.simplify(_min_by_value(list(S.eigenvals().keys())))
+        return L, sp.simplify(_min_by_value(_sym_eigs(S)))
     ker = Me.nullspace()
     if any(not (Me.T * v).is_zero_matrix for v in ker):
         return L, -sp.oo
     U = sp.Matrix.hstack(*sp.GramSchmidt(Me.columnspace(), orthonormal=True))
     P = Me.pinv()
     S = U.T * ((P + P.T) / 2) * U
-    return L, sp.simplify(_min_by_value(list(S.eigenvals().keys())))
+    return L, sp.simplify(_min_by_value(_sym_eigs(S)))
 
 
 def _float_constants(M: np.ndarray) -> tuple[float, float]:
@@ -287,7 +311,7 @@ def BilinearGame(A: Any) -> LinearOperator:
     M = np.vstack([top, bot])
     if exact is not None and min(n, m) <= _EXACT_MAX_DIM:
         G = exact.T * exact if m <= n else exact * exact.T
-        Lval = sp.simplify(sp.sqrt(_max_by_value(list(G.eigenvals().keys()))))
+        Lval = sp.simplify(sp.sqrt(_max_by_value(_sym_eigs(G))))
         note = "SymPy exact (rational A)"
         Me = sp.Matrix(sp.BlockMatrix([[sp.zeros(n, n), exact], [-exact.T, sp.zeros(m, m)]]))
     else:
