@@ -117,6 +117,12 @@ def resolvent(op: Any, z: Any, gamma: Any, *, tol: float = 1e-13, max_iter: int 
     if gL < 1:
         w, n, res = z, 0, np.inf
         scale = 1.0 + float(xp.max(xp.linalg.vector_norm(z, axis=-1))) if z.size else 1.0
+        # float32 iterates stall at rounding level (~1e-8) and would run max_iter steps: never ask
+        # for less than 10 eps of the dtype (float64: 2.2e-15 < the default tol, no change)
+        try:
+            tol = max(tol, 10 * float(xp.finfo(z.dtype).eps))
+        except (TypeError, ValueError):  # integer input: promoted to float64 by the arithmetic
+            pass
         for n in range(1, max_iter + 1):
             w_new = A.prox(z - gamma * op.F(w), gamma)
             res = float(xp.max(xp.linalg.vector_norm(w_new - w, axis=-1)))

@@ -20,7 +20,7 @@ import inspect
 from dataclasses import dataclass
 from typing import Any, Callable
 
-from .base import Method
+from .base import Method, check_interval
 from .lookahead import Lookahead
 from .methods import APP, EG, FEG, GDA, OGDA, PP, AdaptiveCEGPlus, CEGPlus
 
@@ -43,6 +43,7 @@ class MethodSpec:
 
 
 def _eg_plus(gamma, alpha=0.5):
+    check_interval("alpha", alpha, 0.0, 1.0)  # else Lookahead would report (and accept) it as lam
     return Lookahead(EG(gamma), 1, alpha)
 
 

@@ -24,7 +24,7 @@ from typing import Any
 
 import numpy as np
 
-from monoverify.operators._backend import asarray_like, namespace_of, to_numpy
+from monoverify.operators._backend import asarray_like, is_numpy, namespace_of, to_numpy
 from monoverify.operators.sets import Whole
 
 from .base import Method
@@ -105,7 +105,25 @@ def residual(op: Any, z: Any) -> Any:
     Fz = op.F(z)
     A = op.constraint
     r = Fz if isinstance(A, Whole) else z - A.prox(z - Fz, 1.0)
-    return xp.linalg.vector_norm(r, axis=-1)
+    return _row_norm(xp, r)
+
+
+def _row_norm(xp: Any, v: Any, center: Any = None) -> Any:
+    """``||v - center||`` along the last axis, per instance (``center`` of shape ``(d,)`` or None).
+
+    NumPy, shape ``(batch, d)`` with ``d < 8``: the squares are summed column by column, the
+    sequential order NumPy's own reduction uses below 8 terms (so the same bits as
+    ``vector_norm(v - center)``), without the per-row loops of length ``d`` of the reduction and
+    of the ``(batch, d) - (d,)`` broadcast (about 7x faster on ``(65536, 2)``: these three norms
+    per iteration dominated the runner's own cost).
+    """
+    if is_numpy(xp) and getattr(v, "ndim", 0) == 2 and 1 <= v.shape[1] < 8:
+        s = None
+        for j in range(v.shape[1]):
+            c = v[:, j] if center is None else v[:, j] - center[j]
+            s = c * c if s is None else s + c * c
+        return np.sqrt(s)
+    return xp.linalg.vector_norm(v if center is None else v - center, axis=-1)
 
 
 def _broadcast_batch(method: Method, z0: Any, xp: Any) -> tuple[int, bool]:
@@ -171,6 +189,10 @@ def run(method: Method, op: Any, z0: Any, iters: int = 100, tol: float | None = 
     B, squeeze = _broadcast_batch(method, z0, xp)
     z = z0 if z0.ndim == 2 else xp.broadcast_to(z0[None, :], (B, op.dim))
     z = xp.asarray(z, copy=True) if hasattr(xp, "asarray") else z
+    if hasattr(xp, "ascontiguousarray"):
+        # NumPy/CuPy copy a broadcast z0 (strides (0, 8)) in column-major order; rows must be
+        # contiguous, or row reductions sum in another order than in a one-instance run
+        z = xp.ascontiguousarray(z)
     dtype = z.dtype
 
     # hyper-parameters as host arrays of shape (B,), then per active subset as (n, 1) arrays
@@ -181,7 +203,7 @@ def run(method: Method, op: Any, z0: Any, iters: int = 100, tol: float | None = 
         return host.map_hyper(lambda name, v: asarray_like(v[idx].reshape(-1, 1), z, xp))
 
     sol = None if op.solution is None else asarray_like(np.asarray(op.solution, dtype=float), z, xp)
-    norm0 = to_numpy(xp.linalg.vector_norm(z, axis=-1))
+    norm0 = to_numpy(_row_norm(xp, z))
     limit = diverge_at * (1.0 + norm0)
 
     res_hist = np.full((iters + 1, B), np.nan)
@@ -195,32 +217,33 @@ def run(method: Method, op: Any, z0: Any, iters: int = 100, tol: float | None = 
     final_rows: list[tuple[np.ndarray, Any]] = []
 
     active = np.arange(B)
+    cols: Any = slice(None)  # indexes the active instances: a slice while all are (no fancy indexing)
     m = bind(active)
     t0 = time.perf_counter()
     with np.errstate(over="ignore", invalid="ignore", divide="ignore", under="ignore"):
         c0 = oracle.n_F
         state = m.init(z, oracle)
-        n_oracle[active] += oracle.n_F - c0
+        n_oracle[cols] += oracle.n_F - c0
 
         def measure(k: int, zk: Any) -> np.ndarray:
             r = to_numpy(residual(op, zk))
-            res_hist[k, active] = r
+            res_hist[k, cols] = r
             if sol is not None:
-                dist_hist[k, active] = to_numpy(xp.linalg.vector_norm(zk - sol, axis=-1))
-            calls_hist[k, active] = n_oracle[active]
+                dist_hist[k, cols] = to_numpy(_row_norm(xp, zk, sol))
+            calls_hist[k, cols] = n_oracle[cols]
             if not monitor_final_only or k in (0, iters):
                 for name, fn in monitors.items():
-                    mon_hist[name][k, active] = to_numpy(fn(zk, active))
+                    mon_hist[name][k, cols] = to_numpy(fn(zk, active))
             return r
 
         r = measure(0, state["z"])
         for k in range(1, iters + 2):
             # decide who stops after iteration k - 1
             zk = state["z"]
-            nz = to_numpy(xp.linalg.vector_norm(zk, axis=-1))
+            nz = to_numpy(_row_norm(xp, zk))
             stop = np.zeros(active.size, dtype=bool)
             isnan = np.isnan(nz)
-            div = ~isnan & ((nz > limit[active]) | ~np.isfinite(nz))
+            div = ~isnan & ((nz > limit[cols]) | ~np.isfinite(nz))
             conv = np.zeros_like(stop) if tol is None else (~isnan & ~div & (r <= tol))
             status[active[isnan]] = "nan"
             status[active[div]] = "diverged"
@@ -236,13 +259,13 @@ def run(method: Method, op: Any, z0: Any, iters: int = 100, tol: float | None = 
                     break
                 kidx = _index(xp, keep, zk)
                 state = {key: (xp.take(v, kidx, axis=0) if _is_batched(v) else v) for key, v in state.items()}
-                active = active[keep]
+                active = cols = active[keep]
                 r = r[keep]
                 m = bind(active)
             c0 = oracle.n_F
             state = m.step(state, oracle)
-            n_oracle[active] += oracle.n_F - c0
-            n_iter[active] = k
+            n_oracle[cols] += oracle.n_F - c0
+            n_iter[cols] = k
             if record or k == iters:
                 r = measure(k, state["z"])
             else:
