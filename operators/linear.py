@@ -43,6 +43,7 @@ __all__ = [
 
 _EXACT_MAX_DIM = 4
 _EINSUM_MAX_DIM = 64
+_COLUMNS_MAX_DIM = 8
 
 
 def _is_exact_entry(x: Any) -> bool:
@@ -270,7 +271,16 @@ class LinearOperator(Operator):
 
     def _F(self, z: Any, xp: Any) -> Any:
         MT, bb, Mn = self._mats(z, xp)
-        if is_numpy(xp) and self.dim <= _EINSUM_MAX_DIM:
+        if is_numpy(xp) and self.dim <= _COLUMNS_MAX_DIM:
+            # tiny dims: one column of the output at a time, a fixed sum over columns of z
+            # (elementwise, so every row is computed the same way whatever the batch size)
+            out = np.empty(z.shape, dtype=np.result_type(z.dtype, Mn.dtype))
+            for i in range(self.dim):
+                acc = Mn[i, 0] * z[..., 0]
+                for j in range(1, self.dim):
+                    acc = acc + Mn[i, j] * z[..., j]
+                out[..., i] = acc
+        elif is_numpy(xp) and self.dim <= _EINSUM_MAX_DIM:
             # einsum's own loops: every row is computed the same way whatever the batch size,
             # so a batched run is bit-for-bit equal to per-instance runs (BLAS is not).
             out = np.einsum("ij,...j->...i", Mn, z)

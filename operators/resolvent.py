@@ -42,7 +42,8 @@ class ResolventInfo:
 def _gamma_array(gamma: Any, z: Any, xp: Any) -> tuple[Any, bool]:
     """Return (gamma as broadcastable array or float, is_batched)."""
     if hasattr(gamma, "shape") and getattr(gamma, "ndim", 0) > 0:
-        return gamma, True
+        # per-instance steps come as (batch, 1) or, materialised, (batch, dim): keep one column
+        return (gamma[..., :1] if gamma.ndim > 1 else gamma), True
     return float(gamma), False
 
 
@@ -141,6 +142,8 @@ def _root_resolvent(op: Any, z: Any, gamma: Any, xp: Any, tol: float, return_inf
     zn = to_numpy(z).astype(float)
     flat = zn.reshape(-1, op.dim)
     g = to_numpy(gamma) if hasattr(gamma, "shape") else np.asarray(float(gamma))
+    if g.ndim > 1:
+        g = g[..., 0]
     g = np.broadcast_to(np.asarray(g, dtype=float).reshape(-1) if g.ndim else g, (flat.shape[0],))
     out = np.empty_like(flat)
     nF, worst, ok = 0, 0.0, True

@@ -8,7 +8,8 @@ batches, array-API arrays, PEPit points and SymPy scalars. Per-instance bookkeep
 stopping, counts) lives in the runner, never here.
 
 Hyper-parameters may be scalars or arrays of shape ``(batch,)``; :func:`monoverify.solvers.run`
-reshapes them to ``(batch, 1)`` so that they broadcast against iterates of shape ``(batch, dim)``.
+reshapes them to ``(batch, 1)`` (or materialises them as ``(batch, dim)`` for small ``dim``, which NumPy
+multiplies faster) so that they broadcast against iterates of shape ``(batch, dim)``.
 """
 
 from __future__ import annotations

@@ -33,6 +33,7 @@ from .oracle import Oracle
 __all__ = ["run", "Run", "History", "residual", "STATUSES"]
 
 STATUSES = ("converged", "max_iter", "diverged", "nan")
+_WIDE_MAX_DIM = 16
 
 
 @dataclass
@@ -199,8 +200,13 @@ def run(method: Method, op: Any, z0: Any, iters: int = 100, tol: float | None = 
     host = method.map_hyper(lambda name, v: np.broadcast_to(np.asarray(v, dtype=float), (B,)))
     oracle = oracle if oracle is not None else Oracle(op)
 
+    # Small dims: hyper-parameters as contiguous (n, dim) arrays; NumPy multiplies (n, dim) by
+    # (n, dim) several times faster than by a broadcast (n, 1), with the same products.
+    width = op.dim if op.dim <= _WIDE_MAX_DIM else 1
+
     def bind(idx: np.ndarray) -> Method:
-        return host.map_hyper(lambda name, v: asarray_like(v[idx].reshape(-1, 1), z, xp))
+        return host.map_hyper(lambda name, v: asarray_like(
+            np.ascontiguousarray(np.broadcast_to(v[idx].reshape(-1, 1), (idx.size, width))), z, xp))
 
     sol = None if op.solution is None else asarray_like(np.asarray(op.solution, dtype=float), z, xp)
     norm0 = to_numpy(_row_norm(xp, z))
@@ -268,8 +274,11 @@ def run(method: Method, op: Any, z0: Any, iters: int = 100, tol: float | None = 
             n_iter[cols] = k
             if record or k == iters:
                 r = measure(k, state["z"])
-            else:
+            elif tol is not None:  # the residual is needed for the stopping test only
                 r = to_numpy(residual(op, state["z"]))
+                res_hist[k, cols] = r
+            else:
+                r = np.zeros(active.size)
     wall = time.perf_counter() - t0
 
     idx = np.concatenate([i for i, _ in final_rows])
