@@ -316,6 +316,14 @@ def _tau_key(cell: Cell) -> int | None:
     return None if t is None or (isinstance(t, float) and np.isnan(t)) else int(t)
 
 
+def _group_cells(cells: list[Cell], by_K: bool) -> dict:
+    """Cells that one batched run can share: same structural ``tau`` (and horizon ``K``)."""
+    groups: dict = {}
+    for cell in cells:
+        groups.setdefault((_tau_key(cell), int(cell["K"]) if by_K else None), []).append(cell)
+    return groups
+
+
 def _label_params(cell: Cell) -> dict:
     return {k: v for k, v in cell.values.items() if not (isinstance(v, float) and np.isnan(v))}
 
@@ -462,10 +470,7 @@ def _check_rate(th: Theorem, bat, notes) -> CheckResult:
         if not cells:
             continue
         n_inst += 1
-        groups: dict = {}
-        for cell in cells:
-            groups.setdefault((_tau_key(cell), int(cell["K"])), []).append(cell)
-        for (_tau, Kmax), cs in groups.items():
+        for (_tau, Kmax), cs in _group_cells(cells, by_K=True).items():
             n_cells += len(cs)
             method = _method(th, cs)
             host = method.map_hyper(lambda name, v: np.broadcast_to(np.asarray(v, float), (len(cs),)))
@@ -546,10 +551,7 @@ def _check_region(th: Theorem, bat, notes) -> CheckResult:
         if not cells:
             continue
         n_inst += 1
-        groups: dict = {}
-        for cell in cells:
-            groups.setdefault(_tau_key(cell), []).append(cell)
-        for _tau, cs in groups.items():
+        for (_tau, _K), cs in _group_cells(cells, by_K=False).items():
             n_cells += len(cs)
             method = _method(th, cs)
             rad = np.broadcast_to(np.asarray(spectral_radius(method, _nonzero_eigs(op)), float), (len(cs),))
