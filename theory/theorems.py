@@ -147,7 +147,9 @@ class Theorem:
 
     def failed_hypotheses(self, **values: Any) -> list[str]:
         """The conjuncts of the hypotheses that the values violate (empty when all hold)."""
-        subs = {SYMBOLS[k]: sp.nsimplify(v) if isinstance(v, float) else sp.sympify(v)
+        # floats enter as their exact binary value, so a strict inequality at the boundary is
+        # decided as the float arithmetic of the runs would decide it
+        subs = {SYMBOLS[k]: sp.Rational(float(v)) if isinstance(v, (float, np.floating)) else sp.sympify(v)
                 for k, v in values.items() if k in SYMBOLS}
         hyp = sp.sympify(self.hypotheses)
         parts = hyp.args if isinstance(hyp, sp.And) else (hyp,)
