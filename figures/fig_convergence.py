@@ -8,6 +8,8 @@ LA-GDA (lam = .2, tau = 5), LA-CEG+ (alpha = 1/2; lam = .5, tau = 2). Residual: 
 
 from __future__ import annotations
 
+import matplotlib.ticker
+
 from pathlib import Path
 
 import numpy as np
@@ -117,6 +119,7 @@ def make(outdir, quick: bool = False) -> list[Path]:
             ax.set_xlim(lo, hi)
             ax.set_ylim(lo, hi)
             ax.set_aspect("equal")
+            ax.xaxis.set_major_locator(matplotlib.ticker.MaxNLocator(5))
             ax.set_xlabel("$x$")
             ax.set_ylabel("$y$")
             ax.set_title(title + r": iterates over the field $-F$", fontsize=9)

@@ -10,6 +10,8 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Iterator
 
+import logging
+
 import matplotlib
 
 matplotlib.use("Agg", force=False)
@@ -38,6 +40,10 @@ METHOD_COLORS = {"gda": COLORS[7], "eg+": COLORS[0], "ceg+": COLORS[1], "app": C
                  "la-gda": COLORS[2], "la-ceg+": COLORS[6], "pp": COLORS[0], "relaxed-pp": COLORS[5]}
 SINGLE = (4.2, 3.3)
 WIDE = (8.4, 3.4)
+
+
+# fontTools (font subsetting in the PDF backend) warns about the fonts' own old timestamps: noise
+logging.getLogger("fontTools").setLevel(logging.ERROR)
 
 
 @contextmanager
