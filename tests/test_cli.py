@@ -86,3 +86,11 @@ def test_console_script_entry_point_runs():
     out = subprocess.run([sys.executable, "-m", "monoverify.theory.cli", "list", "methods"], capture_output=True,
                          text=True, timeout=120)
     assert out.returncode == 0 and "la-ceg+" in out.stdout
+
+
+def test_verify_report_under_a_file_is_a_clear_error(tmp_path, capsys):
+    blocker = tmp_path / "afile"
+    blocker.write_text("not a folder")
+    assert main(["verify", "--quick", "--only", "pp.bilinear", "--report", str(blocker / "rep")]) == 2
+    err = capsys.readouterr().err
+    assert "cannot create report folder" in err and len(err.strip().splitlines()) == 1
