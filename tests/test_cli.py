@@ -94,3 +94,24 @@ def test_verify_report_under_a_file_is_a_clear_error(tmp_path, capsys):
     assert main(["verify", "--quick", "--only", "pp.bilinear", "--report", str(blocker / "rep")]) == 2
     err = capsys.readouterr().err
     assert "cannot create report folder" in err and len(err.strip().splitlines()) == 1
+
+
+def test_verify_interrupted_keeps_and_writes_the_finished_checks(tmp_path, capsys, monkeypatch):
+    import monoverify.theory.checker as checker
+
+    real = checker.check
+    calls = {"n": 0}
+
+    def interrupt_on_second(*a, **kw):
+        calls["n"] += 1
+        if calls["n"] == 2:
+            raise KeyboardInterrupt
+        return real(*a, **kw)
+
+    monkeypatch.setattr(checker, "check", interrupt_on_second)
+    status = main(["verify", "--quick", "--only", "pp.", "--report", str(tmp_path / "rep"), "--no-progress"])
+    assert status == 130
+    captured = capsys.readouterr()
+    assert "INTERRUPTED after 1 of" in captured.out
+    data = json.loads((tmp_path / "rep" / "verify.json").read_text())
+    assert len(data["results"]) == 1 and data["results"][0]["verdict"] == "holds"

@@ -215,16 +215,24 @@ def verify(quick: bool = False, only: str | None = None, report: str | None = No
     outdir = _prepare_dir(report) if report else None
     results = []
     t0 = time.perf_counter()
+    interrupted = False
     with Progress(TextColumn("[progress.description]{task.description}"), BarColumn(),
                   TextColumn("{task.completed}/{task.total}"), TimeElapsedColumn(), console=con,
                   disable=not progress, transient=True) as prog:
         task = prog.add_task("verifying", total=len(ids))
-        for tid in ids:
-            prog.update(task, description=f"checking {tid}")
-            results.append(check(tid, quick=quick, pep=True))
-            prog.advance(task)
+        try:
+            for tid in ids:
+                prog.update(task, description=f"checking {tid}")
+                results.append(check(tid, quick=quick, pep=True))
+                prog.advance(task)
+        except KeyboardInterrupt:
+            # keep what was computed: show and write the finished checks, then stop
+            interrupted = True
     elapsed = time.perf_counter() - t0
-    con.print(results_table(results, f"monoverify verify ({'quick' if quick else 'full'}) - {len(results)} theorems, {elapsed:.0f} s"))
+    title = f"monoverify verify ({'quick' if quick else 'full'}) - {len(results)} theorems, {elapsed:.0f} s"
+    if interrupted:
+        title += f" - INTERRUPTED after {len(results)} of {len(ids)}"
+    con.print(results_table(results, title))
     findings = [r for r in results if r.verdict == "finding"]
     failed = [r for r in results if r.failed]
     for r in findings:
@@ -236,7 +244,9 @@ def verify(quick: bool = False, only: str | None = None, report: str | None = No
     summary = {v: sum(r.verdict == v for r in results) for v in ("holds", "violated", "finding", "no-instances")}
     con.print("summary: " + ", ".join(f"{v} {k}" for k, v in summary.items()))
     if outdir is not None:
-        _write_report(outdir, results, quick, elapsed, con)
+        _write_report(outdir, results, quick, elapsed, con, figures=not interrupted)
+    if interrupted:
+        raise KeyboardInterrupt
     return results, (1 if failed else 0)
 
 
@@ -251,7 +261,7 @@ def _prepare_dir(path: str) -> Path:
     return p
 
 
-def _write_report(outdir: Path, results: list, quick: bool, elapsed: float, con) -> None:
+def _write_report(outdir: Path, results: list, quick: bool, elapsed: float, con, figures: bool = True) -> None:
     import monoverify
 
     data = {"version": monoverify.__version__, "mode": "quick" if quick else "full", "elapsed_s": elapsed,
@@ -266,13 +276,11 @@ def _write_report(outdir: Path, results: list, quick: bool, elapsed: float, con)
                         r.n_instances, r.n_cells, r.worst_ratio, r.fitted_exponent, r.mismatches, r.verdict,
                         json.dumps(r.to_dict()["worst"], default=str)])
     written = ["verify.json", "verify.csv"]
-    try:
-        from monoverify import figures
+    if figures:
+        from monoverify import figures as figs
 
-        paths = figures.make_all(outdir / "figures", quick=quick)
+        paths = figs.make_all(outdir / "figures", quick=quick)
         written += [str(p.relative_to(outdir)) for p in paths]
-    except (ImportError, AttributeError):
-        pass
     con.print(f"report written to {outdir}: {', '.join(written[:6])}{' ...' if len(written) > 6 else ''}")
 
 
