@@ -10,7 +10,7 @@ Sign convention (SPEC §1.2): ``<Fz - Fz', z - z'> >= rho ||Fz - Fz'||^2``; ``rh
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any, Mapping
 
 import numpy as np

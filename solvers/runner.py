@@ -194,7 +194,6 @@ def run(method: Method, op: Any, z0: Any, iters: int = 100, tol: float | None = 
         # NumPy/CuPy copy a broadcast z0 (strides (0, 8)) in column-major order; rows must be
         # contiguous, or row reductions sum in another order than in a one-instance run
         z = xp.ascontiguousarray(z)
-    dtype = z.dtype
 
     # hyper-parameters as host arrays of shape (B,), then per active subset as (n, 1) arrays
     host = method.map_hyper(lambda name, v: np.broadcast_to(np.asarray(v, dtype=float), (B,)))

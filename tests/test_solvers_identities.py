@@ -11,10 +11,8 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-import sympy as sp
 
 from monoverify.operators import Box, LinearOperator
-from monoverify.operators.base import Constant, Constants, Operator
 from monoverify.solvers import Oracle, make
 from monoverify.solvers.lookahead import Lookahead
 
@@ -23,24 +21,7 @@ BATCH = 4  # points per map
 ATOL = 1e-12
 
 
-class SinMap(Operator):
-    """``F z = A z + sin z + b`` (test operator; L <= ||A||_2 + 1)."""
-
-    def __init__(self, A: np.ndarray, b: np.ndarray, constraint=None):
-        self.A = np.asarray(A, dtype=float)
-        self.b = np.asarray(b, dtype=float)
-        self.dim = self.A.shape[0]
-        self.name = "SinMap"
-        self.params = {"dim": self.dim}
-        self._constraint = constraint
-        L = float(np.linalg.norm(self.A, 2)) + 1.0
-        self.constants = Constants(
-            L=Constant(sp.Float(L, 17), "bound", "test: ||A||_2 + 1"),
-            rho=Constant(-sp.oo, "bound", "test: unknown"),
-        )
-
-    def _F(self, z, xp):
-        return z @ self.A.T + np.sin(z) + self.b
+from _maps import SinMap  # noqa: E402  (shared test operator)
 
 
 def _cases(seed: int, n: int = N_MAPS, box: bool = False):

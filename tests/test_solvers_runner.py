@@ -29,23 +29,7 @@ def _same(a, b):
     return np.array_equal(np.asarray(a), np.asarray(b), equal_nan=True)
 
 
-class SinMap(Operator):
-    """``F z = A z + sin z + b`` (test operator; L <= ||A||_2 + 1)."""
-
-    def __init__(self, A, b, constraint=None):
-        self.A = np.asarray(A, dtype=float)
-        self.b = np.asarray(b, dtype=float)
-        self.dim = self.A.shape[0]
-        self.name = "SinMap"
-        self.params = {"dim": self.dim}
-        self._constraint = constraint
-        self.constants = Constants(
-            L=Constant(sp.Float(float(np.linalg.norm(self.A, 2)) + 1.0, 17), "bound", "test"),
-            rho=Constant(-sp.oo, "bound", "test: unknown"),
-        )
-
-    def _F(self, z, xp):
-        return z @ self.A.T + np.sin(z) + self.b
+from _maps import SinMap  # noqa: E402  (shared test operator)
 
 
 class NanBeyond(Operator):

@@ -17,7 +17,6 @@ import numpy as np
 
 from monoverify.operators._backend import to_numpy
 from monoverify.operators.resolvent import resolvent
-from monoverify.operators.sets import Whole
 from monoverify.solvers import Lookahead, Method, Oracle
 
 __all__ = ["RUN_METRICS", "monitors_for", "curve", "running_best", "rows"]
