@@ -16,7 +16,7 @@ from typing import Any, Mapping
 import numpy as np
 import sympy as sp
 
-from ._backend import namespace_of
+from monoverify.arrays import namespace_of
 
 KINDS = ("exact", "bound", "estimate")
 NOTIONS = ("comonotone", "weak-mvi")

@@ -39,7 +39,7 @@ from typing import Any, Callable
 
 import numpy as np
 
-from ._backend import to_numpy
+from monoverify.arrays import to_numpy
 from .sets import Ball, Box, Set, Simplex
 
 __all__ = ["ConstantsEstimate", "estimate_constants", "pair_quotient", "weak_mvi_ratio", "jacobian_norm"]

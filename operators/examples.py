@@ -38,7 +38,7 @@ from typing import Any
 import numpy as np
 import sympy as sp
 
-from ._backend import to_numpy
+from monoverify.arrays import to_numpy
 from .base import Constant, Constants, Operator
 from .sets import Ball, Box
 

@@ -29,7 +29,7 @@ from typing import Any
 import numpy as np
 import sympy as sp
 
-from ._backend import asarray_like, is_numpy
+from monoverify.arrays import asarray_like, is_numpy
 from .base import Constant, Constants, Operator, _check_finite_param
 
 __all__ = [

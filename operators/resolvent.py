@@ -22,7 +22,7 @@ from typing import Any
 
 import numpy as np
 
-from ._backend import asarray_like, is_numpy, to_numpy
+from monoverify.arrays import asarray_like, is_numpy, to_numpy
 from .sets import Whole
 
 __all__ = ["resolvent", "ResolventInfo"]

@@ -23,7 +23,7 @@ from typing import Any
 
 import numpy as np
 
-from ._backend import asarray_like, namespace_of
+from monoverify.arrays import asarray_like, namespace_of
 
 __all__ = ["Set", "Whole", "Box", "Ball", "Simplex", "L1"]
 

@@ -17,7 +17,7 @@ from typing import Any
 
 import numpy as np
 
-from monoverify.operators._backend import asarray_like, namespace_of
+from monoverify.arrays import asarray_like, namespace_of
 from monoverify.operators.resolvent import resolvent as _resolvent
 from monoverify.operators.sets import Whole
 

@@ -24,7 +24,7 @@ from typing import Any
 
 import numpy as np
 
-from monoverify.operators._backend import asarray_like, is_numpy, namespace_of, to_numpy
+from monoverify.arrays import asarray_like, is_numpy, namespace_of, to_numpy
 from monoverify.operators.sets import Whole
 
 from .base import Method

@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 from monoverify.operators import Ball, Box, L1, LinearOperator, LowerBoundGame, Simplex, random_comonotone
-from monoverify.operators._backend import to_numpy
+from monoverify.arrays import to_numpy
 from monoverify.operators.examples import GlobalForsaken, PolarGame
 from monoverify.operators.resolvent import resolvent
 from monoverify.solvers import StochasticOracle, make, run

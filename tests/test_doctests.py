@@ -18,13 +18,16 @@ PACKAGES = ["monoverify", "monoverify.operators", "monoverify.solvers", "monover
 
 
 def _modules():
+    """Every module of every package, subpackages included (``walk_packages``), each once."""
     names = []
     for pkg_name in PACKAGES:
         pkg = importlib.import_module(pkg_name)
         names.append(pkg_name)
-        if hasattr(pkg, "__path__") and pkg_name != "monoverify":
-            for info in pkgutil.iter_modules(pkg.__path__):
-                names.append(f"{pkg_name}.{info.name}")
+        for info in pkgutil.walk_packages(pkg.__path__, prefix=f"{pkg_name}."):
+            if pkg_name == "monoverify" and info.name.count(".") == 1 and info.ispkg:
+                continue  # the mapped subpackages are walked under their own entry
+            if info.name not in names:
+                names.append(info.name)
     return names
 
 

@@ -15,7 +15,7 @@ from typing import Any, Callable
 
 import numpy as np
 
-from monoverify.operators._backend import to_numpy
+from monoverify.arrays import to_numpy
 from monoverify.operators.resolvent import resolvent
 from monoverify.solvers import Lookahead, Method, Oracle
 

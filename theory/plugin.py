@@ -208,7 +208,7 @@ def _report(th: Any, *, headline: str, params: dict, method: Any, op: Any, z0: A
 def _resolvent_monitor(op: Any, gamma: float):
     import numpy as np
 
-    from monoverify.operators._backend import to_numpy
+    from monoverify.arrays import to_numpy
     from monoverify.operators.resolvent import resolvent
 
     def fn(z: Any, idx: Any) -> Any:

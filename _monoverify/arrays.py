@@ -1,4 +1,4 @@
-"""Array-namespace helpers shared by operators and solvers.
+"""Array-namespace helpers shared by operators, solvers and theory (public: ``monoverify.arrays``).
 
 The namespace of a computation follows its input (array-api-compat): NumPy by default, CuPy when
 given CuPy arrays (never imported here unless the caller passes one), any array-API library.
