@@ -39,6 +39,7 @@ __all__ = [
     "random_comonotone",
     "linear_constants",
     "rotation_scaling",
+    "rotation_scaling_block",
 ]
 
 _EXACT_MAX_DIM = 4
@@ -183,6 +184,22 @@ def linear_constants(M: Any) -> Constants:
         L=Constant(L, "exact", "SPEC §2.1: L = ||M||_2", note),
         rho=Constant(rho, "exact", "SPEC §2.1: rho = lambda_min(sym(M^-1)) (pseudo-inverse on range M if singular)", rho_note),
     )
+
+
+def rotation_scaling_block(s: Any, L: Any) -> np.ndarray:
+    """Float rotation-scaling block(s) ``[[b, a], [-a, b]]``, ``b = s L``, ``a = L sqrt(1 - s^2)``, ``s = rho L``.
+
+    The numeric twin of :func:`rotation_scaling` (comonotonicity ``rho = s / L``, norm ``L``,
+    eigenvalues ``b +- i a``); array arguments give a stack of shape ``(..., 2, 2)``.
+
+    >>> rotation_scaling_block(-1 / 3, 3.0).round(6)
+    array([[-1.      ,  2.828427],
+           [-2.828427, -1.      ]])
+    """
+    s, L = np.asarray(s, dtype=float), np.asarray(L, dtype=float)
+    b = s * L
+    a = L * np.sqrt(np.clip(1.0 - s ** 2, 0.0, None))
+    return np.stack([np.stack([b, a], axis=-1), np.stack([-a, b], axis=-1)], axis=-2)
 
 
 def rotation_scaling(rho: Any, L: Any) -> sp.Matrix:
@@ -395,10 +412,9 @@ def random_comonotone(dim: int, rho: Any, L: Any, seed: int | None = 0) -> Linea
     blocks, eigs = [], []
 
     def block(r: float, l: float) -> np.ndarray:
-        b = r * l * l
-        a = l * np.sqrt(max(0.0, 1.0 - (r * l) ** 2))
-        eigs.extend([b + 1j * a, b - 1j * a])
-        return np.array([[b, a], [-a, b]])
+        B = rotation_scaling_block(r * l, l)
+        eigs.extend([B[0, 0] + 1j * B[0, 1], B[0, 0] - 1j * B[0, 1]])
+        return B
 
     blocks.append(block(rf, Lf))
     for _ in range(dim // 2 - 1):

@@ -44,6 +44,11 @@ class Oracle:
         self._whole = isinstance(op.constraint, Whole)
         self.resolvent_failures = 0
 
+    @property
+    def unconstrained(self) -> bool:
+        """``A = 0``: ``prox`` is the identity."""
+        return self._whole
+
     def F(self, z: Any) -> Any:
         self.n_F += 1
         return self.op.F(z)

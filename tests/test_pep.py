@@ -403,7 +403,9 @@ def test_cache_key_holds_every_input(monkeypatch):
     for v in variants:
         r = worst_case(**{**base, **v})
         assert not r.cached, v
-    monkeypatch.setattr(pep, "_VERSIONS", {**pep._versions(), "pepit": "0.0.0-other"})
+    from monoverify.theory.pep import cache as pep_cache
+
+    monkeypatch.setattr(pep_cache, "_VERSIONS", {**pep_cache._versions(), "pepit": "0.0.0-other"})
     assert not worst_case(**base).cached
 
 

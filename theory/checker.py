@@ -396,49 +396,11 @@ def check(theorem: str | Theorem, *, quick: bool = False, explore: bool = False,
 
 
 def pep_sandwich(th: Theorem, quick: bool = False) -> dict:
-    """``linear lower bound <= PEP worst case <= bound`` at the theorem's PEP cells (``Theorem.pep``).
+    """``linear lower bound <= PEP worst case <= bound`` at the theorem's PEP cells: see
+    :func:`monoverify.theory.pep.theorem_sandwich` (the one implementation)."""
+    from .pep import theorem_sandwich
 
-    The PEP starts from ``||z0 - z*||^2 <= 1`` (``D0 = 1``). Rows carry the three numbers, the
-    solver status and any inversion: a lower bound above the PEP value points at solver
-    inaccuracy; a PEP value above the bound contradicts the theorem when the class is exact
-    (``lipschitz=False``, R35) and is inconclusive for the Lipschitz relaxation (SPEC §7).
-    """
-    from .pep import sandwich
-
-    spec = th.pep
-    cells = spec["cells"][:2] if quick else spec["cells"]
-    Ks = spec["Ks"][:2] if quick else spec["Ks"]
-    bound_f = _lambdify(th.bound * sp.sympify(spec.get("scale", 1)))
-    n_f = _lambdify(spec.get("N", SYMBOLS["K"]))
-    rows, worst = [], -np.inf
-    lo_inv = up_inv = failed = 0
-    for cell in cells:
-        L = float(cell.get("L", 1.0))
-        vals = {"rho": -float(cell.get("c", 0.0)) / L, "L": L, "gamma": float(cell.get("t", np.nan)) / L,
-                "lam": cell.get("lam", np.nan), "tau": cell.get("tau", np.nan), "alpha": cell.get("alpha", np.nan),
-                "D0": 1.0}
-        _derive(th, vals)
-        if not bool(_evaluate(th.hypotheses, vals, 1)[0]):
-            raise ValueError(f"theorem {th.id}: PEP cell {cell} is outside the hypotheses")
-        method = _method(th, [Cell(vals)])
-        for Kv in Ks:
-            vals["K"] = float(Kv)
-            args = [np.asarray(vals.get(a, np.nan), float) for a in _ARGS]
-            b = float(bound_f(*args))
-            N = int(round(float(n_f(*args))))
-            sw = sandwich(method, vals["rho"], L if spec.get("lipschitz", True) else None, N, spec["metric"], bound=b)
-            ok_solve = bool(sw.pep.ok)
-            failed += not ok_solve
-            lo_inv += bool(sw.lower_inversion)
-            up_inv += bool(sw.upper_inversion)
-            pv = sw.pep.value if ok_solve else None
-            if pv is not None and b > 0:
-                worst = max(worst, pv / b)
-            rows.append({"cell": cell, "K": Kv, "N": N, "lower": float(sw.lower.value), "pep": pv, "bound": b,
-                         "status": sw.pep.status, "message": sw.message})
-    return {"metric": spec["metric"], "exact_class": not spec.get("lipschitz", True), "rows": rows,
-            "max_pep_over_bound": None if worst == -np.inf else float(worst),
-            "lower_inversions": lo_inv, "upper_inversions": up_inv, "failed_solves": failed}
+    return theorem_sandwich(th, quick=quick)
 
 
 def _verdict(th: Theorem, ok: bool, n: int) -> str:

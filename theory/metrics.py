@@ -1,64 +1,80 @@
-"""Metrics that theorems bound, measured on runs or on linear operators.
+"""The metrics that theorems bound, defined once over the method protocol (SPEC §4, §7).
 
-A *run metric* declares the monitors it needs during :func:`monoverify.solvers.run` and turns
-the history into a curve of shape ``(K + 1, batch)``; ``best`` iterates take a running minimum
-over ``j < k``. An *operator metric* (``property`` theorems) measures an operator and method
-directly, e.g. the spectral norm of the iteration matrix.
+A metric is the squared norm of a *residual vector* built from an iterate with the operations the
+methods use (``+``, ``-``, scalar ``*``, ``oracle.F``, ``oracle.prox``, ``oracle.resolvent``, one
+step of the method) plus one inner product. The same :class:`Metric` is therefore evaluated on
+
+* NumPy / array-API batches during :func:`monoverify.solvers.run` (a *monitor*, per instance),
+* PEPit points as the objective of a worst case (:func:`monoverify.theory.pep.worst_case`),
+* the rotation-scaling blocks of :func:`monoverify.theory.pep.linear_lower_bound`,
+
+so a theorem's ``metric`` means the same thing in runs and in PEPs (no scale or index bridge).
+``distance_ratio`` (quasi-nonexpansiveness) is a ratio of two squared norms: runs only.
 
 >>> sorted(RUN_METRICS)
 ['distance_ratio', 'fixed_point_residual_sq', 'operator_sq', 'resolvent_residual_sq']
+>>> sorted(PEP_METRICS)
+['distance', 'distance_sq', 'fixed_point_residual_sq', 'operator', 'operator_sq', 'resolvent_residual_sq', 'step', 'step_sq']
+>>> import numpy as np
+>>> from monoverify.operators import BilinearGame
+>>> from monoverify.solvers import Oracle, make
+>>> at = At(z=np.array([[1.0, 2.0]]), oracle=Oracle(BilinearGame([[1.0]])), method=make("pp", gamma=1.0))
+>>> value("operator_sq", at)                    # ||F z||^2 = ||(2, -1)||^2
+array([5.])
 """
 
 from __future__ import annotations
 
-from typing import Any, Callable
+import copy
+import dataclasses
+from typing import Any, Callable, Mapping
 
 import numpy as np
 
 from monoverify.arrays import to_numpy
-from monoverify.operators.resolvent import resolvent
 from monoverify.solvers import Lookahead, Method, Oracle
 
-__all__ = ["RUN_METRICS", "monitors_for", "curve", "running_best", "rows"]
+__all__ = ["Metric", "At", "METRICS", "RUN_METRICS", "PEP_METRICS", "get_metric", "vector", "value", "sqnorm",
+           "monitors_for", "curve", "running_best", "rows"]
 
 
-def rows(host: Method, idx: np.ndarray) -> Method:
-    """The method restricted to batch rows ``idx`` (hyper-parameters of shape ``(n, 1)``)."""
-    return host.map_hyper(lambda name, v: np.asarray(v)[idx].reshape(-1, 1))
+@dataclasses.dataclass
+class At:
+    """Where a metric is evaluated: the iterate ``z``, the previous outer iterate ``prev``, the
+    solution ``zstar``, an oracle (NumPy :class:`~monoverify.solvers.Oracle` or PEPit ``PEPOracle``)
+    and the method (its hyper-parameters, e.g. ``gamma``, and its step)."""
+
+    z: Any
+    oracle: Any
+    method: Any = None
+    prev: Any = None
+    zstar: Any = None
 
 
-def _resolvent_monitor(op: Any, host: Method) -> Callable:
-    gamma = _find(host, "gamma")
+@dataclasses.dataclass(frozen=True)
+class Metric:
+    """One metric: ``||residual(at)||^2``.
 
-    def fn(z: Any, idx: np.ndarray) -> Any:
-        g = np.asarray(gamma)[idx].reshape(-1, 1)
-        w = resolvent(op, z, g)
-        d = to_numpy(z - w)
-        return np.sum(d * d, axis=-1)
+    Attributes
+    ----------
+    name, doc : str
+    residual : callable or None
+        ``residual(at) -> vector`` (``None``: not a squared norm, runs only).
+    run, pep : bool
+        Measurable on runs / usable as a PEP objective.
+    needs : tuple of str
+        Fields of :class:`At` besides ``z`` and ``oracle`` it reads (``prev``, ``zstar``, ``method``).
+    check : callable or None
+        ``check(method)`` raises ``ValueError`` when the metric is undefined for the method.
+    """
 
-    return fn
-
-
-def _fixed_point_monitor(op: Any, host: Method) -> Callable:
-    if not isinstance(host, Lookahead):
-        raise ValueError("fixed_point_residual_sq needs a Lookahead method (S = base^tau)")
-
-    def fn(z: Any, idx: np.ndarray) -> Any:
-        m = rows(host, idx)
-        S = _with_lam_one(m)
-        Sz = S.step({"z": z}, Oracle(op))["z"]
-        d = to_numpy(Sz - z)
-        return np.sum(d * d, axis=-1)
-
-    return fn
-
-
-def _with_lam_one(m: Lookahead) -> Lookahead:
-    import copy
-
-    s = copy.copy(m)
-    object.__setattr__(s, "lam", 1.0)
-    return s
+    name: str
+    doc: str
+    residual: Callable[[At], Any] | None
+    run: bool = True
+    pep: bool = True
+    needs: tuple = ()
+    check: Callable[[Any], Any] | None = None
 
 
 def _find(m: Method, name: str) -> Any:
@@ -69,21 +85,110 @@ def _find(m: Method, name: str) -> Any:
     raise ValueError(f"method {m!r} has no hyper-parameter {name!r}")
 
 
-RUN_METRICS: dict[str, dict] = {
-    "operator_sq": {"doc": "||F z^k||^2 (unconstrained)", "monitor": None},
-    "resolvent_residual_sq": {"doc": "||z^k - J_{gamma T} z^k||^2", "monitor": _resolvent_monitor},
-    "fixed_point_residual_sq": {"doc": "||S z^k - z^k||^2, S = base^tau of a Lookahead", "monitor": _fixed_point_monitor},
-    "distance_ratio": {"doc": "||z^{k} - z*||^2 / ||z^{k-1} - z*||^2 (quasi-nonexpansiveness)", "monitor": None},
-}
+def _with_lam_one(m: Lookahead) -> Lookahead:
+    """``S = base^tau``: the Lookahead ``m`` with ``lam = 1``."""
+    s = copy.copy(m)
+    object.__setattr__(s, "lam", 1.0)
+    return s
+
+
+def _operator(at: At) -> Any:
+    F = at.oracle.F(at.z)
+    return F if at.oracle.unconstrained else at.z - at.oracle.prox(at.z - F, 1.0)
+
+
+def _resolvent(at: At) -> Any:
+    return at.z - at.oracle.resolvent(at.z, _find(at.method, "gamma"))
+
+
+def _needs_lookahead(method: Any) -> None:
+    if not isinstance(method, Lookahead):
+        raise ValueError("fixed_point_residual_sq needs a Lookahead method (S = base^tau)")
+
+
+def _fixed_point(at: At) -> Any:
+    _needs_lookahead(at.method)
+    return _with_lam_one(at.method).step({"z": at.z}, at.oracle)["z"] - at.z
+
+
+_TABLE = (
+    Metric("operator_sq", "||F z^k||^2 (with a constraint A: the natural residual ||z - J_A(z - F z)||^2)",
+           _operator),
+    Metric("resolvent_residual_sq", "||z^k - J_{gamma T} z^k||^2", _resolvent, needs=("method",),
+           check=lambda m: _find(m, "gamma")),
+    Metric("fixed_point_residual_sq", "||S z^k - z^k||^2, S = base^tau of a Lookahead", _fixed_point,
+           needs=("method",), check=_needs_lookahead),
+    Metric("step_sq", "||z^k - z^{k-1}||^2 (outer iterates)", lambda at: at.z - at.prev, run=False, needs=("prev",)),
+    Metric("distance_sq", "||z^k - z*||^2", lambda at: at.z - at.zstar, run=False, needs=("zstar",)),
+    Metric("distance_ratio", "||z^{k} - z*||^2 / ||z^{k-1} - z*||^2 (quasi-nonexpansiveness)", None, pep=False),
+)
+#: every metric, by name
+METRICS: dict[str, Metric] = {m.name: m for m in _TABLE}
+#: the historical PEP names (SPEC §7): ``operator``, ``step``, ``distance``
+ALIASES: dict[str, str] = {"operator": "operator_sq", "step": "step_sq", "distance": "distance_sq"}
+#: metrics measurable on runs (with their run monitors)
+RUN_METRICS: dict[str, Metric] = {k: m for k, m in METRICS.items() if m.run}
+#: names accepted as a PEP objective
+PEP_METRICS: tuple[str, ...] = tuple(sorted([k for k, m in METRICS.items() if m.pep] + list(ALIASES)))
+
+
+def get_metric(name: str, *, pep: bool = False) -> Metric:
+    """The metric called ``name`` (or one of its :data:`ALIASES`); ``pep=True`` restricts to PEP objectives."""
+    valid = PEP_METRICS if pep else tuple(sorted(METRICS))
+    m = METRICS.get(ALIASES.get(name, name)) if isinstance(name, str) else None
+    if m is None or (pep and not m.pep):
+        raise ValueError(f"metric must be one of {valid}, got {name!r}")
+    return m
+
+
+def vector(name: str, at: At) -> Any:
+    """The residual vector of metric ``name`` at ``at`` (same type as the iterate)."""
+    m = get_metric(name)
+    if m.residual is None:
+        raise ValueError(f"metric {name!r} is not a squared norm of one vector")
+    return m.residual(at)
+
+
+def sqnorm(v: Any) -> Any:
+    """``||v||^2`` per instance: a PEPit ``Expression`` for a PEPit point, an array over the last axis otherwise."""
+    if type(v).__module__.startswith("PEPit"):
+        return v ** 2
+    d = to_numpy(v)
+    return np.sum(d * d, axis=-1)
+
+
+def value(name: str, at: At) -> Any:
+    """The metric ``name`` at ``at``: ``sqnorm(vector(name, at))``."""
+    return sqnorm(vector(name, at))
+
+
+# ------------------------------------------------------------------------------------------------
+# runs: monitors (metrics the runner does not record itself) and curves
+# ------------------------------------------------------------------------------------------------
+def rows(host: Method, idx: np.ndarray) -> Method:
+    """The method restricted to batch rows ``idx`` (hyper-parameters of shape ``(n, 1)``)."""
+    return host.map_hyper(lambda name, v: np.asarray(v)[idx].reshape(-1, 1))
+
+
+def _monitor(name: str, op: Any, host: Method) -> Callable:
+    m = METRICS[name]
+    if m.check is not None:  # fail when the run is set up, not at its first iterate
+        m.check(host)
+
+    def fn(z: Any, idx: np.ndarray) -> Any:
+        return value(name, At(z=z, oracle=Oracle(op), method=rows(host, idx)))
+
+    return fn
 
 
 def monitors_for(metric: str, op: Any, host: Method) -> dict:
-    """Monitors that :func:`run` must record for ``metric``."""
+    """Monitors that :func:`run` must record for ``metric`` (the runner records ``||F z||`` and ``||z - z*||``)."""
     spec = RUN_METRICS.get(metric)
     if spec is None:
         raise ValueError(f"unknown run metric {metric!r}; known: {sorted(RUN_METRICS)}")
-    make = spec["monitor"]
-    return {} if make is None else {metric: make(op, host)}
+    if metric in ("operator_sq", "distance_ratio"):
+        return {}
+    return {metric: _monitor(metric, op, host)}
 
 
 def curve(metric: str, run: Any) -> np.ndarray:
@@ -107,3 +212,8 @@ def running_best(values: np.ndarray) -> np.ndarray:
     out = np.full_like(values, np.nan)
     out[1:] = np.fmin.accumulate(values[:-1], axis=0)
     return out
+
+
+def describe() -> Mapping[str, str]:
+    """``name -> doc`` of every metric."""
+    return {k: m.doc for k, m in METRICS.items()}

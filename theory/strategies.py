@@ -37,6 +37,7 @@ from hypothesis import strategies as st
 
 from monoverify.operators import LinearOperator
 from monoverify.operators.base import Constant, Constants
+from monoverify.operators.linear import rotation_scaling_block
 from monoverify.operators.sets import Ball, Box
 
 from .theorems import SYMBOLS, Theorem, get
@@ -83,9 +84,7 @@ def givens_product(dim: int, angles: list[float]) -> np.ndarray:
 
 
 def _block(r: float, l: float) -> np.ndarray:
-    b = r * l * l
-    a = l * math.sqrt(max(0.0, 1.0 - (r * l) ** 2))
-    return np.array([[b, a], [-a, b]])
+    return rotation_scaling_block(r * l, l)
 
 
 def _angles(dim: int) -> st.SearchStrategy:

@@ -85,12 +85,11 @@ class Theorem:
     check_at : str
         ``all``: the bound must hold at every ``k <= K`` (with ``K := k``); ``final``: only at ``K``.
     pep : dict or None
-        Where a worst-case certificate fits: ``metric`` of :func:`monoverify.theory.pep.worst_case`
-        (``operator`` | ``step`` | ``distance``), ``N`` (SymPy expression of ``K``: the PEP horizon),
-        ``scale`` (the theorem's metric equals the PEP metric divided by ``scale``, so the bound
-        becomes ``bound * scale``), ``lipschitz`` (use ``L`` in the class; ``False``: the set-valued
-        maximally rho-comonotone class, where the PEP is exact), ``cells`` (normalised parameter
-        dicts) and ``Ks``.
+        Where a worst-case certificate fits (:func:`monoverify.theory.pep.theorem_sandwich`): the
+        PEP objective is the theorem's own ``metric`` after ``K`` steps, compared with ``bound`` at
+        ``K`` (no index or scale bridge); ``lipschitz`` (use ``L`` in the class; ``False``: the
+        set-valued maximally rho-comonotone class, where the PEP is exact), ``cells`` (normalised
+        parameter dicts) and ``Ks``.
     iterate_bound : sympy.Expr or None
         A hypothesis on the trajectory: ``sup_k ||z^k - z*|| <= iterate_bound`` (checked per
         instance; instances that break it are reported and excluded from the verdict).
@@ -239,7 +238,7 @@ register(Theorem(
     hypotheses=sp.And(rho > -gamma / 2, lam > 0, lam < 1),
     bound=D0 / (lam * (1 - lam) * (K + 1)), metric="resolvent_residual_sq", iterate="last",
     grid={"c": C_GRID, "t": (0.5, 1.0, 2.0), "lam": LAM_GRID, "K": (200,)}, rate="O(1/K)",
-    pep={"metric": "step", "N": K + 1, "scale": lam ** 2, "lipschitz": False,
+    pep={"lipschitz": False,
          "cells": ({"c": 0.3, "t": 1.0, "lam": 0.5}, {"c": 0.45, "t": 1.0, "lam": 0.9}), "Ks": (1, 2, 4)}
 ))
 
@@ -261,7 +260,7 @@ register(Theorem(
     hypotheses=sp.And(rho > -gamma / 2),
     bound=D0 / (gamma * (gamma + 2 * rho) * K), metric="operator_sq", iterate="last",
     grid={"c": C_GRID, "t": (1.0, 2.0, 4.0), "K": (200,)}, rate="O(1/K)",
-    pep={"metric": "operator", "N": K, "scale": 1, "lipschitz": False,
+    pep={"lipschitz": False,
          "cells": ({"c": 0.2, "t": 1.0}, {"c": 0.45, "t": 1.0}, {"c": 0.5, "t": 2.0}), "Ks": (1, 2, 4)}
 ))
 
@@ -363,7 +362,7 @@ register(Theorem(
     hypotheses=sp.And(rho > -1 / (2 * L), L > 0),
     bound=4 * D0 / ((1 / L + 2 * rho) ** 2 * K ** 2), metric="operator_sq", iterate="last",
     grid={"c": (0.0, 0.1, 0.3, 0.45, 0.49), "K": (300,)}, rate="O(1/K^2)",
-    pep={"metric": "operator", "N": K, "scale": 1, "lipschitz": True,
+    pep={"lipschitz": True,
          "cells": ({"c": 0.0}, {"c": 0.3}, {"c": 0.45}), "Ks": (1, 2, 4)}
 ))
 
@@ -393,7 +392,7 @@ register(Theorem(
     bound=D0 / (lam * (1 - lam) * (K + 1)), metric="fixed_point_residual_sq", iterate="last",
     grid={"c": (-1.0, -0.5, -0.2), "t": (0.1, 0.4, 1.0, 2.0), "lam": LAM_GRID, "tau": (1, 2, 5), "K": (200,)},
     rate="O(1/K)", note="GDA with 0 < gamma <= 2 rho is nonexpansive (R30); c = -rho L < 0 is cocoercive",
-    pep={"metric": "step", "N": K + 1, "scale": lam ** 2, "lipschitz": True,
+    pep={"lipschitz": True,
          "cells": ({"c": -0.5, "t": 0.4, "lam": 0.5, "tau": 2},), "Ks": (1, 2, 4)}
 ))
 

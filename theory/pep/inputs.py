@@ -1,0 +1,96 @@
+"""Validation and normalisation of the inputs of a PEP (they form the cache key)."""
+
+from __future__ import annotations
+
+import math
+from typing import Any, Mapping
+
+import numpy as np
+
+from .cache import _versions, method_source_hash
+from monoverify.theory.metrics import get_metric
+
+from .common import PEPNotRepresentable, _positive, _real
+
+
+_CONSTRAINTS = {
+    None: None, "none": None, "whole": None,
+    "indicator": "indicator", "convex": "indicator", "set": "indicator", "box": "indicator", "ball": "indicator",
+    "simplex": "indicator",
+    "convex-function": "convex-function", "function": "convex-function", "regularizer": "convex-function",
+    "l1": "convex-function", "prox": "convex-function",
+}
+
+
+def _normalise_constraint(constraint: Any) -> str | None:
+    if constraint is None or isinstance(constraint, str):
+        key = constraint.lower() if isinstance(constraint, str) else None
+        if key not in _CONSTRAINTS:
+            raise ValueError(f"constraint must be None, one of {sorted(k for k in _CONSTRAINTS if k)} "
+                             f"or a monoverify set, got {constraint!r}")
+        return _CONSTRAINTS[key]
+    name = type(constraint).__name__
+    if name == "Whole":
+        return None
+    if name in ("Box", "Ball", "Simplex"):
+        return "indicator"
+    if name == "L1":
+        return "convex-function"
+    raise ValueError(f"constraint {constraint!r} is not a known set or regulariser")
+
+
+def _scalar_hyper(method: Any) -> Any:
+    from monoverify.solvers.base import Method
+
+    if isinstance(method, str):
+        raise TypeError(f"method must be a Method object; build it with monoverify.solvers.make({method!r}, ...)")
+    if not isinstance(method, Method):
+        raise TypeError(f"method must be a monoverify Method, got {method!r}")
+
+    def conv(name: str, v: Any) -> float:
+        if np.ndim(v) != 0:
+            raise PEPNotRepresentable(
+                f"hyper-parameter {name} has shape {np.shape(v)}: a PEP needs scalar hyper-parameters; "
+                "solve one PEP per value (worst_case_many)")
+        try:
+            f = float(v)
+        except (TypeError, ValueError):
+            raise PEPNotRepresentable(f"hyper-parameter {name}={v!r} is not a number") from None
+        if not math.isfinite(f):
+            raise PEPNotRepresentable(f"hyper-parameter {name}={v!r} is not finite")
+        return f
+
+    return method.map_hyper(conv)
+
+
+def _inputs(method: Any, rho: Any, L: Any, n_iter: Any, metric: str, solver: str, constraint: Any,
+            bilinear: bool, solver_options: Mapping[str, Any] | None = None) -> tuple[Any, dict]:
+    m = _scalar_hyper(method)
+    rho_f = _real("rho", rho)
+    L_f = None if L is None else _positive("L", L)
+    if isinstance(n_iter, bool) or not isinstance(n_iter, (int, np.integer)) or n_iter < 1:
+        raise ValueError(f"n_iter must be an integer >= 1, got {n_iter!r}")
+    spec = get_metric(metric, pep=True)
+    if spec.check is not None:
+        spec.check(m)
+    if not isinstance(solver, str) or not solver:
+        raise ValueError(f"solver must be a CVXPY solver name such as 'CLARABEL' or 'SCS', got {solver!r}")
+    if bilinear and rho_f > 0:
+        raise ValueError(f"bilinear (skew-symmetric) maps are 0-comonotone: need rho <= 0, got rho={rho!r}")
+    if solver_options is not None and not isinstance(solver_options, Mapping):
+        raise ValueError(f"solver_options must be a dict of solver settings, got {solver_options!r}")
+    inputs = {
+        "method": f"{type(m).__module__}.{type(m).__qualname__}:{m!r}",
+        "method_code": method_source_hash(m),
+        "rho": rho_f,
+        "L": L_f,
+        "n_iter": int(n_iter),
+        "metric": spec.name,
+        "solver": solver.upper(),
+        "constraint": _normalise_constraint(constraint),
+        "bilinear": bool(bilinear),
+        "solver_options": dict(sorted((solver_options or {}).items())),
+        "versions": _versions(),
+    }
+    return m, inputs
+

@@ -1,0 +1,155 @@
+"""Lower bounds on the class worst case from 2x2 rotation-scaling linear maps (SPEC §2.1, §7)."""
+
+from __future__ import annotations
+
+import math
+import time
+from typing import Any
+
+import numpy as np
+
+from monoverify.theory.metrics import At, get_metric
+
+from .common import _positive, _real
+from .inputs import _scalar_hyper
+from .result import LinearLowerBound
+
+__all__ = ["linear_lower_bound"]
+
+
+def _block_metric(method: Any, ls: np.ndarray, ss: np.ndarray, n_iter: int, metric: str,
+                  dirs: np.ndarray) -> np.ndarray:
+    """Metric of each block (L_j, s_j = rho_j L_j) for each start direction: shape (n_dirs, n_blocks)."""
+    from scipy.linalg import block_diag
+
+    from monoverify.operators.base import Constant, Constants
+    from monoverify.operators.linear import LinearOperator, rotation_scaling_block
+    from monoverify.solvers import Oracle, run
+
+    blocks = list(rotation_scaling_block(ss, ls))
+    M = block_diag(*blocks)
+    nb = len(blocks)
+    consts = Constants(L=Constant(float(np.max(ls)), "exact", "rotation-scaling blocks (SPEC §2.1)"),
+                       rho=Constant(float(np.min(ss / np.where(ls > 0, ls, 1.0))) if np.any(ls > 0) else 0.0,
+                                    "bound", "min_j rho_j of the blocks (SPEC §2.1)"))
+    op = LinearOperator(M, constants=consts, name="rotation-scaling blocks", solution=np.zeros(2 * nb))
+    z0 = np.concatenate([np.tile(d, nb)[None, :] for d in dirs], axis=0)  # (n_dirs, 2 nb), unit per block
+    spec = get_metric(metric, pep=True)
+    try:
+        zN = np.asarray(run(method, op, z0, iters=n_iter, diverge_at=1e300, record=False).z)
+        zp = z0 if n_iter == 1 else np.asarray(run(method, op, z0, iters=n_iter - 1, diverge_at=1e300,
+                                                   record=False).z) if "prev" in spec.needs else None
+        with np.errstate(over="ignore", invalid="ignore"):
+            v = spec.residual(At(z=zN, oracle=Oracle(op), method=method, prev=zp, zstar=np.zeros_like(zN)))
+    except np.linalg.LinAlgError:
+        # a singular resolvent (gamma mu = -1): the method is undefined on a member of the class
+        return np.full((len(dirs), nb), np.inf)
+    with np.errstate(over="ignore", invalid="ignore"):
+        vals = np.sum(np.asarray(v).reshape(len(dirs), nb, 2) ** 2, axis=-1)
+    return np.where(np.isfinite(vals), vals, np.inf)
+
+
+def linear_lower_bound(method: Any, rho: float, L: float | None, n_iter: int, metric: str = "operator",
+                       n_grid: int = 40, *, refine: int = 2, n_directions: int = 3, bilinear: bool = False,
+                       L_range: tuple[float, float] = (1e-3, 1e3), max_dim: int = 64) -> LinearLowerBound:
+    """Lower bound on the class worst case from 2x2 rotation-scaling maps (SPEC §2.1, §7).
+
+    Sup over blocks ``[[b, a], [-a, b]]`` with ``rho_j >= rho`` and ``L_j <= L`` (a grid over
+    ``(L_j, rho_j L_j)``, then ``refine`` zoomed grids around the best cell; the zero map is
+    included) of the metric after ``n_iter`` steps from a unit start, computed by running the
+    method with :func:`monoverify.solvers.run` on block-diagonal :class:`LinearOperator`
+    instances (many blocks per run). Every block is a member of the class (exact constants), so
+    the value is a valid **lower** bound on the worst case; it also equals the sup over all
+    normal linear maps of the class, up to the grid. For a rotation-scaling block every
+    iterate is a rotation-scaling of ``z0`` (the algebra of such matrices is that of complex
+    numbers), so the metric does not depend on the direction of ``z0``; ``n_directions``
+    directions are run anyway and their spread is reported.
+
+    Parameters
+    ----------
+    method : Method
+        Scalar hyper-parameters; unconstrained (``A = 0``).
+    rho, L : float
+        Class constants; ``L=None`` uses log-spaced ``L_j`` in ``L_range``.
+    n_iter : int
+    metric : {"operator", "step", "distance"}
+    n_grid : int
+        Grid points per axis (and per refinement).
+    bilinear : bool
+        Pure rotations only (``rho_j = 0``): skew-symmetric maps.
+
+    Examples
+    --------
+    >>> from monoverify.solvers import make
+    >>> lb = linear_lower_bound(make("eg+", gamma=1.0, alpha=0.5), -0.1, 1.0, 2)
+    >>> round(lb.value, 6)              # F = L id attains L^2 (SPEC R34)
+    1.0
+    """
+    check = get_metric(metric, pep=True).check
+    if isinstance(n_iter, bool) or not isinstance(n_iter, (int, np.integer)) or n_iter < 1:
+        raise ValueError(f"n_iter must be an integer >= 1, got {n_iter!r}")
+    if not isinstance(n_grid, (int, np.integer)) or n_grid < 2:
+        raise ValueError(f"n_grid must be an integer >= 2, got {n_grid!r}")
+    m = _scalar_hyper(method)
+    if check is not None:
+        check(m)
+    rho = _real("rho", rho)
+    L = None if L is None else _positive("L", L)
+    if bilinear and rho > 0:
+        raise ValueError(f"bilinear maps are 0-comonotone: need rho <= 0, got rho={rho!r}")
+    t0 = time.perf_counter()
+    th = np.linspace(0.0, np.pi, n_directions, endpoint=False) + 0.3
+    dirs = np.stack([np.cos(th), np.sin(th)], axis=1)
+    log_axis = L is None
+    lo_t, hi_t = (math.log(L_range[0]), math.log(L_range[1])) if log_axis else (0.0, L)
+
+    def s_bounds(l: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        if bilinear:
+            return np.zeros_like(l), np.zeros_like(l)
+        return np.maximum(rho * l, -1.0), np.ones_like(l)
+
+    def evaluate(ls: np.ndarray, ss: np.ndarray) -> tuple[np.ndarray, float]:
+        per = max(1, max_dim // 2)
+        vals, spread = [], 0.0
+        for k in range(0, len(ls), per):
+            v = _block_metric(m, ls[k:k + per], ss[k:k + per], n_iter, metric, dirs)
+            top = np.max(v, axis=0)
+            ok = np.isfinite(top) & (top > 1e-300)
+            if np.any(ok):
+                spread = max(spread, float(np.max((top[ok] - np.min(v, axis=0)[ok]) / top[ok])))
+            vals.append(top)
+        return np.concatenate(vals), spread
+
+    best_val, best = -math.inf, (0.0, 0.0)
+    # the zero map: F = 0 is in every class
+    v0, spread = evaluate(np.array([0.0]), np.array([0.0]))
+    best_val, n_blocks = float(v0[0]), 1
+    t_lo, t_hi = lo_t, hi_t
+    frac_lo, frac_hi = 0.0, 1.0  # position of s within [s_min(L_j), s_max(L_j)]
+    for level in range(refine + 1):
+        ts = np.linspace(t_lo, t_hi, n_grid)
+        if not log_axis and level == 0:
+            ts = ts[1:] if ts[0] <= 0 else ts  # L_j = 0 is the zero map, done
+        ls_axis = np.exp(ts) if log_axis else ts
+        fr = np.linspace(frac_lo, frac_hi, n_grid)
+        Lg, Fg = np.meshgrid(ls_axis, fr, indexing="ij")
+        smin, smax = s_bounds(Lg)
+        Sg = smin + Fg * (smax - smin)
+        ls, ss = Lg.ravel(), Sg.ravel()
+        vals, sp_ = evaluate(ls, ss)
+        spread = max(spread, sp_)
+        n_blocks += len(ls)
+        i = int(np.argmax(vals))
+        if vals[i] > best_val:
+            best_val, best = float(vals[i]), (float(ss[i] / ls[i]) if ls[i] > 0 else 0.0, float(ls[i]))
+        # zoom around the best cell of this level
+        it, jf = np.unravel_index(i, Lg.shape)
+        dt = (ts[-1] - ts[0]) / max(len(ts) - 1, 1)
+        df = (fr[-1] - fr[0]) / max(len(fr) - 1, 1)
+        t_lo, t_hi = max(lo_t, ts[it] - 2 * dt), min(hi_t, ts[it] + 2 * dt)
+        if not log_axis:
+            t_lo = max(t_lo, 1e-12 * hi_t)
+        frac_lo, frac_hi = max(0.0, fr[jf] - 2 * df), min(1.0, fr[jf] + 2 * df)
+    return LinearLowerBound(value=best_val, rho_j=best[0], L_j=best[1], direction_spread=spread, n_blocks=n_blocks,
+                            wall_time=time.perf_counter() - t0, metric=metric, n_iter=int(n_iter))
+

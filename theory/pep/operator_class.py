@@ -1,0 +1,142 @@
+"""The operator class of the PEPs: rho-comonotone (and L-Lipschitz) operators, constraints as data."""
+
+from __future__ import annotations
+
+import dataclasses
+from typing import Any, Callable, ClassVar
+
+import numpy as np
+
+from .common import _positive, _real
+
+__all__ = ["PairwiseConstraint", "ComonotoneLipschitzOperator"]
+
+
+@dataclasses.dataclass(frozen=True)
+class PairwiseConstraint:
+    """One named class inequality ``expr(i, j) >= 0`` (or ``== 0``) imposed on pairs of points.
+
+    Attributes
+    ----------
+    name : str
+        Name of the family (also the name of PEPit's constraint table).
+    formula : str
+        The inequality in words/symbols, for documentation and reports.
+    expression : callable
+        ``expression(op, xi, gi, xj, gj)`` returning a PEPit ``Expression`` ``e`` for the
+        constraint ``e >= 0`` (``sense="ineq"``) or ``e == 0`` (``sense="eq"``).
+    active : callable
+        ``active(op) -> bool``: whether the family applies to the operator ``op``.
+    sense : {"ineq", "eq"}
+    diagonal : bool
+        Also impose the constraint for ``i = j`` (needed by the skew-symmetric class).
+    """
+
+    name: str
+    formula: str
+    expression: Callable[..., Any]
+    active: Callable[[Any], bool]
+    sense: str = "ineq"
+    diagonal: bool = False
+
+
+def _comonotone(op, xi, gi, xj, gj):
+    return (gi - gj) * (xi - xj) - op.rho * (gi - gj) ** 2
+
+
+def _lipschitz(op, xi, gi, xj, gj):
+    return op.L ** 2 * (xi - xj) ** 2 - (gi - gj) ** 2
+
+
+def _skew(op, xi, gi, xj, gj):
+    return xi * gj + xj * gi
+
+
+try:  # PEPit is a dependency; keep the module importable for documentation tools without it
+    from PEPit import Function, PSDMatrix
+except ImportError:  # pragma: no cover
+    Function = object  # type: ignore[assignment,misc]
+
+
+class ComonotoneLipschitzOperator(Function):  # type: ignore[misc,valid-type]
+    """PEPit class of ``rho``-comonotone (and, when ``L`` is given, ``L``-Lipschitz) operators.
+
+    The class constraints are data (:attr:`PAIRWISE`), imposed on every pair of evaluated
+    points, the stationary point ``(z*, 0)`` included (SPEC §7, convention of SPEC §1.2):
+
+    * ``comonotone``: ``<g_i - g_j, x_i - x_j> - rho ||g_i - g_j||^2 >= 0``;
+    * ``lipschitz`` (``L`` given): ``L^2 ||x_i - x_j||^2 - ||g_i - g_j||^2 >= 0``;
+    * ``skew`` (``bilinear=True``, all ``i, j`` including ``i = j``):
+      ``<x_i, g_j> + <x_j, g_i> = 0`` — skew-symmetric linear maps (bilinear games), with the
+      exact norm condition ``G^T G <= L^2 X^T X`` as an LMI when ``L`` is given (Bousselmi,
+      Hendrickx, Glineur 2023, Cor. 3.2; PEPit's ``SkewSymmetricLinearOperator``).
+
+    With ``L=None`` the class is the set-valued maximally ``rho``-comonotone class and the
+    pairwise condition interpolates it (SPEC R35): PEPs are exact. With both constraints no
+    interpolation theorem is known (SPEC §9.5): PEP values are valid upper bounds, possibly
+    not tight. ``reuse_gradient`` is always True: one oracle answer per point.
+
+    Parameters
+    ----------
+    rho : float
+        Comonotonicity parameter (SPEC §1.2 sign; ``rho < 0`` is ``|rho|``-cohypomonotone).
+        PEPit's ``NegativelyComonotoneOperator(rho=r)`` is this class with ``rho = -r``.
+    L : float, optional
+        Lipschitz constant (``None``: no Lipschitz constraint, set-valued class).
+    bilinear : bool
+        Skew-symmetric linear maps instead (``rho`` must be ``<= 0``: such maps are exactly
+        0-comonotone).
+
+    Examples
+    --------
+    >>> from PEPit import PEP
+    >>> problem = PEP()
+    >>> F = problem.declare_function(ComonotoneLipschitzOperator, rho=-0.1, L=1.0)
+    >>> [c.name for c in F.active_constraints()]
+    ['comonotone', 'lipschitz']
+    >>> print(ComonotoneLipschitzOperator.PAIRWISE[0].formula)
+    <g_i - g_j, x_i - x_j> - rho ||g_i - g_j||^2 >= 0
+    """
+
+    PAIRWISE: ClassVar[tuple[PairwiseConstraint, ...]] = (
+        PairwiseConstraint("comonotone", "<g_i - g_j, x_i - x_j> - rho ||g_i - g_j||^2 >= 0",
+                           _comonotone, lambda op: not op.bilinear),
+        PairwiseConstraint("lipschitz", "||g_i - g_j||^2 <= L^2 ||x_i - x_j||^2",
+                           _lipschitz, lambda op: op.L is not None and not op.bilinear),
+        PairwiseConstraint("skew", "<x_i, g_j> + <x_j, g_i> = 0 (all i, j, including i = j)",
+                           _skew, lambda op: op.bilinear, sense="eq", diagonal=True),
+    )
+
+    def __init__(self, rho: float, L: float | None = None, bilinear: bool = False, is_leaf: bool = True,
+                 decomposition_dict: dict | None = None, reuse_gradient: bool = True, name: str | None = None):
+        super().__init__(is_leaf=is_leaf, decomposition_dict=decomposition_dict, reuse_gradient=True, name=name)
+        self.rho = _real("rho", rho)
+        self.L = None if L is None else _positive("L", L)
+        self.bilinear = bool(bilinear)
+        if self.bilinear and self.rho > 0:
+            raise ValueError(f"skew-symmetric linear maps are 0-comonotone, not rho-cocoercive: need rho <= 0, got rho={rho!r}")
+
+    def active_constraints(self) -> list[PairwiseConstraint]:
+        """The families of :attr:`PAIRWISE` imposed on this operator."""
+        return [c for c in self.PAIRWISE if c.active(self)]
+
+    def add_class_constraints(self) -> None:
+        for c in self.active_constraints():
+            def make(c=c):
+                if c.sense == "eq":
+                    return lambda xi, gi, fi, xj, gj, fj: c.expression(self, xi, gi, xj, gj) == 0
+                return lambda xi, gi, fi, xj, gj, fj: c.expression(self, xi, gi, xj, gj) >= 0
+            self.add_constraints_from_two_lists_of_points(self.list_of_points, self.list_of_points, c.name, make(),
+                                                          symmetry=True)
+            if c.diagonal:
+                self.add_constraints_from_one_list_of_points(
+                    self.list_of_points, c.name + "_diagonal",
+                    lambda xi, gi, fi, c=c: c.expression(self, xi, gi, xi, gi) == 0)
+        if self.bilinear and self.L is not None:
+            pts = self.list_of_points
+            T = np.empty((len(pts), len(pts)), dtype=object)
+            for i, (xi, gi, _) in enumerate(pts):
+                for j, (xj, gj, _) in enumerate(pts):
+                    T[i, j] = self.L ** 2 * (xi * xj) - gi * gj
+            self.list_of_class_psd.append(PSDMatrix(matrix_of_expressions=T))
+
