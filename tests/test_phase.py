@@ -98,17 +98,17 @@ SWEEP = dict(method="la-gda", axes={"rhoL": list(np.linspace(-0.3, 0.2, 8)), "la
              fixed={"tau": 2, "gammaL": 1.0})
 
 
-def test_kill_and_resume(tmp_path):
+def test_kill_and_resume(tmp_path, monkeypatch):
     ck = tmp_path / "sweep.ckpt"
     log1 = tmp_path / "child.log"
     script = textwrap.dedent(f"""
         import json
         from monoverify.theory.phase import phase_diagram
         s = json.loads({json.dumps(json.dumps(SWEEP))!s})
-        phase_diagram(s["method"], s["axes"], fixed=s["fixed"], checkpoint={str(ck)!r}, progress=False,
-                      _log={str(log1)!r}, _delay=0.4)
+        phase_diagram(s["method"], s["axes"], fixed=s["fixed"], checkpoint={str(ck)!r}, progress=False)
     """)
-    child = subprocess.Popen([sys.executable, "-c", script], cwd=os.getcwd())
+    hooks = {"MONOVERIFY_PHASE_TEST_LOG": str(log1), "MONOVERIFY_PHASE_TEST_DELAY": "0.4"}
+    child = subprocess.Popen([sys.executable, "-c", script], cwd=os.getcwd(), env={**os.environ, **hooks})
     try:
         t0 = time.time()
         while time.time() - t0 < 60:
@@ -128,17 +128,18 @@ def test_kill_and_resume(tmp_path):
     with open(ck, "a") as f:
         f.write('{"k": 7, "values": [0.1, ')
     log2 = tmp_path / "resume.log"
-    res = phase_diagram(SWEEP["method"], SWEEP["axes"], fixed=SWEEP["fixed"], checkpoint=ck, progress=False,
-                        _log=str(log2))
+    monkeypatch.setenv("MONOVERIFY_PHASE_TEST_LOG", str(log2))
+    res = phase_diagram(SWEEP["method"], SWEEP["axes"], fixed=SWEEP["fixed"], checkpoint=ck, progress=False)
     recomputed = {int(x) for x in log2.read_text().split()}
     assert recomputed == set(range(8)) - done
+    monkeypatch.delenv("MONOVERIFY_PHASE_TEST_LOG")
     ref = phase_diagram(SWEEP["method"], SWEEP["axes"], fixed=SWEEP["fixed"], progress=False)
     np.testing.assert_array_equal(res.values, ref.values)
     np.testing.assert_array_equal(res.status, ref.status)
     # a complete checkpoint: nothing recomputed
     log3 = tmp_path / "again.log"
-    again = phase_diagram(SWEEP["method"], SWEEP["axes"], fixed=SWEEP["fixed"], checkpoint=ck, progress=False,
-                          _log=str(log3))
+    monkeypatch.setenv("MONOVERIFY_PHASE_TEST_LOG", str(log3))
+    again = phase_diagram(SWEEP["method"], SWEEP["axes"], fixed=SWEEP["fixed"], checkpoint=ck, progress=False)
     assert not log3.exists()
     np.testing.assert_array_equal(again.values, ref.values)
     # a different sweep with the same checkpoint is refused
