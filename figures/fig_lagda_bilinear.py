@@ -1,4 +1,5 @@
-"""LA-GDA on the bilinear game xy in (gamma L, lambda), tau = 2, 3, 5, 8, with the exact boundary (R23).
+"""LA-GDA on the bilinear game xy in (gamma L, lambda), tau = 2, 3, 5, 8, with the exact boundary (R23)
+derived from the registered theorem ``la-gda.bilinear``:
 
 lambda*(t) = 2(1 - Re q)/|1 - q|^2 with q = (1 - i t)^tau, t = gamma L (only where Re q < 1).
 """
@@ -11,16 +12,9 @@ import numpy as np
 
 from monoverify.theory.phase import phase_diagram
 
-from .style import figure, phase_mesh, savefig, style
+from .style import draw_boundaries, figure, phase_mesh, savefig, style
 
 TAUS = (2, 3, 5, 8)
-
-
-def boundary(t: np.ndarray, tau: int) -> np.ndarray:
-    q = (1 - 1j * np.asarray(t, float)) ** tau
-    with np.errstate(all="ignore"):
-        lam = 2 * (1 - q.real) / np.abs(1 - q) ** 2
-    return np.where(q.real < 1, lam, np.nan)
 
 
 def make(outdir, quick: bool = False) -> list[Path]:
@@ -33,11 +27,7 @@ def make(outdir, quick: bool = False) -> list[Path]:
             res = phase_diagram("la-gda", {"gammaL": t, "lam": lam}, fixed={"tau": tau}, family="bilinear",
                                 progress=False)
             phase_mesh(ax, t, lam, res.values, vmax=1.5, colorbar=(k % 2 == 1))
-            tt = np.linspace(t[0], t[-1], 800)
-            ax.plot(tt, boundary(tt, tau), color="gold", ls="--", lw=2.0,
-                    label=r"$\lambda^*=2(1-\mathrm{Re}\,q)/|1-q|^2$")
-            if tau == 2:
-                ax.plot(tt, 2 / (4 + tt ** 2), color="k", ls=":", lw=1.2, label=r"$2/(4+t^2)$")
+            draw_boundaries(ax, res.boundaries(), vline_labels=False)  # from the registered la-gda.bilinear
             ax.set_ylim(lam[0], lam[-1])
             ax.set_title(rf"LA-GDA, $\tau={tau}$, $q=(1-it)^\tau$")
             if k >= 2:

@@ -13,9 +13,13 @@ import numpy as np
 
 from monoverify.theory.phase import phase_diagram
 
-from .style import WIDE, figure, phase_mesh, savefig, style
+from monoverify.theory.phase.boundaries import theorem_boundaries
+from monoverify.theory.theorems import get
+
+from .style import WIDE, draw_boundaries, figure, phase_mesh, savefig, style
 
 GAMMA_L = 0.5
+REGION = get("relaxed-pp.region")
 
 
 def make(outdir, quick: bool = False) -> list[Path]:
@@ -30,8 +34,10 @@ def make(outdir, quick: bool = False) -> list[Path]:
             res = phase_diagram(name, {"rhoL": rhoL, "lam": lam}, fixed={"gammaL": GAMMA_L, **extra}, progress=False)
             x = rhoL / GAMMA_L
             phase_mesh(ax, x, lam, res.values, vmax=2.0, colorbar=(k == 2))
-            ax.plot(x, 2 * (1 + x), color="gold", ls="--", lw=2.2, label=r"$\lambda = 2(1+\rho/\gamma)$")
-            ax.axvline(-0.5, color="0.3", ls=":", lw=1)
+            # the registered relaxed-pp.region condition (exact for relaxed PP, the tau -> infinity limit of RAPP)
+            draw_boundaries(ax, theorem_boundaries(REGION, "rhoL", "lam", {"gammaL": GAMMA_L}, rhoL),
+                            xmap=lambda v: v / GAMMA_L)
+            ax.axvline(-0.5, color="0.3", ls=":", lw=1)  # rho = -gamma/2: the hypothesis of relaxed-pp.last_iterate
             ax.set_title(title + rf"  ($\gamma L={GAMMA_L}$)")
             ax.set_xlabel(r"$\rho/\gamma$")
             ax.set_ylim(lam[0], lam[-1])

@@ -89,3 +89,19 @@ def phase_mesh(ax, X, Y, V, vmax: float = 2.0, label: str = "spectral radius", c
     ax.set_xlim(min(X), max(X))
     ax.set_ylim(min(Y), max(Y))
     return m
+
+
+def draw_boundaries(ax, pieces, xmap=lambda x: x, vline_labels: bool = True):
+    """Draw boundary pieces ``(label, x, y, kind)`` (from ``PhaseResult.boundaries()`` or
+    ``theory.phase.boundaries.theorem_boundaries``), the x values mapped through ``xmap``."""
+    import numpy as np
+    styles = iter(["--", ":", "-."] * 4)
+    for label, bx, by, kind in pieces:
+        if kind == "curve":
+            ax.plot(xmap(np.asarray(bx)), by, color="gold", ls=next(styles), lw=2.2, label=label)
+        else:
+            v = float(xmap(np.asarray(bx[:1]))[0])
+            ax.axvline(v, color="0.25", ls=":", lw=1)
+            if vline_labels:
+                ax.text(v, 0.97, " " + label, rotation=90, va="top", ha="right", fontsize=7, color="0.1",
+                        transform=ax.get_xaxis_transform())

@@ -160,6 +160,10 @@ class Operator:
                 f"{name} must have shape (..., {self.dim}) for {self.name} (dim={self.dim}), "
                 f"got shape {shape}"
             )
+        kind = getattr(getattr(z, "dtype", None), "kind", None)  # NumPy-like dtypes; array-API dtypes pass
+        if kind in ("O", "U", "S", "V", "c", "M", "m"):
+            raise ValueError(f"{name} must be an array of real numbers, got dtype {z.dtype} (valid: real floats or "
+                             "integers)")
         return namespace_of(z)
 
     def F(self, z: Any) -> Any:

@@ -23,6 +23,7 @@ Examples
 
 from __future__ import annotations
 
+import numbers
 from fractions import Fraction
 from typing import Any
 
@@ -57,6 +58,37 @@ def _is_exact_entry(x: Any) -> bool:
     return False
 
 
+def _is_real_number(x: Any) -> bool:
+    if isinstance(x, (bool, np.bool_, str, bytes)) or x is None:
+        return False
+    if isinstance(x, sp.Basic):
+        return bool(x.is_real) or bool(x.is_number and not x.free_symbols and sp.im(x) == 0)
+    return isinstance(x, (numbers.Real, np.floating, np.integer))
+
+
+def real_scalar(name: str, value: Any) -> sp.Expr:
+    """``value`` as a real SymPy number; complex, non-numeric or symbolic values are refused naming ``name``.
+
+    >>> real_scalar("rho", 0.5)
+    0.500000000000000
+    >>> real_scalar("rho", 0.1j)
+    Traceback (most recent call last):
+    ...
+    ValueError: rho must be a real number, got rho=0.1j
+    """
+    if isinstance(value, (bool, np.bool_, str, bytes)) or value is None:
+        raise ValueError(f"{name} must be a real number, got {name}={value!r}")
+    try:
+        v = sp.sympify(value)
+    except (sp.SympifyError, TypeError):
+        raise ValueError(f"{name} must be a real number, got {name}={value!r}") from None
+    if v.free_symbols:
+        raise ValueError(f"{name} must be numeric (SymPy numbers are fine, free symbols are not), got {name}={value!r}")
+    if not v.is_number or v.is_real is False or (v.is_real is None and sp.im(sp.N(v)) != 0):
+        raise ValueError(f"{name} must be a real number, got {name}={value!r}")
+    return v
+
+
 def _as_matrix(M: Any, name: str = "M") -> tuple[np.ndarray, sp.Matrix | None]:
     """Return (float64 array, exact SymPy matrix or None); validate shape and finiteness."""
     if isinstance(M, sp.MatrixBase):
@@ -68,6 +100,12 @@ def _as_matrix(M: Any, name: str = "M") -> tuple[np.ndarray, sp.Matrix | None]:
         obj = np.asarray(M, dtype=object)
         if obj.ndim != 2:
             raise ValueError(f"{name} must be a 2-D matrix, got an array of shape {obj.shape}")
+        if obj.size == 0:
+            raise ValueError(f"{name} must be a non-empty square matrix, got shape {obj.shape}")
+        for idx, x in np.ndenumerate(obj):
+            if not _is_real_number(x):
+                raise ValueError(f"{name} must hold real numbers; entry {tuple(int(i) for i in idx)} is {x!r} "
+                                 f"(type {type(x).__name__})")
         exact = sp.Matrix(obj.tolist()) if all(_is_exact_entry(x) for x in obj.ravel()) else None
         try:
             arr = np.asarray(obj, dtype=float)
@@ -75,6 +113,8 @@ def _as_matrix(M: Any, name: str = "M") -> tuple[np.ndarray, sp.Matrix | None]:
             raise ValueError(f"{name} must be numeric: {exc}") from None
     if arr.ndim != 2:
         raise ValueError(f"{name} must be a 2-D matrix, got shape {arr.shape}")
+    if arr.size == 0:
+        raise ValueError(f"{name} must be a non-empty square matrix, got shape {arr.shape}")
     if not np.all(np.isfinite(arr)):
         bad = np.argwhere(~np.isfinite(arr))[0]
         raise ValueError(f"{name} must be finite; entry {tuple(int(i) for i in bad)} is {arr[tuple(bad)]}")
@@ -364,17 +404,16 @@ def LowerBoundGame(rho: Any, L: Any) -> LinearOperator:
     array([[-0.1     ,  0.994987],
            [-0.994987, -0.1     ]])
     """
-    rho_s, L_s = sp.sympify(rho), sp.sympify(L)
-    if not (rho_s.free_symbols or L_s.free_symbols):
-        Lf, rf = float(L_s), float(rho_s)
-        if not np.isfinite(Lf) or Lf <= 0:
-            raise ValueError(f"L must be finite and > 0, got L={L!r}")
-        if not np.isfinite(rf) or abs(rf * Lf) > 1 + 1e-15:
-            raise ValueError(
-                f"rho must satisfy |rho*L| <= 1 (rho in [{-1 / Lf:g}, {1 / Lf:g}] for L={Lf:g}); got rho={rho!r}, rho*L={rf * Lf:g}"
-            )
-    else:
-        raise ValueError("LowerBoundGame needs numeric rho and L (SymPy numbers are fine, free symbols are not)")
+    rho_s, L_s = real_scalar("rho", rho), real_scalar("L", L)
+    Lf, rf = float(L_s), float(rho_s)
+    if not np.isfinite(Lf) or Lf <= 0:
+        raise ValueError(f"L must be finite and > 0, got L={L!r}")
+    if not np.isfinite(rf) or abs(rf * Lf) > 1 + 1e-15:
+        raise ValueError(
+            f"rho must satisfy |rho*L| <= 1 (rho in [{-1 / Lf:g}, {1 / Lf:g}] for L={Lf:g}); got rho={rho!r}, rho*L={rf * Lf:g}"
+        )
+    if sp.Abs(rho_s * L_s) > 1:  # within the rounding tolerance above: the extreme game rho L = +-1 exactly
+        rho_s = sp.sign(rho_s) / L_s
     Me = rotation_scaling(rho_s, L_s)
     exact_input = _is_exact_entry(rho_s) and _is_exact_entry(L_s) and not isinstance(rho, float) and not isinstance(L, float)
     consts = Constants(
@@ -402,7 +441,7 @@ def random_comonotone(dim: int, rho: Any, L: Any, seed: int | None = 0) -> Linea
     """
     if not isinstance(dim, (int, np.integer)) or isinstance(dim, bool) or dim < 2:
         raise ValueError(f"dim must be an integer >= 2, got {dim!r}")
-    rho_s, L_s = sp.sympify(rho), sp.sympify(L)
+    rho_s, L_s = real_scalar("rho", rho), real_scalar("L", L)
     Lf, rf = float(L_s), float(rho_s)
     if not np.isfinite(Lf) or Lf <= 0:
         raise ValueError(f"L must be finite and > 0, got L={L!r}")

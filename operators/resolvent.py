@@ -75,14 +75,25 @@ def _solve_numpy(op: Any, zz: np.ndarray, g: float) -> np.ndarray:
     """Rows of ``(I + g M)^{-1} zz``: per-row LAPACK solves for small dims (bit-for-bit independent
     of the batch size), a cached inverse beyond."""
     d = op.dim
-    if d <= 64:
-        A = (np.eye(d) + g * op.matrix).astype(zz.dtype)
-        return np.linalg.solve(A, zz[..., None])[..., 0]
-    key = ("resolvent-inv", g, str(zz.dtype))
-    R = op._cache.get(key)
-    if R is None:
-        R = op._cache[key] = np.linalg.inv(np.eye(d) + g * op.matrix).T.astype(zz.dtype)
+    try:
+        if d <= 64:
+            A = (np.eye(d) + g * op.matrix).astype(zz.dtype)
+            return np.linalg.solve(A, zz[..., None])[..., 0]
+        key = ("resolvent-inv", g, str(zz.dtype))
+        R = op._cache.get(key)
+        if R is None:
+            R = op._cache[key] = np.linalg.inv(np.eye(d) + g * op.matrix).T.astype(zz.dtype)
+    except np.linalg.LinAlgError:
+        raise _singular(op, g) from None
     return zz @ R
+
+
+def _singular(op: Any, g: float) -> np.linalg.LinAlgError:
+    """The error for a resolvent that does not exist (a ``LinAlgError``, hence also a ``ValueError``)."""
+    return np.linalg.LinAlgError(
+        f"the resolvent (I + gamma M)^-1 of {getattr(op, 'name', 'the operator')} does not exist at gamma={g!r}: "
+        "I + gamma M is singular (gamma = -1/mu for a real eigenvalue mu of M); valid: gamma > 0 with "
+        "1 + gamma mu != 0 for every eigenvalue mu of M")
 
 
 def resolvent(op: Any, z: Any, gamma: Any, *, tol: float = 1e-13, max_iter: int = 100_000,

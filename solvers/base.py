@@ -26,11 +26,24 @@ __all__ = ["Method", "check_positive", "check_interval", "check_int", "State"]
 State = dict
 
 
-def _values(x: Any) -> np.ndarray | None:
-    """Numeric values of a hyper-parameter as a NumPy array, or None for symbolic values."""
+def _values(x: Any, name: str = "hyper-parameter") -> np.ndarray | None:
+    """Numeric values of a hyper-parameter as a NumPy array, or None for symbolic values.
+
+    Booleans, strings, ``None``, complex numbers and empty arrays are refused naming ``name``.
+    """
     if isinstance(x, (bool, np.bool_)):
-        raise ValueError(f"expected a number, got {x!r}")
+        raise ValueError(f"expected a number, got {name}={x!r}")
+    if x is None or isinstance(x, (str, bytes)) or (isinstance(x, numbers.Complex) and not isinstance(x, numbers.Real)):
+        raise ValueError(f"{name} must be a real number (or an array of them), got {name}={x!r}")
     if isinstance(x, numbers.Real) or isinstance(x, (np.ndarray, list, tuple)):
+        a = np.asarray(x)
+        if a.dtype.kind == "c":
+            raise ValueError(f"{name} must be real, got complex values {name}={x!r}")
+        if a.size == 0:
+            raise ValueError(f"{name} must be a scalar or a non-empty array of shape (batch,), got shape {a.shape}")
+        bad = [v for v in a.ravel() if v is None or isinstance(v, (str, bytes, complex))] if a.dtype == object else []
+        if bad:
+            raise ValueError(f"{name} must hold real numbers, got {bad[0]!r} in {name}")
         try:
             return np.asarray(x, dtype=float)
         except (TypeError, ValueError):
@@ -45,7 +58,7 @@ def _shape_check(name: str, a: np.ndarray) -> None:
 
 def check_positive(name: str, x: Any, upper: float | None = None, upper_closed: bool = False) -> None:
     """Raise ``ValueError`` unless every value of ``x`` lies in ``(0, upper)`` (or ``(0, upper]``)."""
-    a = _values(x)
+    a = _values(x, name)
     if a is None:
         return
     _shape_check(name, a)
@@ -58,7 +71,7 @@ def check_positive(name: str, x: Any, upper: float | None = None, upper_closed: 
 
 
 def check_interval(name: str, x: Any, lo: float, hi: float, lo_closed: bool = False, hi_closed: bool = True) -> None:
-    a = _values(x)
+    a = _values(x, name)
     if a is None:
         return
     _shape_check(name, a)
@@ -70,7 +83,7 @@ def check_interval(name: str, x: Any, lo: float, hi: float, lo_closed: bool = Fa
 
 
 def check_finite(name: str, x: Any) -> None:
-    a = _values(x)
+    a = _values(x, name)
     if a is None:
         return
     _shape_check(name, a)

@@ -1,4 +1,4 @@
-"""Boundaries drawn on phase diagrams, derived from the theorem registry (SPEC §5.2).
+r"""Boundaries drawn on phase diagrams, derived from the theorem registry (SPEC §5.2).
 
 Every ``region`` theorem of :data:`monoverify.theory.THEOREMS` whose method and family match a
 diagram contributes its boundary: its ``condition`` (with ``L = 1``, the fixed parameters and the

@@ -31,7 +31,11 @@ def lower_bound_eigenvalues(rho: Any, L: Any = 1.0) -> np.ndarray:
     array([-0.6+0.8j, -0.6-0.8j])
     """
     global _LBG_FN
-    r, l = np.broadcast_arrays(np.asarray(rho, dtype=float), np.asarray(L, dtype=float))
+    try:
+        r, l = np.broadcast_arrays(np.asarray(rho, dtype=float), np.asarray(L, dtype=float))
+    except (TypeError, ValueError):
+        raise ValueError(f"LowerBoundGame needs real rho and L > 0 (numbers or arrays of numbers), got rho={rho!r}, "
+                         f"L={L!r}") from None
     if not (np.all(np.isfinite(r)) and np.all(np.isfinite(l)) and np.all(l > 0)):
         raise ValueError("LowerBoundGame needs finite rho and L > 0")
     if np.any(np.abs(r * l) > 1 + 1e-15):

@@ -212,10 +212,10 @@ def iteration_matrix(method: Method, M: Any) -> np.ndarray:
         if not isinstance(op.constraint, Whole) or op.offset is not None:
             raise ValueError("iteration_matrix needs an unconstrained linear operator without offset")
     else:
-        A = np.asarray(M, dtype=float)
-        if A.ndim != 2 or A.shape[0] != A.shape[1]:
-            raise ValueError(f"M must be a square matrix, got shape {A.shape}")
-        op = LinearOperator(A)
+        shape = np.shape(M)
+        if len(shape) != 2 or shape[0] != shape[1]:
+            raise ValueError(f"M must be a square matrix, got shape {shape}")
+        op = LinearOperator(M if np.asarray(M).dtype == object else np.asarray(M, dtype=float))
     bs = method.batch_size()
     if bs is not None:
         raise ValueError("iteration_matrix needs scalar hyper-parameters (the batch holds the unit vectors)")
