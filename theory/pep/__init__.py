@@ -35,7 +35,7 @@ Examples
 """
 
 
-from .cache import cache_dir, clear_cache
+from .cache import CacheWarning, cache_dir, clear_cache, method_source_hash
 from .common import METRICS, TOL, PEPNotRepresentable
 from .lower_bound import linear_lower_bound
 from .many import worst_case_many
@@ -61,4 +61,6 @@ __all__ = [
     "cache_dir",
     "clear_cache",
     "theorem_sandwich",
+    "method_source_hash",
+    "CacheWarning",
 ]
