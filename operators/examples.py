@@ -40,6 +40,7 @@ import sympy as sp
 
 from monoverify.arrays import to_numpy
 from .base import Constant, Constants, Operator
+from .linear import spectral_norm_2x2
 from .sets import Ball, Box
 
 __all__ = ["PolarGame", "Forsaken", "GlobalForsaken"]
@@ -87,32 +88,20 @@ def _positive_number(name: str, value: Any, special: tuple = ()) -> sp.Expr:
     return v
 
 
-def _spectral_norm_2x2(J: np.ndarray) -> np.ndarray:
-    """``||J||_2`` of a batch of 2x2 matrices by the closed form (largest singular value)."""
-    p = J[..., 0, 0]
-    q = J[..., 0, 1]
-    r = J[..., 1, 0]
-    s = J[..., 1, 1]
-    fro2 = p * p + q * q + r * r + s * s
-    det = p * s - q * r
-    disc = np.sqrt(np.maximum(fro2 * fro2 - 4.0 * det * det, 0.0))
-    return np.sqrt(0.5 * (fro2 + disc))
-
-
 def _max_jacobian_norm_on_box(jac, lo: float, hi: float, n_grid: int = 401) -> tuple[float, np.ndarray]:
     """``max ||jac(z)||_2`` over the square ``[lo, hi]^2``: grid plus bounded local refinement (SLSQP)."""
     from scipy.optimize import minimize
 
     g = np.linspace(lo, hi, n_grid)
     Z = np.stack(np.meshgrid(g, g, indexing="ij"), axis=-1).reshape(-1, 2)
-    vals = _spectral_norm_2x2(jac(Z))
+    vals = spectral_norm_2x2(jac(Z))
     order = np.argsort(vals)[::-1][:8]
     best_v, best_z = float(vals[order[0]]), Z[order[0]].copy()
     for i in order:
-        res = minimize(lambda v: -float(_spectral_norm_2x2(jac(v))), Z[i], method="SLSQP",
+        res = minimize(lambda v: -float(spectral_norm_2x2(jac(v))), Z[i], method="SLSQP",
                        bounds=[(lo, hi)] * 2, options={"ftol": 1e-15, "maxiter": 200})
         zz = np.clip(res.x, lo, hi)
-        v = float(_spectral_norm_2x2(jac(zz)))
+        v = float(spectral_norm_2x2(jac(zz)))
         if v > best_v:
             best_v, best_z = v, zz
     return best_v, best_z

@@ -41,6 +41,7 @@ __all__ = [
     "linear_constants",
     "rotation_scaling",
     "rotation_scaling_block",
+    "spectral_norm_2x2",
 ]
 
 _EXACT_MAX_DIM = 4
@@ -224,6 +225,18 @@ def linear_constants(M: Any) -> Constants:
         L=Constant(L, "exact", "SPEC §2.1: L = ||M||_2", note),
         rho=Constant(rho, "exact", "SPEC §2.1: rho = lambda_min(sym(M^-1)) (pseudo-inverse on range M if singular)", rho_note),
     )
+
+
+def spectral_norm_2x2(J: np.ndarray) -> np.ndarray:
+    """``||J||_2`` of a batch of 2x2 matrices (shape ``(..., 2, 2)``) by the closed form (largest singular value).
+
+    >>> float(spectral_norm_2x2(np.array([[3.0, 0.0], [0.0, 1.0]])))
+    3.0
+    """
+    p, q, r, s = J[..., 0, 0], J[..., 0, 1], J[..., 1, 0], J[..., 1, 1]
+    fro2 = p * p + q * q + r * r + s * s
+    det = p * s - q * r
+    return np.sqrt(0.5 * (fro2 + np.sqrt(np.maximum(fro2 * fro2 - 4.0 * det * det, 0.0))))
 
 
 def rotation_scaling_block(s: Any, L: Any) -> np.ndarray:

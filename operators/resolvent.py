@@ -25,7 +25,7 @@ import numpy as np
 from monoverify.arrays import asarray_like, is_numpy, to_numpy
 from .sets import Whole
 
-__all__ = ["resolvent", "ResolventInfo"]
+__all__ = ["resolvent", "ResolventInfo", "fixed_point_step"]
 
 
 @dataclass
@@ -96,6 +96,16 @@ def _singular(op: Any, g: float) -> np.linalg.LinAlgError:
         "1 + gamma mu != 0 for every eigenvalue mu of M")
 
 
+def fixed_point_step(z: Any, w: Any, gamma: Any, F: Any, prox: Any) -> Any:
+    """One step ``w <- J_{gamma A}(z - gamma F w)`` towards ``J_{gamma (A + F)} z`` (a contraction when
+    ``gamma L < 1``, SPEC R8): the resolvent's fixed-point loop and the ``APP`` method both take it.
+
+    ``F`` and ``prox`` are callables (an operator's ``F`` and its set's ``prox``, or an oracle's), so
+    the step runs on arrays, PEPit points and SymPy scalars alike.
+    """
+    return prox(z - gamma * F(w), gamma)
+
+
 def resolvent(op: Any, z: Any, gamma: Any, *, tol: float = 1e-13, max_iter: int = 100_000,
               return_info: bool = False) -> Any:
     """``J_{gamma (A + F)}(z)`` for ``op`` (``A = op.constraint``) on ``z`` of shape ``(..., dim)``.
@@ -136,7 +146,7 @@ def resolvent(op: Any, z: Any, gamma: Any, *, tol: float = 1e-13, max_iter: int 
         except (TypeError, ValueError):  # integer input: promoted to float64 by the arithmetic
             pass
         for n in range(1, max_iter + 1):
-            w_new = A.prox(z - gamma * op.F(w), gamma)
+            w_new = fixed_point_step(z, w, gamma, op.F, A.prox)
             res = float(xp.max(xp.linalg.vector_norm(w_new - w, axis=-1)))
             w = w_new
             if not np.isfinite(res) or res <= tol * scale:

@@ -17,6 +17,8 @@ from __future__ import annotations
 import dataclasses
 from typing import Any, ClassVar
 
+from monoverify.operators.resolvent import fixed_point_step
+
 from .base import Method, State, check_finite, check_int, check_interval, check_positive
 
 __all__ = ["GDA", "EG", "CEGPlus", "AdaptiveCEGPlus", "OGDA", "PP", "APP", "FEG"]
@@ -164,7 +166,7 @@ class APP(Method):
     def step(self, state: State, oracle: Any) -> State:
         z = w = state["z"]
         for _ in range(self.tau):
-            w = oracle.prox(z - self.gamma * oracle.F(w), self.gamma)
+            w = fixed_point_step(z, w, self.gamma, oracle.F, oracle.prox)
         return {"z": w}
 
 

@@ -9,6 +9,8 @@ import numpy as np
 
 from monoverify.arrays import to_numpy
 
+from ..linear import spectral_norm_2x2
+
 __all__ = ["jacobian_norm", "pair_quotient", "weak_mvi_ratio"]
 
 _EPS = float(np.finfo(float).eps)
@@ -33,10 +35,7 @@ def jacobian_norm(op: Any, Z: Any) -> np.ndarray:
     J = np.asarray(op.jacobian(np.asarray(Z, dtype=float)), dtype=float)
     with np.errstate(all="ignore"):
         if J.shape[-1] == 2 and J.shape[-2] == 2:
-            p, q, r, s = J[..., 0, 0], J[..., 0, 1], J[..., 1, 0], J[..., 1, 1]
-            fro2 = p * p + q * q + r * r + s * s
-            det = p * s - q * r
-            return np.sqrt(0.5 * (fro2 + np.sqrt(np.maximum(fro2 * fro2 - 4.0 * det * det, 0.0))))
+            return spectral_norm_2x2(J)
         return np.linalg.norm(J, 2, axis=(-2, -1))
 
 

@@ -53,7 +53,8 @@ def _skew(op, xi, gi, xj, gj):
 
 
 try:  # PEPit is a dependency; keep the module importable for documentation tools without it
-    from PEPit import Function, PSDMatrix
+    from PEPit import Function
+    from PEPit.operators import SkewSymmetricLinearOperator
 except ImportError:  # pragma: no cover
     Function = object  # type: ignore[assignment,misc]
 
@@ -69,7 +70,7 @@ class ComonotoneLipschitzOperator(Function):  # type: ignore[misc,valid-type]
     * ``skew`` (``bilinear=True``, all ``i, j`` including ``i = j``):
       ``<x_i, g_j> + <x_j, g_i> = 0`` — skew-symmetric linear maps (bilinear games), with the
       exact norm condition ``G^T G <= L^2 X^T X`` as an LMI when ``L`` is given (Bousselmi,
-      Hendrickx, Glineur 2023, Cor. 3.2; PEPit's ``SkewSymmetricLinearOperator``).
+      Hendrickx, Glineur 2023, Cor. 3.2): imposed by PEPit's own ``SkewSymmetricLinearOperator``.
 
     With ``L=None`` the class is the set-valued maximally ``rho``-comonotone class and the
     pairwise condition interpolates it (SPEC R35): PEPs are exact. With both constraints no
@@ -121,6 +122,9 @@ class ComonotoneLipschitzOperator(Function):  # type: ignore[misc,valid-type]
         return [c for c in self.PAIRWISE if c.active(self)]
 
     def add_class_constraints(self) -> None:
+        if self.bilinear:  # PEPit's own class of skew-symmetric linear maps
+            self._add_skew_constraints()
+            return
         for c in self.active_constraints():
             def make(c=c):
                 if c.sense == "eq":
@@ -128,15 +132,18 @@ class ComonotoneLipschitzOperator(Function):  # type: ignore[misc,valid-type]
                 return lambda xi, gi, fi, xj, gj, fj: c.expression(self, xi, gi, xj, gj) >= 0
             self.add_constraints_from_two_lists_of_points(self.list_of_points, self.list_of_points, c.name, make(),
                                                           symmetry=True)
-            if c.diagonal:
-                self.add_constraints_from_one_list_of_points(
-                    self.list_of_points, c.name + "_diagonal",
-                    lambda xi, gi, fi, c=c: c.expression(self, xi, gi, xi, gi) == 0)
-        if self.bilinear and self.L is not None:
-            pts = self.list_of_points
-            T = np.empty((len(pts), len(pts)), dtype=object)
-            for i, (xi, gi, _) in enumerate(pts):
-                for j, (xj, gj, _) in enumerate(pts):
-                    T[i, j] = self.L ** 2 * (xi * xj) - gi * gj
-            self.list_of_class_psd.append(PSDMatrix(matrix_of_expressions=T))
 
+    def _add_skew_constraints(self) -> None:
+        """PEPit's ``SkewSymmetricLinearOperator`` (interpolation of skew-symmetric maps of norm <= L, Bousselmi,
+        Hendrickx, Glineur 2023, Cor. 3.2); without ``L`` only its linearity constraints (no norm LMI)."""
+        S = SkewSymmetricLinearOperator
+        if self.L is not None:  # PEPit's method reads its two constraint builders from self
+            self.set_antisymmetric_linear_constraint_i_j = S.set_antisymmetric_linear_constraint_i_j
+            self.set_diagonal_linear_constraint_i = S.set_diagonal_linear_constraint_i
+            S.add_class_constraints(self)
+            return
+        self.add_constraints_from_two_lists_of_points(self.list_of_points, self.list_of_points,
+                                                      "antisymmetric_linearity", S.set_antisymmetric_linear_constraint_i_j,
+                                                      symmetry=True)
+        self.add_constraints_from_one_list_of_points(self.list_of_points, "diagonal_linearity",
+                                                     S.set_diagonal_linear_constraint_i)
