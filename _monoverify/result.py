@@ -95,6 +95,9 @@ class Result:
 
     def to_dict(self) -> dict:
         d = {f.name: jsonable(getattr(self, f.name)) for f in dataclasses.fields(self)}  # type: ignore[arg-type]
+        for k in ("status", "message"):  # also when a subclass computes them (properties)
+            if k not in d:
+                d[k] = jsonable(getattr(self, k))
         d["success"] = jsonable(self.success)
         return d
 
