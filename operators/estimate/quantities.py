@@ -59,6 +59,18 @@ def weak_mvi_ratio(op: Any, Z: Any, zstar: Any) -> np.ndarray:
     return _mvi_stats(op, Z, zstar, 0.0)[0]
 
 
+def _quotient(v: np.ndarray, d: np.ndarray) -> tuple[np.ndarray, ...]:
+    """``<v, d>/||v||^2`` row by row: (valid, safe denominator, quotient (inf where invalid), |quotient|, ``||v||``)."""
+    num = np.sum(v * d, axis=-1)
+    den = np.sum(v * v, axis=-1)
+    with np.errstate(all="ignore"):
+        ok = (den > 0) & np.isfinite(num) & np.isfinite(den)
+        safe = np.where(ok, den, 1.0)
+        q = np.where(ok, num / safe, np.inf)
+        aq = np.where(ok, np.abs(q), 0.0)
+    return ok, safe, q, aq, np.sqrt(den)
+
+
 def _pair_stats(op: Any, P: Any, Q: Any, L_ref: float):
     """Quotient, rounding margin, ``||dF||`` and ``||dz||`` of the pairs ``(P, Q)``.
 
@@ -72,14 +84,9 @@ def _pair_stats(op: Any, P: Any, Q: Any, L_ref: float):
     FPQ = _F(op, np.stack([P, Q]))
     FP, FQ = FPQ[0], FPQ[1]
     dF, dz = FQ - FP, Q - P
-    num = np.sum(dF * dz, axis=-1)
-    den = np.sum(dF * dF, axis=-1)
-    nF, ndz = np.sqrt(den), _norm(dz)
+    ok, safe, q, aq, nF = _quotient(dF, dz)
+    ndz = _norm(dz)
     with np.errstate(all="ignore"):
-        ok = (den > 0) & np.isfinite(num) & np.isfinite(den)
-        safe = np.where(ok, den, 1.0)
-        q = np.where(ok, num / safe, np.inf)
-        aq = np.where(ok, np.abs(q), 0.0)
         eta = (dim + 8) * _EPS * (_norm(FP) + _norm(FQ) + L_ref * math.sqrt(dim) * (_norm(P) + _norm(Q)))
         eta = eta + 2 * _EPS * (_norm(P) + _norm(Q)) * nF  # dz
         margin = np.where(ok, (eta * (ndz + 2 * aq * nF) + 2 * dim * _EPS * nF * ndz) / safe + 4 * _EPS * aq, np.inf)
@@ -93,14 +100,9 @@ def _mvi_stats(op: Any, Z: Any, zstar: Any, L_ref: float):
     dim = Z.shape[-1]
     Fz = _F(op, Z)
     d = Z - zs
-    num = np.sum(Fz * d, axis=-1)
-    den = np.sum(Fz * Fz, axis=-1)
-    nF, nd = np.sqrt(den), _norm(d)
+    ok, safe, r, ar, nF = _quotient(Fz, d)
+    nd = _norm(d)
     with np.errstate(all="ignore"):
-        ok = (den > 0) & np.isfinite(num) & np.isfinite(den)
-        safe = np.where(ok, den, 1.0)
-        r = np.where(ok, num / safe, np.inf)
-        ar = np.where(ok, np.abs(r), 0.0)
         eta = (dim + 8) * _EPS * (nF + L_ref * math.sqrt(dim) * _norm(Z))
         err_d = 2 * _EPS * (_norm(Z) + _norm(zs))
         margin = np.where(ok, (eta * (nd + 2 * ar * nF) + err_d * nF + 2 * dim * _EPS * nF * nd) / safe + 4 * _EPS * ar,

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import math
 from typing import Any, Mapping
 
 import numpy as np
@@ -53,12 +52,9 @@ def _scalar_hyper(method: Any) -> Any:
                 f"hyper-parameter {name} has shape {np.shape(v)}: a PEP needs scalar hyper-parameters; "
                 "solve one PEP per value (worst_case_many)")
         try:
-            f = float(v)
-        except (TypeError, ValueError):
-            raise PEPNotRepresentable(f"hyper-parameter {name}={v!r} is not a number") from None
-        if not math.isfinite(f):
-            raise PEPNotRepresentable(f"hyper-parameter {name}={v!r} is not finite")
-        return f
+            return _real(f"hyper-parameter {name}", v)
+        except ValueError as exc:
+            raise PEPNotRepresentable(str(exc)) from None
 
     return method.map_hyper(conv)
 

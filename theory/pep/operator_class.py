@@ -5,7 +5,6 @@ from __future__ import annotations
 import dataclasses
 from typing import Any, Callable, ClassVar
 
-import numpy as np
 
 from .common import _positive, _real
 
