@@ -123,7 +123,8 @@ class _Records:
     the run reaches. Small runs without ``tol`` get all their rows at once.
     """
 
-    _UPFRONT_BYTES = 256 * 2**20
+    _UPFRONT_BYTES = 2**30  # without tol: all rows at once up to this size
+    _PAD_BYTES = 256 * 2**20  # final arrays padded to iters + 1 rows up to this size
 
     def __init__(self, iters: int, B: int, distance: bool, monitors: list[str], grow: bool):
         self.B, self.iters = B, iters
@@ -191,7 +192,7 @@ class _Records:
         """
         full = self.iters + 1
         n_arrays = 2 + (self.dist is not None) + len(self.mon)
-        rows = full if full * self.B * 8 * n_arrays <= self._UPFRONT_BYTES else run_rows
+        rows = full if full * self.B * 8 * n_arrays <= self._PAD_BYTES else run_rows
         self._grow(rows - 1)
         if rows - 1 > self.written:
             self._nan_rows(self.written + 1, rows)
@@ -472,17 +473,18 @@ def run(method: Method, op: Any, z0: Any, iters: int = 100, tol: float | None = 
 def _surely_inside(xp: Any, z: Any, limit: np.ndarray, cols: Any) -> bool:
     """Cheap sufficient test that no active instance is NaN, infinite or beyond its limit.
 
-    One BLAS dot product of the whole batch: if ``sum ||z_i||^2`` is finite and below
-    ``min_i limit_i^2`` (with a relative margin far above rounding) no instance can stop for
-    divergence or NaN, and the per-row norms are not needed. Otherwise the exact test runs, so
-    the decisions (and every recorded number) are those of the exact test.
+    Two reductions of the whole batch (its largest and smallest entry): when both are finite and
+    ``sqrt(dim) max|z| <= min_i limit_i`` (with a relative margin far above rounding), every
+    ``||z_i|| <= sqrt(dim) max|z_i|`` is within its limit and none is NaN, so the per-row norms
+    are not needed. Otherwise the exact test runs: the decisions (and every recorded number) are
+    those of the exact test.
     """
-    if not (isinstance(z, np.ndarray) and z.dtype == np.float64 and z.flags.c_contiguous):
+    if not (isinstance(z, np.ndarray) and z.dtype == np.float64 and z.ndim == 2):
         return False
-    flat = z.reshape(-1)
-    total = float(np.dot(flat, flat))
-    lim = float(np.min(limit[cols]))
-    return np.isfinite(total) and total <= lim * lim * (1.0 - 1e-6)
+    hi, lo = float(z.max()), float(z.min())
+    if not (np.isfinite(hi) and np.isfinite(lo)):
+        return False
+    return max(hi, -lo) * np.sqrt(z.shape[1]) <= float(np.min(limit[cols])) * (1.0 - 1e-6)
 
 
 def _overflowed(prev: tuple, rows: np.ndarray, op: Any, xp: Any) -> np.ndarray:
@@ -569,7 +571,7 @@ class _Compiled(_Stepper):
 
     def start(self, z: Any, oracle: Any) -> dict:
         state = self.method.init(z, oracle)
-        self.prog = compile_step(self.method, self.op, state)
+        self.prog = compile_step(self.method, self.op, state, oracle)
         if self.prog is None:
             self.kind = "step"
         return state
