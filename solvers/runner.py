@@ -29,14 +29,13 @@ from monoverify.result import Result, jsonable
 from monoverify.operators.sets import Whole
 
 from .base import Method
-from .compiled import compile_step
-from .linear_path import NotLinear, linear_transition
 from .oracle import Oracle
+from .records import Records
+from .steppers import make_stepper, overflowed
 
 __all__ = ["run", "Run", "History", "residual", "STATUSES"]
 
 STATUSES = ("converged", "max_iter", "diverged", "nan")
-_WIDE_MAX_DIM = 16
 
 
 @dataclass
@@ -113,97 +112,6 @@ class Run(Result):
                 "final_residual": jsonable(self.final_residual), "wall_time": self.wall_time,
                 "method": repr(self.method), "operator": getattr(self.operator, "name", repr(self.operator)),
                 "n_resolvent": self.n_resolvent, "resolvent_failures": self.resolvent_failures, "path": self.path}
-
-
-class _Records:
-    """History rows, allocated as they are needed (in chunks that double) and trimmed at the end.
-
-    Rows not written for an instance are NaN (0 for the call counts), as with one ``(iters + 1,
-    batch)`` array filled up front; but ``iters = 10**7`` with ``tol`` set allocates only the rows
-    the run reaches. Small runs without ``tol`` get all their rows at once.
-    """
-
-    _UPFRONT_BYTES = 2**30  # without tol: all rows at once up to this size
-    _PAD_BYTES = 256 * 2**20  # final arrays padded to iters + 1 rows up to this size
-
-    def __init__(self, iters: int, B: int, distance: bool, monitors: list[str], grow: bool):
-        self.B, self.iters = B, iters
-        full = iters + 1
-        n_arrays = 2 + distance + len(monitors)
-        cap = full if (not grow and full * B * 8 * n_arrays <= self._UPFRONT_BYTES) else min(full, 64)
-        self.res = np.empty((cap, B))
-        self.dist = np.empty((cap, B)) if distance else None
-        self.calls = np.zeros((cap, B), dtype=np.int64)
-        self.mon = {n: np.empty((cap, B)) for n in monitors}
-        self.written = -1  # rows 0..written are initialised
-
-    def _grow(self, k: int) -> None:
-        cap = self.res.shape[0]
-        if k < cap:
-            return
-        new = min(max(2 * cap, k + 1), self.iters + 1)
-
-        def grown(a: np.ndarray | None) -> np.ndarray | None:
-            if a is None:
-                return None
-            b = np.zeros((new, self.B), np.int64) if a.dtype == np.int64 else np.empty((new, self.B))
-            b[:cap] = a
-            return b
-
-        self.res, self.dist, self.calls = grown(self.res), grown(self.dist), grown(self.calls)
-        self.mon = {n: grown(v) for n, v in self.mon.items()}
-
-    def _nan_rows(self, lo: int, hi: int, res: bool = True, dist: bool = True, mon: bool = True) -> None:
-        if hi <= lo:
-            return
-        if res:
-            self.res[lo:hi] = np.nan
-        if dist and self.dist is not None:
-            self.dist[lo:hi] = np.nan
-        if mon:
-            for v in self.mon.values():
-                v[lo:hi] = np.nan
-
-    def put(self, k: int, cols: Any, r: np.ndarray, d: np.ndarray | None, calls: np.ndarray | None,
-            mon: dict | None) -> None:
-        """Row ``k`` for the instances ``cols``; unwritten entries of the row stay NaN."""
-        self._grow(k)
-        if k > self.written:
-            self._nan_rows(self.written + 1, k)
-            if isinstance(cols, slice):  # the whole row is written below, except what is absent
-                self._nan_rows(k, k + 1, res=False, dist=d is None, mon=mon is None)
-            else:
-                self._nan_rows(k, k + 1)
-            self.written = k
-        self.res[k, cols] = r
-        if d is not None:
-            self.dist[k, cols] = d
-        if calls is not None:
-            self.calls[k, cols] = calls
-        if mon is not None:
-            for name, v in mon.items():
-                self.mon[name][k, cols] = v
-
-    def finish(self, run_rows: int) -> tuple:
-        """The arrays with ``iters + 1`` rows, or cut to ``run_rows`` rows when that would be large.
-
-        Padding to ``iters + 1`` rows (NaN) keeps the shape of every ordinary run; above
-        ``_UPFRONT_BYTES`` in all, the history ends at the last iteration any instance ran.
-        """
-        full = self.iters + 1
-        n_arrays = 2 + (self.dist is not None) + len(self.mon)
-        rows = full if full * self.B * 8 * n_arrays <= self._PAD_BYTES else run_rows
-        self._grow(rows - 1)
-        if rows - 1 > self.written:
-            self._nan_rows(self.written + 1, rows)
-            self.written = rows - 1
-
-        def cut(a: np.ndarray | None) -> np.ndarray | None:
-            if a is None or a.shape[0] == rows:
-                return a
-            return np.ascontiguousarray(a[:rows])
-
-        return cut(self.res), cut(self.dist), cut(self.calls), {n: cut(v) for n, v in self.mon.items()}
 
 
 def residual(op: Any, z: Any) -> Any:
@@ -375,10 +283,10 @@ def run(method: Method, op: Any, z0: Any, iters: int = 100, tol: float | None = 
 
     host = method.map_hyper(lambda name, v: _host_hyper(name, v, B))
     oracle = oracle if oracle is not None else Oracle(op)
-    stepper = _make_stepper(method, host, op, z, xp, oracle, compiled, linear)
+    stepper = make_stepper(method, host, op, z, xp, oracle, compiled, linear)
     sol = None if op.solution is None else asarray_like(np.asarray(op.solution, dtype=float), z, xp)
     monitors = dict(monitors or {})
-    rec = _Records(iters, B, sol is not None, list(monitors), grow=tol is not None)
+    rec = Records(iters, B, sol is not None, list(monitors), grow=tol is not None)
     status = np.full(B, "max_iter", dtype="<U9")
     n_iter = np.zeros(B, dtype=np.int64)
     n_oracle = np.zeros(B, dtype=np.int64)
@@ -414,7 +322,7 @@ def run(method: Method, op: Any, z0: Any, iters: int = 100, tol: float | None = 
                 isnan = np.isnan(nz)
                 div = ~isnan & ((nz > limit[cols]) | ~np.isfinite(nz))
                 if prev is not None and isnan.any():
-                    over = _overflowed(prev, np.nonzero(isnan)[0], op, xp)
+                    over = overflowed(prev, np.nonzero(isnan)[0], op, xp)
                     div[isnan] = over
                     isnan[isnan] = ~over
                 conv = np.zeros_like(div) if tol is None else (~isnan & ~div & (r <= tol))
@@ -485,181 +393,6 @@ def _surely_inside(xp: Any, z: Any, limit: np.ndarray, cols: Any) -> bool:
     if not (np.isfinite(hi) and np.isfinite(lo)):
         return False
     return max(hi, -lo) * np.sqrt(z.shape[1]) <= float(np.min(limit[cols])) * (1.0 - 1e-6)
-
-
-def _overflowed(prev: tuple, rows: np.ndarray, op: Any, xp: Any) -> np.ndarray:
-    """For instances whose step from a finite iterate gave NaN: did the step overflow first?
-
-    Replays that one step of the method (its own ``step``, on a fresh deterministic oracle) for
-    those instances and reports, per instance, whether an infinite value entered or left ``F``,
-    the projection or the resolvent: overflow (``inf - inf``) means diverged, not an undefined
-    operator.
-    """
-    state, method, _ = prev
-    if not is_numpy(xp):
-        return np.zeros(rows.size, dtype=bool)
-    sub = {k: (v[rows] if _is_batched(v) else v) for k, v in state.items()}
-    finite = np.all(np.isfinite(sub["z"]), axis=-1)
-    m = method.map_hyper(lambda name, v: v[rows] if getattr(v, "ndim", 0) >= 1 else v)
-    oracle = _InfWatch(op, rows.size)
-    try:
-        m.step(sub, oracle)
-    except Exception:  # pragma: no cover - classification only; keep "nan"
-        return np.zeros(rows.size, dtype=bool)
-    return finite & oracle.seen
-
-
-class _InfWatch(Oracle):
-    """Deterministic oracle that notes, per instance, any infinite value passing through it."""
-
-    def __init__(self, op: Any, n: int):
-        super().__init__(op)
-        self.seen = np.zeros(n, dtype=bool)
-
-    def _note(self, *arrays: Any) -> None:
-        for a in arrays:
-            if isinstance(a, np.ndarray) and a.ndim == 2 and a.shape[0] == self.seen.size:
-                self.seen |= np.any(np.isinf(a), axis=-1)
-
-    def F(self, z: Any) -> Any:
-        out = super().F(z)
-        self._note(z, out)
-        return out
-
-    def prox(self, z: Any, gamma: Any) -> Any:
-        out = super().prox(z, gamma)
-        self._note(z, out)
-        return out
-
-    def resolvent(self, z: Any, gamma: Any) -> Any:
-        out = super().resolvent(z, gamma)
-        self._note(z, out)
-        return out
-
-
-class _Stepper:
-    """Takes the steps of a run: ``method.step`` with hyper-parameters bound to the active set."""
-
-    kind = "step"
-
-    def __init__(self, host: Method, op: Any, z: Any, xp: Any):
-        self.host, self.op, self.xp, self.z_like = host, op, xp, z
-        # Small dims: hyper-parameters as contiguous (n, dim) arrays; NumPy multiplies (n, dim) by
-        # (n, dim) several times faster than by a broadcast (n, 1), with the same products.
-        self.width = op.dim if op.dim <= _WIDE_MAX_DIM else 1
-        self.method = self._bound(np.arange(int(z.shape[0])))
-
-    def _bound(self, idx: np.ndarray) -> Method:
-        w, z, xp = self.width, self.z_like, self.xp
-        return self.host.map_hyper(lambda name, v: asarray_like(
-            np.ascontiguousarray(np.broadcast_to(v[idx].reshape(-1, 1), (idx.size, w))), z, xp))
-
-    def start(self, z: Any, oracle: Any) -> dict:
-        return self.method.init(z, oracle)
-
-    def bind(self, idx: np.ndarray, state: dict) -> None:
-        self.method = self._bound(idx)
-
-    def step(self, state: dict, oracle: Any) -> dict:
-        return self.method.step(state, oracle)
-
-
-class _Compiled(_Stepper):
-    """``method.step`` traced once and replayed with buffers (:mod:`.compiled`), same bits."""
-
-    kind = "compiled"
-
-    def start(self, z: Any, oracle: Any) -> dict:
-        state = self.method.init(z, oracle)
-        self.prog = compile_step(self.method, self.op, state, oracle)
-        if self.prog is None:
-            self.kind = "step"
-        return state
-
-    def bind(self, idx: np.ndarray, state: dict) -> None:
-        super().bind(idx, state)
-        if self.prog is not None:
-            self.prog.bind(self.method, state)
-
-    def step(self, state: dict, oracle: Any) -> dict:
-        if self.prog is None:
-            return self.method.step(state, oracle)
-        return self.prog.step(state, oracle)
-
-
-class _Linear(_Stepper):
-    """The method's transition matrix iterated (:mod:`.linear_path`): rounding-level differences."""
-
-    kind = "linear"
-
-    def __init__(self, host: Method, op: Any, z: Any, xp: Any, tr: Any):
-        super().__init__(host, op, z, xp)
-        self.tr = tr
-        T = tr.T if tr.T.ndim == 3 else np.broadcast_to(tr.T, (int(z.shape[0]),) + tr.T.shape)
-        self.T_all = T
-        self._cols(np.arange(int(z.shape[0])))
-
-    def _cols(self, idx: np.ndarray) -> None:
-        T = self.T_all if idx.size == self.T_all.shape[0] else self.T_all[idx]
-        s = T.shape[1]
-        self.Tc = [[np.ascontiguousarray(T[:, i, j]) for j in range(s)] for i in range(s)]
-
-    def bind(self, idx: np.ndarray, state: dict) -> None:
-        super().bind(idx, state)
-        self._cols(idx)
-
-    def step(self, state: dict, oracle: Any) -> dict:
-        coords, d = self.tr.coords, self.tr.dim
-        x = state["z"] if len(coords) == 1 else np.concatenate([state[c] for c in coords], axis=1)
-        s = x.shape[1]
-        out = np.empty_like(x)
-        for i in range(s):
-            row = self.Tc[i]
-            acc = row[0] * x[:, 0]
-            for j in range(1, s):
-                acc += row[j] * x[:, j]
-            out[:, i] = acc
-        oracle.n_F += self.tr.n_F
-        if hasattr(oracle, "n_resolvent"):
-            oracle.n_resolvent += self.tr.n_resolvent
-        new = dict(state)
-        for i, c in enumerate(coords):
-            new[c] = out if len(coords) == 1 else np.ascontiguousarray(out[:, i * d:(i + 1) * d])
-        return new
-
-
-def _linear_reason(op: Any, z: Any, oracle: Any) -> str | None:
-    """Why the linear path does not apply (None when it may)."""
-    from monoverify.operators.linear import LinearOperator
-
-    if not (getattr(op, "is_linear", False) and isinstance(op, LinearOperator)):
-        return f"the operator {getattr(op, 'name', op)!r} is not a LinearOperator"
-    if not isinstance(op.constraint, Whole) or op.offset is not None:
-        return "the operator has a constraint or an offset"
-    if not (isinstance(z, np.ndarray) and z.dtype == np.float64):
-        return "the linear path runs on NumPy float64 arrays"
-    if type(oracle) is not Oracle:
-        return f"the oracle {type(oracle).__name__} is not the deterministic Oracle"
-    return None
-
-
-def _make_stepper(method: Method, host: Method, op: Any, z: Any, xp: Any, oracle: Any, compiled: bool,
-                  linear: str) -> _Stepper:
-    if linear != "never":
-        why = _linear_reason(op, z, oracle)
-        tr = None
-        if why is None:
-            try:
-                tr = linear_transition(host, op)
-            except NotLinear as exc:
-                why = str(exc)
-        if tr is not None:
-            return _Linear(host, op, z, xp, tr)
-        if linear == "always":
-            raise ValueError(f"linear='always' does not apply: {why}")
-    if compiled and isinstance(z, np.ndarray) and z.dtype == np.float64:
-        return _Compiled(host, op, z, xp)
-    return _Stepper(host, op, z, xp)
 
 
 def _index(xp: Any, idx: np.ndarray, like: Any) -> Any:
