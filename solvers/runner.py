@@ -113,6 +113,11 @@ class Run(Result):
                 "method": repr(self.method), "operator": getattr(self.operator, "name", repr(self.operator)),
                 "n_resolvent": self.n_resolvent, "resolvent_failures": self.resolvent_failures, "path": self.path}
 
+    @classmethod
+    def from_dict(cls, d: Any) -> "Run":
+        """Not available: :meth:`to_dict` is a summary (no history, method or operator objects)."""
+        raise NotImplementedError("a Run is not rebuilt from its to_dict() summary; re-run it instead")
+
 
 def residual(op: Any, z: Any) -> Any:
     """``||F z||`` (unconstrained) or the natural residual ``||z - J_A(z - F z)||``, per instance."""

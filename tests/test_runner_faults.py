@@ -155,3 +155,14 @@ def test_record_false_keeps_first_and_last_rows():
         np.testing.assert_array_equal(b[[0, 30]], a[[0, 30]])
         assert np.all(np.isnan(b[1:30]))
     np.testing.assert_array_equal(ra.z, rb.z)
+
+
+def test_run_summary_is_json():
+    import json
+
+    r = run(make("gda", gamma=np.array([0.1, 3.0])), OP, np.ones(2), iters=50)
+    d = json.loads(r.to_json())
+    assert d["status"] == r.status.tolist() and d["success"] == [False, False]
+    assert d["n_iter"] == r.n_iter.tolist() and d["path"] == "compiled"
+    with pytest.raises(NotImplementedError):
+        type(r).from_dict(d)
