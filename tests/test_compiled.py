@@ -14,7 +14,8 @@ import pytest
 
 from monoverify.operators import Box, LinearOperator, LowerBoundGame, random_comonotone
 from monoverify.solvers import METHODS, StochasticOracle, make, run
-from monoverify.solvers.compiled import ColumnStep, CompiledStep, compile_step
+from monoverify.solvers.columns import ColumnStep
+from monoverify.solvers.compiled import CompiledStep, compile_step
 
 from _maps import SinMap
 
