@@ -6,21 +6,23 @@ convergent range of SPEC R9: gamma in (-2 rho, 1/L), lam in (0, 1)), random star
 iterations, no tolerance (every instance runs all iterations, so every timing below does exactly
 the same arithmetic).
 
-Two ratios, measured in the same process:
+Variants, all measured in the same process, each with per-iteration records (``||F z||`` and
+``||z - z*||`` every iteration) and without (``run(..., record=False)``, which keeps only the first
+and last rows; the fused kernel then records nothing):
 
-(a) batched ``run`` vs a per-instance Python loop over the same method object (``run`` called once
-    per instance with scalar hyper-parameters). The loop is timed on a subset (``--loop-sample``
-    instances, default 256) and its per-instance cost is extrapolated to the full batch; the output
-    says so. Target >= 100.
-(b) batched ``run`` vs a hand-fused NumPy kernel of the same arithmetic: the RAPP update written
-    directly on the two coordinate columns with the 2x2 block structure of ``F`` (no einsum, no
-    ``(batch, 1)`` broadcasting, no per-iteration status bookkeeping). Reported twice: with the same
-    per-iteration records as the runner (``||F z||`` and ``||z - z*||`` every iteration; the fair
-    comparison) and with no records on either side (``run(..., record=False)``, which still computes
-    the residual for its stopping test). Ratio = fused time / runner time; target >= 0.5.
+* the per-instance Python loop (``run`` once per instance, scalar hyper-parameters), timed on
+  ``--loop-sample`` instances (default 256) and extrapolated to the batch (the output says so);
+* the generic runner (``run(..., compiled=False)``: ``method.step`` every iteration);
+* the compiled step (the default: the traced step replayed with buffers, same bits);
+* the linear fast path (``run(..., linear="always")``: the method's transition matrix);
+* the hand-fused NumPy kernel: the RAPP update written directly on the two coordinate columns
+  with the 2x2 block structure of ``F`` (no status bookkeeping).
 
-Batched and fused timings are the minimum of ``--repeat`` runs (default 3); the iterates of the
-runner and of the fused kernel are checked to agree (to 1e-12) before any number is printed.
+Ratios are fused time / variant time (the goal for the compiled step is >= 0.8) and loop / batched
+(target >= 100). Batched and fused timings are the minimum of ``--repeat`` runs (default 3); before
+any number is printed the compiled run is checked to equal the generic run bit for bit and the
+fused kernel to 1e-12 (iterates and residual history); the linear path's distance to the fused
+iterates, relative to ``1 + ||z||``, is printed.
 
 Run: ``python benchmarks/bench_batched.py [--batch 65536] [--iters 200] [--backend numpy|cupy]``.
 With ``--backend cupy`` (default batch 10^6) CuPy is imported lazily; the per-instance loop then
@@ -150,16 +152,35 @@ def main(argv=None) -> int:
     zr = r_chk.z.get() if hasattr(r_chk.z, "get") else np.asarray(r_chk.z)
     err = float(np.max(np.abs(zr - f_chk)))
     err_res = float(np.nanmax(np.abs(r_chk.history.residual - res_chk)))
+    r_gen = run(make("rapp", gamma=gamma[:chk], lam=lam[:chk], tau=TAU), op, z0x[:chk], iters=args.iters,
+                compiled=False)
+    if not (np.array_equal(r_gen.z, r_chk.z) and np.array_equal(r_gen.history.residual, r_chk.history.residual)):
+        console.print("[red]compiled and generic runs differ[/red]")
+        return 1
     if not (err <= 1e-12 and err_res <= 1e-12 and np.all(r_chk.status == "max_iter")):
         console.print(f"[red]runner and fused kernel disagree: max |dz| = {err:.3g}, max |d residual| = {err_res:.3g}, "
                       f"statuses {r_chk.counts()}[/red]")
         return 1
 
-    t_run, r = timed(lambda: run(method, op, z0x, iters=args.iters), xp, args.repeat)
-    t_run_norec, _ = timed(lambda: run(method, op, z0x, iters=args.iters, record=False), xp, args.repeat)
-    t_fused, _ = timed(lambda: fused(z0x, xp.asarray(gamma), xp.asarray(lam), args.iters, b, a, xp, True), xp, args.repeat)
-    t_fused_norec, _ = timed(lambda: fused(z0x, xp.asarray(gamma), xp.asarray(lam), args.iters, b, a, xp, False), xp,
-                             args.repeat)
+    variants = {  # name -> run keyword arguments
+        "generic runner (method.step)": dict(compiled=False),
+        "compiled step (default)": dict(),
+        "linear fast path (linear='always')": dict(linear="always"),
+    }
+    times: dict = {}
+    runs: dict = {}
+    for name, kw in variants.items():
+        for rec in (True, False):
+            times[name, rec], runs[name, rec] = timed(
+                lambda: run(method, op, z0x, iters=args.iters, record=rec, **kw), xp, args.repeat)
+    for rec in (True, False):
+        times["hand-fused kernel", rec], _ = timed(
+            lambda: fused(z0x, xp.asarray(gamma), xp.asarray(lam), args.iters, b, a, xp, rec), xp, args.repeat)
+    # the linear path differs by rounding only: its iterates against the fused kernel's
+    zf = fused(z0, gamma, lam, args.iters, b, a, np, False)[0]
+    zl = runs["linear fast path (linear='always')", False].z
+    zl = zl.get() if hasattr(zl, "get") else np.asarray(zl)
+    lin_err = float(np.max(np.linalg.norm(zl - zf, axis=1) / (1 + np.linalg.norm(zf, axis=1))))
 
     n_loop = min(args.loop_sample, batch)
     t0 = time.perf_counter()
@@ -169,32 +190,40 @@ def main(argv=None) -> int:
     t_loop_sample = time.perf_counter() - t0
     t_loop = t_loop_sample / n_loop * batch
 
-    counts = r.counts()
+    r = runs["compiled step (default)", True]
     table = Table(title=f"RAPP tau={TAU}, {batch:,} instances x {args.iters} iterations ({args.backend})")
     table.add_column("variant")
-    table.add_column("seconds", justify="right")
-    table.add_column("us / instance / iteration", justify="right")
-    per = 1e6 / (batch * args.iters)
-    table.add_row("batched run (record=True)", f"{t_run:.3f}", f"{t_run * per:.4f}")
-    table.add_row("batched run (record=False)", f"{t_run_norec:.3f}", f"{t_run_norec * per:.4f}")
-    table.add_row("hand-fused kernel, same records", f"{t_fused:.3f}", f"{t_fused * per:.4f}")
-    table.add_row("hand-fused kernel, no records", f"{t_fused_norec:.3f}", f"{t_fused_norec * per:.4f}")
-    table.add_row(f"per-instance loop, extrapolated from {n_loop} instances ({t_loop_sample:.2f} s measured)",
-                  f"{t_loop:.1f}", f"{t_loop * per:.4f}")
+    table.add_column("records every iteration: s", justify="right")
+    table.add_column("no records: s", justify="right")
+    table.add_column("fused / variant (records)", justify="right")
+    table.add_column("fused / variant (none)", justify="right")
+    fr, fn = times["hand-fused kernel", True], times["hand-fused kernel", False]
+    for name in list(variants) + ["hand-fused kernel"]:
+        tr_, tn_ = times[name, True], times[name, False]
+        table.add_row(name, f"{tr_:.3f}", f"{tn_:.3f}", f"{fr / tr_:.2f}", f"{fn / tn_:.2f}")
+    table.add_row(f"per-instance loop (extrapolated from {n_loop} instances, {t_loop_sample:.2f} s measured; records)",
+                  f"{t_loop:.1f}", "", f"{fr / t_loop:.5f}", "")
     console.print(table)
 
     ratios = Table(title="ratios (same run)")
     ratios.add_column("ratio")
     ratios.add_column("value", justify="right")
     ratios.add_column("target", justify="right")
-    ra = t_loop / t_run
-    rb = t_fused / t_run
-    rb2 = t_fused_norec / t_run_norec
-    ratios.add_row("(a) per-instance loop (extrapolated) / batched run", f"{ra:,.0f}x", ">= 100x")
-    ratios.add_row("(b) fused kernel / batched run, both recording every iteration", f"{rb:.2f}", ">= 0.5")
-    ratios.add_row("(b') fused kernel / batched run, no per-iteration records", f"{rb2:.2f}", ">= 0.5")
+    comp, gen = "compiled step (default)", "generic runner (method.step)"
+    ratios.add_row("(a) per-instance loop (extrapolated) / compiled run, records", f"{t_loop / times[comp, True]:,.0f}x",
+                   ">= 100x")
+    ratios.add_row("(b) fused kernel / compiled run, both recording every iteration", f"{fr / times[comp, True]:.2f}",
+                   ">= 0.8")
+    ratios.add_row("(b') fused kernel / compiled run, no per-iteration records", f"{fn / times[comp, False]:.2f}",
+                   ">= 0.8")
+    ratios.add_row("(c) generic runner / compiled run, records | none",
+                   f"{times[gen, True] / times[comp, True]:.2f} | {times[gen, False] / times[comp, False]:.2f}", "")
+    lin = "linear fast path (linear='always')"
+    ratios.add_row("(d) compiled run / linear fast path, records | none",
+                   f"{times[comp, True] / times[lin, True]:.2f} | {times[comp, False] / times[lin, False]:.2f}", "")
     console.print(ratios)
-    console.print(f"statuses of the batched run: {counts}; max |z_run - z_fused| on {chk} instances = {err:.1e}")
+    console.print(f"statuses of the compiled run: {r.counts()}; max |z_run - z_fused| on {chk} instances = {err:.1e}; "
+                  f"linear path: max ||z_lin - z_fused|| / (1 + ||z_fused||) = {lin_err:.1e}")
     return 0
 
 

@@ -10,6 +10,8 @@
 """
 
 from .base import Method
+from .compiled import compile_step
+from .linear_path import NotLinear, transition_matrix
 from .lookahead import Lookahead
 from .methods import APP, EG, FEG, GDA, OGDA, PP, AdaptiveCEGPlus, CEGPlus
 from .oracle import Oracle, StochasticOracle
@@ -19,4 +21,5 @@ from .runner import STATUSES, History, Run, residual, run
 __all__ = [
     "Method", "Lookahead", "GDA", "EG", "CEGPlus", "AdaptiveCEGPlus", "OGDA", "PP", "APP", "FEG",
     "Oracle", "StochasticOracle", "METHODS", "MethodSpec", "make", "run", "Run", "History", "residual", "STATUSES",
+    "transition_matrix", "NotLinear", "compile_step",
 ]

@@ -20,6 +20,8 @@ import inspect
 from dataclasses import dataclass
 from typing import Any, Callable
 
+import numpy as np
+
 from .base import Method, check_interval
 from .lookahead import Lookahead
 from .methods import APP, EG, FEG, GDA, OGDA, PP, AdaptiveCEGPlus, CEGPlus
@@ -89,4 +91,8 @@ def make(name: str, **params: Any) -> Method:
     missing = [p for p, d in allowed.items() if d is inspect.Parameter.empty and p not in params]
     if missing:
         raise ValueError(f"method {name!r} needs parameters {missing}")
+    for p, v in params.items():
+        if isinstance(v, (str, bytes, complex)) or (isinstance(v, np.ndarray) and v.dtype.kind in "USOcV"):
+            raise ValueError(f"parameter {p} of method {name!r} must be a real number (or an array of them), "
+                             f"got {p}={v!r}")
     return spec.factory(**params)
