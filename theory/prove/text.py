@@ -75,7 +75,10 @@ def render(cert: dict) -> str:
     for q in cert["inequalities"]:
         out.append(f"    {q['weight']:>12} x  [ {_inequality(q, pts, rho, L, leaf)} ]   ({q['label']})")
     ok, _, terms = ldl([[frac(v) for v in row] for row in cert["S"]])
-    out.append(f"The sum equals {cert['bound']} ||z0 - z*||^2 - (metric) minus the sum of squares")
+    metric = " + ".join(f"{m['weight']} {m['name']}" if len(cert["metrics"]) > 1 else m["name"]
+                        for m in cert["metrics"])
+    out.append(f"Identity: {cert['bound']} ||z0 - z*||^2 - {metric} = sum of weight x (left - right side) above"
+               " + the sum of squares")
     for d, l in terms:
         out.append(f"    {d} ||{lin(l, basis)}||^2")
     out.append("which is >= 0, hence the claim." if ok else "(S is NOT positive semidefinite: no proof)")
