@@ -68,7 +68,7 @@ def run(args: argparse.Namespace) -> int:
         return 2
     if proof.text:
         print(proof.text)
-    print(f"{proof.status}: {proof.message}")
+    print(proof.message if proof.message.startswith(proof.status) else f"{proof.status}: {proof.message}")
     if proof.counterexample:
         print(f"counterexample (run with monoverify.solvers.run): {proof.counterexample['description']}, "
               f"metric {proof.counterexample['value']:.9g} > claim {float(_q(proof.claimed)):.9g}")

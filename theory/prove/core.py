@@ -93,8 +93,8 @@ def _psd_certificate(pep: ExactPEP, bound: Fraction, lam: list, mu: list) -> lis
     return S if checker.is_psd(S)[0] else None
 
 
-def _round_attempt(pep: ExactPEP, bound: Fraction, sol: sdp.DualSolution) -> tuple | None:
-    for D in _DENOMS:
+def _round_attempt(pep: ExactPEP, bound: Fraction, sol: sdp.DualSolution, denoms: tuple = _DENOMS) -> tuple | None:
+    for D in denoms:
         lam = exact.round_weights(sol.lam, D, 1e-12)
         mu = exact.normalise(exact.round_weights(sol.mu, D, 1e-12))
         if mu is None:
@@ -134,6 +134,12 @@ def certify(pep: ExactPEP, bound: Fraction) -> tuple[str, Fraction, tuple] | Non
             if got is not None:
                 return "interior", Fraction(0), got
         if sol.margin > -1e-6:
+            for direction in ("min", "max"):
+                vx = sdp.vertex(pep, float(bound), direction)
+                if vx.status.startswith("optimal"):
+                    got = _round_attempt(pep, bound, vx, _DENOMS[:4]) or _facial_attempt(pep, bound, vx)
+                    if got is not None:
+                        return "facial", Fraction(0), got
             got = _facial_attempt(pep, bound, sol)
             if got is not None:
                 return "facial", Fraction(0), got

@@ -17,7 +17,7 @@ from typing import Any
 
 import numpy as np
 
-__all__ = ["DualSolution", "worst_case_value", "interior", "as_arrays"]
+__all__ = ["DualSolution", "worst_case_value", "interior", "vertex", "as_arrays"]
 
 _SOLVERS = ("CLARABEL", "SCS")
 
@@ -42,7 +42,7 @@ def as_arrays(pep: Any) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     return A0, U, A
 
 
-def _solve(pep: Any, tau_fixed: float | None) -> DualSolution:
+def _solve(pep: Any, tau_fixed: float | None, vertex: str | None = None) -> DualSolution:
     import cvxpy as cp
 
     A0, U, A = as_arrays(pep)
@@ -55,10 +55,16 @@ def _solve(pep: Any, tau_fixed: float | None) -> DualSolution:
     if m:
         expr = expr - cp.reshape(A.reshape(m, d * d).T @ lam, (d, d), order="C")
     cons = [S == expr, cp.sum(mu) == 1]
+    t = None
     if tau_fixed is None:
         cons.append(S >> 0)
         objective = cp.Minimize(tau)
-        t = None
+    elif vertex is not None:  # an extreme point of the optimal face: sparse, often simple rationals
+        cons.append(S >> 0)
+        total = cp.sum(lam) if m else cp.sum(mu)
+        if m:
+            cons.append(lam <= 1e4)
+        objective = cp.Minimize(total) if vertex == "min" else cp.Maximize(total)
     else:
         t = cp.Variable()
         cons += [S - t * np.eye(d) >> 0, t <= 1]
@@ -86,6 +92,12 @@ def _solve(pep: Any, tau_fixed: float | None) -> DualSolution:
 def worst_case_value(pep: Any) -> DualSolution:
     """The PEP worst case (dual optimum ``tau``) with its multipliers."""
     return _solve(pep, None)
+
+
+def vertex(pep: Any, bound: float, direction: str = "min") -> DualSolution:
+    """Multipliers for ``tau = bound`` with the smallest (``"min"``) or largest (``"max"``) total
+    weight: an extreme point of the feasible set, whose entries are often simple rationals."""
+    return _solve(pep, float(bound), direction)
 
 
 def interior(pep: Any, bound: float) -> DualSolution:
