@@ -7,7 +7,8 @@ re-check the emitted certificate with the independent :mod:`.checker`. Three att
 1. *interior*: ``tau = bound`` with ``lambda_min(S)`` maximised; round; ``S`` from the identity;
 2. *facial*: rationalise the null space ``V`` of ``S`` and move the weights (exactly, least
    change) so that ``S V = 0``; needed when the bound is the exact optimum;
-3. *epsilon*: prove ``bound + eps`` for the smallest ``eps = bound 10^-k`` that works (the exact
+3. *epsilon*: prove ``bound + eps`` for the smallest ``eps = 10^(e-k)`` that works (``10^e`` the
+   order of magnitude of the bound, ``k = 9 .. 2``) (the exact
    optimum may be irrational); the result says so.
 
 A claim below the PEP worst case gets no certificate (status ``refuted``; with ``L`` given the PEP
@@ -17,6 +18,7 @@ is a relaxation, so only a linear counterexample refutes, else ``not_certified``
 from __future__ import annotations
 
 import dataclasses
+import math
 import time
 from fractions import Fraction
 from typing import Any
@@ -143,8 +145,9 @@ def certify(pep: ExactPEP, bound: Fraction) -> tuple[str, Fraction, tuple] | Non
             got = _facial_attempt(pep, bound, sol)
             if got is not None:
                 return "facial", Fraction(0), got
+    unit = Fraction(10) ** (math.floor(math.log10(float(bound))) if bound > 0 else 0)
     for k in (9, 8, 7, 6, 5, 4, 3, 2):
-        eps = bound * Fraction(1, 10 ** k) if bound > 0 else Fraction(1, 10 ** k)
+        eps = unit * Fraction(1, 10 ** k)  # relative 10^-k of the bound's order of magnitude
         sol = sdp.interior(pep, float(bound + eps))
         if sol.status.startswith("optimal") and sol.margin > 0:
             got = _round_attempt(pep, bound + eps, sol)

@@ -13,6 +13,7 @@ room to round). Both return floats; exactness is the job of :mod:`.exact`.
 from __future__ import annotations
 
 import dataclasses
+import warnings
 from typing import Any
 
 import numpy as np
@@ -75,7 +76,9 @@ def _solve(pep: Any, tau_fixed: float | None, vertex: str | None = None) -> Dual
     status = "failed"
     for solver in _SOLVERS:
         try:
-            prob.solve(solver=solver)
+            with warnings.catch_warnings():  # an inaccurate solve is only a starting point: exact checks follow
+                warnings.simplefilter("ignore")
+                prob.solve(solver=solver)
             status = prob.status
             if status in ("optimal", "optimal_inaccurate"):
                 break
