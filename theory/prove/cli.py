@@ -14,12 +14,14 @@ from __future__ import annotations
 
 import argparse
 import json
+import re
 import sys
 from typing import Any
 
 __all__ = ["add_parser", "run", "main"]
 
 _PARAMS = ("gamma", "alpha", "lam", "tau", "sigma")
+_NEGATIVE = re.compile(r"^-\d+$|^-\d*\.\d+$|^-\d+/\d+$")
 
 
 def add_parser(subparsers: Any) -> argparse.ArgumentParser:
@@ -31,6 +33,10 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
 
 
 def _arguments(p: argparse.ArgumentParser) -> None:
+    # accept negative fractions as values (``--rho -1/10``); argparse only knows -3 and -0.1.
+    # (``--rho=-1/10`` works with any argparse.)
+    if hasattr(p, "_negative_number_matcher"):
+        p._negative_number_matcher = _NEGATIVE
     p.add_argument("theorem", nargs="?", help="registry theorem id (e.g. eg+.best_iterate); or use --method/--bound")
     p.add_argument("--method", help="registered method name (with --bound)")
     p.add_argument("--bound", help="claimed constant, exact (e.g. 27/256): metric <= bound ||z0 - z*||^2")
