@@ -23,7 +23,7 @@ inequality. Inequalities (``i``, ``j`` index ``points``; ``x``, ``g`` their vect
 >>> is_psd([[Q(2), Q(1)], [Q(1), Q(1)]])[0], is_psd([[Q(1), Q(2)], [Q(2), Q(1)]])[0]
 (True, False)
 >>> is_psd([[Q(0), Q(1)], [Q(1), Q(5)]])[1]
-'pivot 1 is 0 but its row is not zero'
+'pivot 0 is 0 but its row is not zero'
 """
 
 from __future__ import annotations

@@ -184,7 +184,7 @@ def prove(method: Any, rho: Any, L: Any, n: int, bound: Any, metric: str = "oper
     >>> from monoverify.solvers import make
     >>> p = prove(make("pp", gamma=Q(1)), rho=0, L=None, n=1, bound=1)
     >>> p.status, p.checked, p.certificate["inequalities"][0]["weight"]
-    ('proved', True, '1')
+    ('proved', True, '2')
     """
     t0 = time.perf_counter()
     b = to_q("bound", bound)

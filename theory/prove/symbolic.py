@@ -13,7 +13,7 @@ the registered one, unchanged: the same update rule that runs on NumPy.
 >>> tr.basis
 ['z0 - z*', 'F(z0)', 'F(zbar0)']
 >>> [p.name for p in tr.points], tr.iterates[1]
-(['z*', 'z0', 'zbar0'], Vec(1, -1/4, -1/4))
+(['z*', 'z0', 'zbar0'], Vec(1, 0, -1/4))
 """
 
 from __future__ import annotations
