@@ -46,7 +46,7 @@ def _inequality(q: dict, pts: list, rho: Fraction, L: Fraction | None, leaf: dic
     dx = f"{_pt(a['name'])} - {_pt(b['name'])}"
     if q["kind"] == "comonotone":
         return f"<{dg}, {dx}> >= " + ("0" if rho == 0 else f"{rho} ||{dg}||^2")
-    return f"{L}^2 ||{dx}||^2 >= ||{dg}||^2"
+    return ("" if L == 1 else f"{L}^2 ") + f"||{dx}||^2 >= ||{dg}||^2"
 
 
 def render(cert: dict) -> str:
