@@ -242,3 +242,28 @@ def test_proved_up_to_uses_cache(tmp_path):
     assert proved_up_to("pp.last_iterate", cell, 3, compute=True, directory=tmp_path) == 3
     assert len(list(tmp_path.glob("*.json"))) == 3
     assert proved_up_to("pp.last_iterate", cell, 3, directory=tmp_path) == 3   # served from the cache
+
+
+# ---------------------------------------------------------------------------------------------
+# across all N: potentials verified symbolically for generic k
+# ---------------------------------------------------------------------------------------------
+@pytest.mark.parametrize("rho,gamma", [(Q(-1, 5), Q(1)), (Q(0), Q(2))])
+def test_pp_potential_gives_R5_for_every_N(rho, gamma):
+    from monoverify.theory.prove.lyapunov import find_potential
+
+    pot = find_potential(make("pp", gamma=gamma), rho=rho, metric="operator")
+    assert pot.status == "proved", pot.message
+    assert Q(pot.c) == gamma * (gamma + 2 * rho)  # V_k = ||z_k - z*||^2 + gamma(gamma + 2 rho) k ||g_k||^2: R5
+
+
+def test_relaxed_pp_potential_consistent_with_exact_certificates():
+    from monoverify.theory.prove.lyapunov import find_potential
+
+    m = make("relaxed-pp", gamma=Q(1), lam=Q(1, 2))
+    pot = find_potential(m, rho=Q(-1, 5), metric="resolvent")
+    assert pot.status == "proved", pot.message
+    c = Q(pot.c)
+    assert c > Q(1, 4)          # better than R4(a)'s lam(1 - lam) = 1/4 per step
+    # the potential's bound 1/(c N) must be provable at fixed N, and the PEP must lie below it
+    p = prove(m, Q(-1, 5), None, 2, 1 / (2 * c), metric="resolvent")
+    assert p.success and p.pep_value <= float(1 / (2 * c)) * (1 + 1e-9)

@@ -133,6 +133,9 @@ class ExactOracle:
         self._counter: dict[int, int] = {}
         self.n_F = 0
         self.n_resolvent = 0
+        #: reuse ``J z`` already computed at the same ``z`` (sound only where the resolvent is
+        #: single-valued on the class, rho > -gamma; the caller decides)
+        self.single_valued_resolvent = False
 
     # -- naming ----------------------------------------------------------------------------
     def _name_of(self, x: Vec, prefix: str = "zbar") -> str:
@@ -176,6 +179,10 @@ class ExactOracle:
         """Implicit step: ``w = z - gamma g`` with a new leaf ``g in T w``."""
         self.n_resolvent += 1
         gam = exact("gamma", gamma)
+        if self.single_valued_resolvent:
+            for p in self.points[1:]:
+                if p.x + gam * p.g == z:
+                    return p.x
         src = self._name_of(z) if any(z == it for it in self.iterates) else None
         name = f"J({src})" if src else self._fresh("w")
         g = self._new_leaf(f"T({name})")
