@@ -9,8 +9,9 @@
 
 from .checker import check_certificate, check_file
 from .core import STATUSES, Proof, certify, prove
+from .lyapunov import Potential, find_potential
 from .problem import build
 from .symbolic import NotRepresentable, trace
 
 __all__ = ["prove", "Proof", "STATUSES", "certify", "build", "trace", "check_certificate", "check_file",
-           "NotRepresentable"]
+           "NotRepresentable", "find_potential", "Potential"]

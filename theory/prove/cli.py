@@ -50,6 +50,8 @@ def _arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--json", dest="json_out", default=None, help="write the certificate (or refusal) here")
     p.add_argument("--allow-epsilon", action="store_true", help="exit 0 also for a proof of bound + epsilon")
     p.add_argument("--check", default=None, help="only re-check a certificate JSON file (independent checker)")
+    p.add_argument("--potential", action="store_true",
+                   help="across all N: find a potential V_k = ||z_k - z*||^2 + c k ||u_k||^2, verified symbolically")
 
 
 def run(args: argparse.Namespace) -> int:
@@ -64,6 +66,8 @@ def run(args: argparse.Namespace) -> int:
             return 2
         print(f"{args.check}: {'VALID' if ok else 'INVALID'}" + "".join(f"\n  {m}" for m in problems))
         return 0 if ok else 1
+    if args.potential:
+        return _potential(args)
     try:
         proof = _prove(args)
     except ValueError as exc:  # includes NotRepresentable and unknown theorems
@@ -84,6 +88,38 @@ def run(args: argparse.Namespace) -> int:
     if proof.status == "proved" or (proof.status == "proved_epsilon" and args.allow_epsilon):
         return 0
     return 1
+
+
+def _potential(args: argparse.Namespace) -> int:
+    from .lyapunov import find_potential
+    from .symbolic import exact
+
+    try:
+        if args.rho is None:
+            raise ValueError("--rho is required")
+        if args.theorem:
+            from .theorem import theorem_claim
+
+            params = {"rho": args.rho, "L": args.L}
+            params.update({k: getattr(args, k) for k in _PARAMS if getattr(args, k) is not None})
+            c = theorem_claim(args.theorem, args.n or 1, params)
+            method, rho, L, metric = c["method"], c["rho"], c["L"], c["metric"]
+        else:
+            from monoverify.solvers import METHODS, make
+
+            if args.method not in METHODS:
+                raise ValueError(f"unknown method {args.method!r}; known: {sorted(METHODS)}")
+            kw = {k: (int(getattr(args, k)) if k == "tau" else exact(k, getattr(args, k)))
+                  for k in METHODS[args.method].params if getattr(args, k, None) is not None}
+            method, rho = make(args.method, **kw), exact("rho", args.rho)
+            L = None if args.L is None else exact("L", args.L)
+            metric = args.metric
+        pot = find_potential(method, rho, L, metric)
+    except ValueError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    print(pot.text or f"{pot.status}: {pot.message}")
+    return 0 if pot.success else 1
 
 
 def _q(s: str):

@@ -287,5 +287,5 @@ def _report(st: OneStep, c: Fraction, al: list, be: list, piv: list, why: str) -
         lines.append(f"    {w:>16} x {lab}")
     lines.append("    LDL^T pivots of the residual: " + ", ".join(str(p) for p in piv))
     lines.append(f"Hence {c} N ||u_N||^2 <= V_N <= V_0 = ||z0 - z*||^2, u_N = {u.replace('_k', '_N')}: "
-                 f"the bound {1 / c}/N for every N.")
+                 f"the bound ({1 / c})/N for every N.")
     return Potential("proved", why, c=str(c), weights=weights, pivots=[str(p) for p in piv], text="\n".join(lines))
