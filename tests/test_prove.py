@@ -267,3 +267,39 @@ def test_relaxed_pp_potential_consistent_with_exact_certificates():
     # the potential's bound 1/(c N) must be provable at fixed N, and the PEP must lie below it
     p = prove(m, Q(-1, 5), None, 2, 1 / (2 * c), metric="resolvent")
     assert p.success and p.pep_value <= float(1 / (2 * c)) * (1 + 1e-9)
+
+
+# ---------------------------------------------------------------------------------------------
+# user methods
+# ---------------------------------------------------------------------------------------------
+def test_user_method_gradient_step_is_nonexpansive_on_cocoercive():
+    import dataclasses
+    from typing import Any
+
+    from monoverify.solvers import Method
+
+    @dataclasses.dataclass(frozen=True)
+    class MyStep(Method):
+        gamma: Any
+        hyper_fields = ("gamma",)
+
+        def step(self, state, oracle):
+            z = state["z"]
+            return {"z": z - self.gamma * oracle.F(z)}
+
+    # rho = 1/2 (cocoercive), gamma = 2 rho: ||z1 - z*||^2 <= ||z0 - z*||^2 (expand the square)
+    p = prove(MyStep(Q(1)), rho=Q(1, 2), L=None, n=1, bound=1, metric="distance")
+    _assert_proved(p, 1)
+    assert "MyStep" in p.text
+    # gamma = 3/2 > 2 rho: F z = z/rho (rho-cocoercive) gives ||z1 - z*||^2 = (1 - gamma/rho)^2 D0 = 4 D0
+    q = prove(MyStep(Q(3, 2)), rho=Q(1, 2), L=None, n=1, bound=1, metric="distance")
+    assert q.status == "refuted" and q.certificate is None
+    assert q.pep_value == pytest.approx(4.0, rel=1e-6)
+    assert q.counterexample is not None and q.counterexample["value"] > 1
+
+
+def test_adaptive_method_is_not_representable():
+    from monoverify.theory.prove import NotRepresentable
+
+    with pytest.raises(NotRepresentable):
+        prove(make("adaptive-ceg+", gamma=Q(1, 2)), Q(-1, 10), 1, 1, 1)

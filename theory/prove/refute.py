@@ -26,7 +26,10 @@ def linear_counterexample(method: Any, pep: Any, bound: float) -> dict | None:
     m = method.map_hyper(lambda name, v: float(v))
     rho = float(pep.rho)
     L = None if pep.L is None else float(pep.L)
-    lb = linear_lower_bound(m, rho, L, pep.n, _PEP_METRIC[pep.metric], n_grid=30)
+    try:
+        lb = linear_lower_bound(m, rho, L, pep.n, _PEP_METRIC[pep.metric], n_grid=30)
+    except (TypeError, ValueError, ArithmeticError, np.linalg.LinAlgError):
+        return None  # the method does not run on floats as given (e.g. undeclared hyper-parameters)
     if not lb.value > bound:
         return None
     s = lb.rho_j * lb.L_j
