@@ -153,9 +153,14 @@ def _search(st: OneStep, ks: range, c_fixed: float | None):
         prob = cp.Problem(cp.Maximize(t), cons + [t <= 1])
     import warnings
 
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        prob.solve(solver="CLARABEL")
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            prob.solve(solver="CLARABEL")
+    except (KeyboardInterrupt, SystemExit):
+        raise
+    except BaseException:  # solver error (Clarabel panics raise a BaseException)
+        return None
     if prob.status not in ("optimal", "optimal_inaccurate"):
         return None
     cv = float(c.value) if c_fixed is None else c_fixed

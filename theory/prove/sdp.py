@@ -82,8 +82,10 @@ def _solve(pep: Any, tau_fixed: float | None, vertex: str | None = None) -> Dual
             status = prob.status
             if status in ("optimal", "optimal_inaccurate"):
                 break
-        except Exception as exc:  # solver error: try the next one
-            status = f"failed: {exc}"
+        except (KeyboardInterrupt, SystemExit):
+            raise
+        except BaseException as exc:  # solver error (Clarabel panics raise a BaseException): next solver
+            status = f"failed: {type(exc).__name__}: {exc}"
     if status not in ("optimal", "optimal_inaccurate"):
         return DualSolution(np.nan, np.zeros(m), np.zeros(p), np.zeros((d, d)), -np.inf, status)
     lam_v = np.zeros(m) if lam is None else np.asarray(lam.value, dtype=float)
