@@ -309,3 +309,11 @@ def test_adaptive_method_is_not_representable():
 
     with pytest.raises(NotRepresentable):
         prove(make("adaptive-ceg+", gamma=Q(1, 2)), Q(-1, 10), 1, 1, 1)
+
+
+def test_certificate_is_tied_to_the_method(cert):
+    from monoverify.theory.prove.certificate import rederive
+
+    assert rederive(cert, make("pp", gamma=Q(2))) == (True, [])
+    ok, diffs = rederive(cert, make("pp", gamma=Q(1)))   # another step size: other points
+    assert not ok and diffs

@@ -11,7 +11,7 @@ from typing import Any
 
 from .checker import FORMAT
 
-__all__ = ["make_certificate"]
+__all__ = ["make_certificate", "rederive"]
 
 
 def _s(v: Fraction) -> str:
@@ -44,3 +44,28 @@ def make_certificate(pep: Any, bound: Fraction, lam: list, mu: list, S: list, *,
                          for q, w in zip(pep.inequalities, lam) if w != 0],
         "S": [[_s(v) for v in row] for row in S],
     }
+
+
+def rederive(cert: dict, method: Any) -> tuple[bool, list[str]]:
+    """Re-run ``method`` on exact points and compare with the certificate's stored description
+    (points, metric vectors, class): the checker trusts the points, this ties them to the method.
+
+    Returns ``(agrees, differences)``.
+    """
+    from .problem import build
+
+    c = cert["claim"]
+    pep = build(method, Fraction(cert["class"]["rho"]), None if cert["class"]["L"] is None else Fraction(cert["class"]["L"]),
+                int(c["n"]), c["metric"], c["iterate"])
+    d = pep.dim
+    diffs = []
+    if d != len(cert["basis"]):
+        return False, [f"basis size {len(cert['basis'])} != {d} from the method"]
+    mine = [([_s(v) for v in p.x.padded(d)], [_s(v) for v in p.g.padded(d)]) for p in pep.trace.points]
+    theirs = [(p["x"], p["g"]) for p in cert["points"]]
+    if mine != theirs:
+        diffs.append("the evaluated points differ from the method's")
+    vecs = {tuple(_s(v) for v in u) for u in pep.metric_vectors}
+    if any(tuple(m["vector"]) not in vecs for m in cert["metrics"]):
+        diffs.append("a metric vector is not the method's")
+    return not diffs, diffs
