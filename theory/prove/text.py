@@ -8,7 +8,7 @@
 from __future__ import annotations
 
 from fractions import Fraction
-from typing import Any, Sequence
+from typing import Sequence
 
 from .checker import frac, ldl
 
