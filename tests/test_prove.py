@@ -317,3 +317,13 @@ def test_certificate_is_tied_to_the_method(cert):
     assert rederive(cert, make("pp", gamma=Q(2))) == (True, [])
     ok, diffs = rederive(cert, make("pp", gamma=Q(1)))   # another step size: other points
     assert not ok and diffs
+
+
+def test_registry_pep_form_for_lookahead_fixed_point_residual():
+    # lookahead.nonexpansive_last_iterate at K = 1: ||S z1 - z1||^2 <= D0/(lam(1-lam)(K+1)), proved as
+    # its registry PEP form ||z2 - z1||^2 <= lam^2 D0/(lam(1-lam) 2) = 1/2 at lam = 1/2
+    c = theorem_claim("lookahead.nonexpansive_last_iterate", 1,
+                      {"rho": "1/2", "gamma": "2/5", "lam": "1/2", "tau": 2, "L": 1})
+    assert (c["metric"], c["n"], c["bound"]) == ("step", 2, Q(1, 2))
+    p = prove(c["method"], c["rho"], c["L"], c["n"], c["bound"], c["metric"])
+    _assert_proved(p, Q(1, 2))

@@ -3,7 +3,9 @@
 The bound is the theorem's SymPy ``bound`` at ``K = n``, ``D0 = 1`` and the exact parameter
 values; the method is ``make(theorem.method, **method_params)`` at those values. Metric map:
 ``operator_sq`` -> ``operator``, ``resolvent_residual_sq`` -> ``resolvent``; ``iterate`` as the
-theorem says. The class is set-valued (``L=None``) unless ``L`` is given; a bound or hypothesis
+theorem says. Other last-iterate metrics use the theorem's own ``pep`` form (PEP ``metric`` at
+horizon ``N(K)``, bound times ``scale``; e.g. ``fixed_point_residual_sq`` as the outer step of
+Lookahead divided by ``lam^2``). The class is set-valued (``L=None``) unless ``L`` is given; a bound or hypothesis
 that involves ``L`` needs it.
 """
 
@@ -36,7 +38,8 @@ def theorem_claim(theorem_id: str, n: int, params: Mapping[str, Any]) -> dict:
     th = get(theorem_id)
     if th.bound is None or th.method is None:
         raise ValueError(f"theorem {theorem_id} has no bound to prove (kind {th.kind!r})")
-    if th.metric not in SUPPORTED_METRICS:
+    via_pep = th.metric not in SUPPORTED_METRICS and th.pep is not None and th.iterate == "last"
+    if th.metric not in SUPPORTED_METRICS and not via_pep:
         raise ValueError(f"theorem {theorem_id}: metric {th.metric!r} has no PEP form here; "
                          f"supported: {sorted(SUPPORTED_METRICS)}")
     unknown = set(params) - set(SYMBOLS)
@@ -65,12 +68,18 @@ def theorem_claim(theorem_id: str, n: int, params: Mapping[str, Any]) -> dict:
         if not val.is_Rational:
             raise ValueError(f"method parameter {name} = {val} is not an exact rational: give its symbols")
         mp[name] = Fraction(int(val.p), int(val.q)) if name != "tau" else int(val)
-    bound = sp.nsimplify(sp.sympify(th.bound).subs(subs))
+    bound = sp.sympify(th.bound)
+    metric, n_pep = SUPPORTED_METRICS.get(th.metric), int(n)
+    if via_pep:  # the registry's own PEP form: metric = PEP metric / scale at horizon N(K)
+        metric = th.pep["metric"]
+        n_pep = int(sp.sympify(th.pep["N"]).subs(subs))
+        bound = bound * sp.sympify(th.pep["scale"])
+    bound = sp.nsimplify(bound.subs(subs))
     if not bound.is_Rational:
         raise ValueError(f"the bound of {theorem_id} at these values is {bound}, not an exact rational")
     L = q.get("L")
-    return {"method": make(th.method, **mp), "rho": q["rho"], "L": L, "n": int(n),
-            "bound": Fraction(int(bound.p), int(bound.q)), "metric": SUPPORTED_METRICS[th.metric],
+    return {"method": make(th.method, **mp), "rho": q["rho"], "L": L, "n": n_pep,
+            "bound": Fraction(int(bound.p), int(bound.q)), "metric": metric,
             "iterate": th.iterate, "describe": f"{th.method}(" + ", ".join(f"{k}={v}" for k, v in mp.items()) + ")"}
 
 
