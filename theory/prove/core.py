@@ -4,7 +4,8 @@ Pipeline (issue 15): trace the method object exactly (:mod:`.symbolic`), build t
 (:mod:`.problem`), solve the dual numerically (:mod:`.sdp`), make it exact (:mod:`.exact`) and
 re-check the emitted certificate with the independent :mod:`.checker`. Three attempts, in order:
 
-1. *interior*: ``tau = bound`` with ``lambda_min(S)`` maximised; round; ``S`` from the identity;
+1. *vertex* / *interior*: ``tau = bound``; an extreme point of the dual set (fewest, simplest
+   weights) or the point maximising ``lambda_min(S)``; round; ``S`` from the identity;
 2. *facial*: rationalise the null space ``V`` of ``S`` and move the weights (exactly, least
    change) so that ``S V = 0``; needed when the bound is the exact optimum;
 3. *epsilon*: prove ``bound + eps`` for the smallest ``eps = 10^(e-k)`` that works (``10^e`` the
@@ -68,7 +69,7 @@ class Proof(Result):
         For a refuted claim: a linear operator of the class, run with :func:`monoverify.solvers.run`,
         whose metric exceeds the claim.
     attempt : str
-        Which attempt produced the certificate (``interior``, ``facial``, ``epsilon``).
+        Which attempt produced the certificate (``vertex``, ``interior``, ``facial``, ``epsilon``).
     wall_time : float
     """
 
@@ -132,6 +133,11 @@ def certify(pep: ExactPEP, bound: Fraction) -> tuple[str, Fraction, tuple] | Non
     sol = sdp.interior(pep, float(bound))
     if sol.status.startswith("optimal"):
         if sol.margin > 0:
+            # an extreme point first: few inequalities, simple weights (a shorter proof to read)
+            vx = sdp.vertex(pep, float(bound), "min")
+            got = _round_attempt(pep, bound, vx, _DENOMS[:4]) if vx.status.startswith("optimal") else None
+            if got is not None:
+                return "vertex", Fraction(0), got
             got = _round_attempt(pep, bound, sol)
             if got is not None:
                 return "interior", Fraction(0), got
