@@ -118,6 +118,15 @@ def test_eg_plus_best_iterate_registry_bound():
     assert sum(Q(m["weight"]) for m in c["metrics"]) == 1  # a convex combination of those metrics
 
 
+def test_eg_plus_best_iterate_nontrivial_instance():
+    # at K = 3 the bound 32/9 above exceeds L^2 D0 >= ||F z0||^2 (the vertex proof is that one line);
+    # here the bound is below L^2 D0 = 1: D0/(alpha gamma^2 (1 - gamma^2 L^2) K) at gamma = 7/10,
+    # alpha = 9/10, K = 5 is 20000/22491 = 0.889, with rho = -gamma (1 - alpha)/2 = -7/200 (the edge)
+    p = prove_theorem("eg+.best_iterate", 5, {"rho": "-7/200", "gamma": "7/10", "alpha": "9/10", "L": 1})
+    _assert_proved(p, Q(20000, 22491))
+    assert Q(20000, 22491) < 1
+
+
 @pytest.mark.parametrize("N", [1, 2])
 def test_relaxed_pp_last_iterate_registry_bound(N):
     p = prove_theorem("relaxed-pp.last_iterate", N, {"rho": "-1/5", "gamma": 1, "lam": "1/2"})
