@@ -329,10 +329,11 @@ def test_certificate_is_tied_to_the_method(cert):
 
 
 def test_registry_pep_form_for_lookahead_fixed_point_residual():
-    # lookahead.nonexpansive_last_iterate at K = 1: ||S z1 - z1||^2 <= D0/(lam(1-lam)(K+1)), proved as
-    # its registry PEP form ||z2 - z1||^2 <= lam^2 D0/(lam(1-lam) 2) = 1/2 at lam = 1/2
+    # lookahead.nonexpansive_last_iterate at K = 1: ||S z1 - z1||^2 <= D0/(lam(1-lam)(K+1)) = 2 at
+    # lam = 1/2, proved on the theorem's own metric (the shared metric table, no scale bridge; the
+    # former bridge ||z2 - z1||^2 = lam^2 ||S z1 - z1||^2 <= 1/2 is the same claim)
     c = theorem_claim("lookahead.nonexpansive_last_iterate", 1,
                       {"rho": "1/2", "gamma": "2/5", "lam": "1/2", "tau": 2, "L": 1})
-    assert (c["metric"], c["n"], c["bound"]) == ("step", 2, Q(1, 2))
+    assert (c["metric"], c["n"], c["bound"]) == ("fixed_point_residual_sq", 1, Q(2))
     p = prove(c["method"], c["rho"], c["L"], c["n"], c["bound"], c["metric"])
-    _assert_proved(p, Q(1, 2))
+    _assert_proved(p, Q(2))

@@ -3,12 +3,15 @@
 Every matrix is built by :mod:`monoverify.theory.prove.checker` (one definition of each
 inequality), from the points that :func:`~monoverify.theory.prove.symbolic.trace` records.
 
-Metrics (each a squared norm ``||u||^2`` of one vector ``u`` over the basis):
+Metrics (each a squared norm ``||u||^2`` of one vector ``u`` over the basis) are those of
+:mod:`monoverify.theory.metrics`, evaluated on the exact points (one definition of each metric for
+runs, PEPs and proofs); the short names are the historical PEP aliases:
 
-* ``operator``: ``||F z_k||^2`` (for implicit steps the leaf ``g in T z_k``);
-* ``step``: ``||z_k - z_{k-1}||^2``;
-* ``distance``: ``||z_k - z*||^2``;
-* ``resolvent``: ``||z_k - J_{gamma T} z_k||^2 = gamma^2 ||g||^2`` (``gamma`` of the method).
+* ``operator`` = ``operator_sq``: ``||F z_k||^2`` (for implicit steps the leaf ``g in T z_k``);
+* ``step`` = ``step_sq``: ``||z_k - z_{k-1}||^2``;
+* ``distance`` = ``distance_sq``: ``||z_k - z*||^2``;
+* ``resolvent`` = ``resolvent_residual_sq``: ``||z_k - J_{gamma T} z_k||^2 = gamma^2 ||g||^2``;
+* ``fixed_point_residual_sq``: ``||S z_k - z_k||^2``, ``S = base^tau`` of a Lookahead method.
 
 ``iterate="last"`` bounds the metric at ``k = n``; ``"best"`` bounds ``min_{k<n}`` (``1 <= k <= n``
 for ``step``).
@@ -31,7 +34,12 @@ from .symbolic import ExactOracle, NotRepresentable, Trace, Vec, exact, trace
 
 __all__ = ["METRICS", "ITERATES", "Inequality", "ExactPEP", "build"]
 
-METRICS = ("operator", "step", "distance", "resolvent")
+#: accepted metric names -> the name in :data:`monoverify.theory.metrics.METRICS`
+UNIFIED = {"operator": "operator_sq", "step": "step_sq", "distance": "distance_sq",
+           "resolvent": "resolvent_residual_sq", "operator_sq": "operator_sq", "step_sq": "step_sq",
+           "distance_sq": "distance_sq", "resolvent_residual_sq": "resolvent_residual_sq",
+           "fixed_point_residual_sq": "fixed_point_residual_sq"}
+METRICS = tuple(UNIFIED)
 ITERATES = ("last", "best")
 
 
@@ -72,24 +80,29 @@ class ExactPEP:
 
 
 def _gamma(method: Any) -> Fraction:
+    """The method's step ``gamma`` as an exact rational (the potential search of ``lyapunov`` needs it)."""
     for k, v in method.hyper().items():
         if k.split(".")[-1] == "gamma":
             return exact("gamma", v)
     raise ValueError(f"metric 'resolvent' needs a method with a step gamma; {method!r} has none")
 
 
-def _metric_vector(o: ExactOracle, iterates: list, metric: str, k: int, gamma: Fraction | None) -> tuple[Vec, str]:
+def _metric_vector(o: ExactOracle, iterates: list, metric: str, k: int, method: Any) -> tuple[Vec, str]:
+    """The residual vector of ``metric`` at iterate ``k`` (from the shared metric table) and its name."""
+    from monoverify.theory import metrics as MT
+
+    name = UNIFIED[metric]
     z = iterates[k]
-    if metric == "operator":
+    at = MT.At(z=z, oracle=o, method=method, prev=iterates[k - 1] if k >= 1 else None, zstar=Vec())
+    u = MT.vector(name, at)
+    if name == "operator_sq":
         g = o.F(z)
         p = o.lookup(z)
-        return g, f"||{o.leaf_names[len(g.c) - 1]}||^2" if g.c else f"||F({p.name})||^2"
-    if metric == "step":
-        return z - iterates[k - 1], f"||z{k} - z{k - 1}||^2"
-    if metric == "distance":
-        return z, f"||z{k} - z*||^2"
-    w = o.resolvent(z, gamma)
-    return z - w, f"||z{k} - J(z{k})||^2"
+        return u, f"||{o.leaf_names[len(g.c) - 1]}||^2" if g.c else f"||F({p.name})||^2"
+    label = {"step_sq": f"||z{k} - z{k - 1}||^2", "distance_sq": f"||z{k} - z*||^2",
+             "resolvent_residual_sq": f"||z{k} - J(z{k})||^2",
+             "fixed_point_residual_sq": f"||S(z{k}) - z{k}||^2"}[name]
+    return u, label
 
 
 def build(method: Any, rho: Any, L: Any, n: int, metric: str = "operator", iterate: str = "last") -> ExactPEP:
@@ -114,14 +127,13 @@ def build(method: Any, rho: Any, L: Any, n: int, metric: str = "operator", itera
         raise ValueError(f"L must be > 0 (or None for the set-valued class), got L={L}")
     if L_q is not None and rho_q * L_q < -1:
         raise ValueError(f"rho L must be >= -1 for a nonempty rho-comonotone L-Lipschitz class, got {rho_q * L_q}")
-    gamma = _gamma(method) if metric == "resolvent" else None
-    ks = [n] if iterate == "last" else (list(range(1, n + 1)) if metric == "step" else list(range(n)))
+    ks = [n] if iterate == "last" else (list(range(1, n + 1)) if UNIFIED[metric] == "step_sq" else list(range(n)))
     steps = max(ks)
     o = ExactOracle()
     tr = trace(method, steps, o)
     vecs, names = [], []
     for k in ks:
-        u, name = _metric_vector(o, tr.iterates, metric, k, gamma)
+        u, name = _metric_vector(o, tr.iterates, metric, k, method)
         vecs.append(u)
         names.append(name)
     tr = Trace(basis=list(o.leaf_names), points=o.points, iterates=tr.iterates, oracle=o)
@@ -135,7 +147,7 @@ def build(method: Any, rho: Any, L: Any, n: int, metric: str = "operator", itera
                 A = checker.inequality_matrix(kind, *pts[i], *pts[j], rho_q, L_q)
                 if any(v for row in A for v in row):
                     ineqs.append(Inequality(kind, i, j, f"{kind}({tr.points[i].name}, {tr.points[j].name})", A))
-    if not ineqs and metric != "distance":
+    if not ineqs and UNIFIED[metric] != "distance_sq":
         raise NotRepresentable("the method evaluates no operator values: nothing to certify")
     return ExactPEP(trace=tr, rho=rho_q, L=L_q, n=n, metric=metric, iterate=iterate,
                     metric_vectors=[u.padded(d) for u in vecs], metric_names=names, inequalities=ineqs)

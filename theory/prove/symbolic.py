@@ -125,6 +125,8 @@ class Point:
 class ExactOracle:
     """The oracle protocol on :class:`Vec` points (unconstrained, ``A = 0``)."""
 
+    unconstrained = True
+
     def __init__(self) -> None:
         self.points: list[Point] = [Point("z*", Vec(), Vec())]
         self.leaf_names: list[str] = ["z0 - z*"]

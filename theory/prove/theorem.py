@@ -20,7 +20,8 @@ from .symbolic import exact
 
 __all__ = ["theorem_claim", "prove_theorem", "SUPPORTED_METRICS"]
 
-SUPPORTED_METRICS = {"operator_sq": "operator", "resolvent_residual_sq": "resolvent"}
+#: registry metrics with an exact PEP form (the shared metric table, :mod:`monoverify.theory.metrics`)
+SUPPORTED_METRICS = ("operator_sq", "resolvent_residual_sq", "fixed_point_residual_sq")
 
 
 def theorem_claim(theorem_id: str, n: int, params: Mapping[str, Any]) -> dict:
@@ -38,8 +39,7 @@ def theorem_claim(theorem_id: str, n: int, params: Mapping[str, Any]) -> dict:
     th = get(theorem_id)
     if th.bound is None or th.method is None:
         raise ValueError(f"theorem {theorem_id} has no bound to prove (kind {th.kind!r})")
-    via_pep = th.metric not in SUPPORTED_METRICS and th.pep is not None and th.iterate == "last"
-    if th.metric not in SUPPORTED_METRICS and not via_pep:
+    if th.metric not in SUPPORTED_METRICS:
         raise ValueError(f"theorem {theorem_id}: metric {th.metric!r} has no PEP form here; "
                          f"supported: {sorted(SUPPORTED_METRICS)}")
     unknown = set(params) - set(SYMBOLS)
@@ -69,11 +69,7 @@ def theorem_claim(theorem_id: str, n: int, params: Mapping[str, Any]) -> dict:
             raise ValueError(f"method parameter {name} = {val} is not an exact rational: give its symbols")
         mp[name] = Fraction(int(val.p), int(val.q)) if name != "tau" else int(val)
     bound = sp.sympify(th.bound)
-    metric, n_pep = SUPPORTED_METRICS.get(th.metric), int(n)
-    if via_pep:  # the registry's own PEP form: metric = PEP metric / scale at horizon N(K)
-        metric = th.pep["metric"]
-        n_pep = int(sp.sympify(th.pep["N"]).subs(subs))
-        bound = bound * sp.sympify(th.pep["scale"])
+    metric, n_pep = th.metric, int(n)
     bound = sp.nsimplify(bound.subs(subs))
     if not bound.is_Rational:
         raise ValueError(f"the bound of {theorem_id} at these values is {bound}, not an exact rational")
