@@ -13,6 +13,8 @@ from .compiled import _PYOP, _UFUNC, CompiledStep, _hyper_values, _Program
 
 __all__ = ["ColumnStep", "columns_ok"]
 
+_COLUMN_MAJOR = True  # iterates returned column-major (same values; contiguous columns for F and norms)
+
 
 class ColumnStep(CompiledStep):
     """Column replay for a small unconstrained :class:`~monoverify.operators.LinearOperator`.
@@ -131,7 +133,7 @@ class ColumnStep(CompiledStep):
             vals[i] = out
         res = {}
         for k, v in self.outputs.items():
-            z = np.empty((n, d))
+            z = np.empty((n, d), order="F" if (d < 8 and _COLUMN_MAJOR) else "C")  # columns contiguous
             for j in range(d):
                 z[:, j] = col(v, j)
             res[k] = z
