@@ -24,7 +24,8 @@ class ColumnStep(CompiledStep):
     operations of ``LinearOperator.F`` for ``dim <= 8``, now on contiguous buffers (checked
     bit for bit against ``op.F`` when the step is compiled; the row replay is used otherwise).
     Hyper-parameters, materialised by the runner as ``(n, dim)`` arrays of equal columns, are
-    used as one column.
+    used as one column. For ``dim < 8`` the returned iterates are column-major ``(n, dim)``
+    arrays (the same values; the runner's norms and ``F`` then read contiguous columns).
     """
 
     def __init__(self, prog, outputs, passthrough, op):
