@@ -13,6 +13,8 @@ from .compiled import _PYOP, _UFUNC, CompiledStep, _hyper_values, _Program
 
 __all__ = ["ColumnStep", "columns_ok"]
 
+_COLUMN_MAJOR = True  # iterates returned column-major (same values; contiguous columns for F and norms)
+
 
 class ColumnStep(CompiledStep):
     """Column replay for a small unconstrained :class:`~monoverify.operators.LinearOperator`.
@@ -22,7 +24,8 @@ class ColumnStep(CompiledStep):
     operations of ``LinearOperator.F`` for ``dim <= 8``, now on contiguous buffers (checked
     bit for bit against ``op.F`` when the step is compiled; the row replay is used otherwise).
     Hyper-parameters, materialised by the runner as ``(n, dim)`` arrays of equal columns, are
-    used as one column.
+    used as one column. For ``dim < 8`` the returned iterates are column-major ``(n, dim)``
+    arrays (the same values; the runner's norms and ``F`` then read contiguous columns).
     """
 
     def __init__(self, prog, outputs, passthrough, op):
@@ -131,7 +134,7 @@ class ColumnStep(CompiledStep):
             vals[i] = out
         res = {}
         for k, v in self.outputs.items():
-            z = np.empty((n, d))
+            z = np.empty((n, d), order="F" if (d < 8 and _COLUMN_MAJOR) else "C")  # columns contiguous
             for j in range(d):
                 z[:, j] = col(v, j)
             res[k] = z

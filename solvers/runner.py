@@ -257,7 +257,8 @@ def run(method: Method, op: Any, z0: Any, iters: int = 100, tol: float | None = 
         Iterate the method's transition matrix (:mod:`monoverify.solvers.linear_path`) on an
         unconstrained linear operator without offset: one small matrix product per outer step.
         Equal to the direct run up to rounding (not bit for bit). ``"auto"`` uses it where it
-        applies, ``"always"`` raises ``ValueError`` where it does not.
+        applies and pays (not for ``dim > 16`` with ``iters < 4 dim``: building the matrix costs
+        about ``dim`` steps of the batch); ``"always"`` raises ``ValueError`` where it does not apply.
 
     Returns
     -------
@@ -288,7 +289,7 @@ def run(method: Method, op: Any, z0: Any, iters: int = 100, tol: float | None = 
 
     host = method.map_hyper(lambda name, v: _host_hyper(name, v, B))
     oracle = oracle if oracle is not None else Oracle(op)
-    stepper = make_stepper(method, host, op, z, xp, oracle, compiled, linear)
+    stepper = make_stepper(method, host, op, z, xp, oracle, compiled, linear, iters)
     sol = None if op.solution is None else asarray_like(np.asarray(op.solution, dtype=float), z, xp)
     monitors = dict(monitors or {})
     rec = Records(iters, B, sol is not None, list(monitors), grow=tol is not None)

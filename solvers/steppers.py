@@ -23,6 +23,7 @@ from .oracle import Oracle
 __all__ = ["make_stepper", "overflowed"]
 
 _WIDE_MAX_DIM = 16
+_AUTO_MAX_DIM = 16
 
 
 def _is_batched(v: Any) -> bool:
@@ -136,7 +137,11 @@ def _linear_reason(op: Any, z: Any, oracle: Any) -> str | None:
 
 
 def make_stepper(method: Method, host: Method, op: Any, z: Any, xp: Any, oracle: Any, compiled: bool,
-                  linear: str) -> _Stepper:
+                  linear: str, iters: int = 0) -> _Stepper:
+    """The stepper of a run (``linear="auto"`` skips the linear path when ``dim > 16`` and
+    ``iters < 4 dim``: building ``T`` costs about ``dim`` steps of the whole batch)."""
+    if linear == "auto" and getattr(op, "dim", 0) > _AUTO_MAX_DIM and iters < 4 * op.dim:
+        linear = "never"  # T costs about dim steps of the batch to build: it would not pay here
     if linear != "never":
         why = _linear_reason(op, z, oracle)
         tr = None

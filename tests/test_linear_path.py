@@ -137,3 +137,11 @@ def test_not_linear_is_value_error():
         transition_matrix(make("feg", L=1.0), M2)
     with pytest.raises(ValueError, match="linear="):
         run(make("gda", gamma=0.5), LowerBoundGame(-0.2, 1.0), np.ones(2), linear="sometimes")
+
+
+def test_auto_skips_large_dim_with_few_iterations():
+    op = random_comonotone(20, -0.1, 1.0, seed=0)
+    m = make("rapp", gamma=0.5, lam=0.5, tau=5)
+    assert run(m, op, np.ones(20), iters=10, linear="auto").path != "linear"  # 10 < 4 x 20
+    assert run(m, op, np.ones(20), iters=80, linear="auto").path == "linear"
+    assert run(m, op, np.ones(20), iters=10, linear="always").path == "linear"

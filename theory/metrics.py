@@ -166,8 +166,8 @@ def value(name: str, at: At) -> Any:
 # runs: monitors (metrics the runner does not record itself) and curves
 # ------------------------------------------------------------------------------------------------
 def rows(host: Method, idx: np.ndarray) -> Method:
-    """The method restricted to batch rows ``idx`` (hyper-parameters of shape ``(n, 1)``)."""
-    return host.map_hyper(lambda name, v: np.asarray(v)[idx].reshape(-1, 1))
+    """The method restricted to batch rows ``idx`` (array hyper-parameters of shape ``(n, 1)``; scalars kept)."""
+    return host.map_hyper(lambda name, v: v if np.ndim(v) == 0 else np.asarray(v)[idx].reshape(-1, 1))
 
 
 def _monitor(name: str, op: Any, host: Method) -> Callable:

@@ -85,6 +85,7 @@ class ConstantsEstimate(Result):
         ``rho >= rho_attained``, ``rho_weak_mvi >= rho_weak_mvi_attained``).
 
         >>> from monoverify.operators import LowerBoundGame
+        >>> from monoverify.operators.estimate import estimate_constants
         >>> op = LowerBoundGame(-0.2, 2.0)
         >>> estimate_constants(op, n_samples=500, n_starts=2).check(op)
         True

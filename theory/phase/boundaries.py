@@ -87,6 +87,20 @@ def _mask(parts: list, sx: sp.Symbol, xs: np.ndarray) -> np.ndarray:
     return ok
 
 
+def _vlines(sx: sp.Symbol, expr: Any, xs: np.ndarray) -> list[tuple[str, np.ndarray, np.ndarray, str]]:
+    """Where ``expr(x) = 0`` changes sign on the grid ``xs`` (refined by bisection): vertical lines."""
+    from scipy.optimize import brentq
+
+    f = sp.lambdify(sx, expr, "numpy")
+    with np.errstate(all="ignore"):
+        v = np.real(np.broadcast_to(np.asarray(f(xs), dtype=complex), xs.shape))
+    out = []
+    for i in np.nonzero(np.sign(v[:-1]) * np.sign(v[1:]) < 0)[0]:
+        r = brentq(lambda t: float(np.real(f(t))), float(xs[i]), float(xs[i + 1]), xtol=1e-14)
+        out.append((f"${sp.latex(sx)}={r:.4g}$", np.array([r, r]), np.array([]), "vline"))
+    return out
+
+
 def _label(th: Any, fixed: Mapping[str, Any], sy: sp.Symbol, sol: Any) -> str:
     lab = LABELS.get(th.id)
     if callable(lab):
@@ -128,13 +142,7 @@ def theorem_boundaries(th: Any, x: str, y: str, fixed: Mapping[str, Any], xs: np
                 ys = np.where(ok & np.isreal(ys), np.real(ys), np.nan).astype(float)
                 out.append((_label(th, fixed, sy, sol), xs, ys, "curve"))
         elif p.free_symbols == {sx}:
-            try:
-                roots = [complex(r) for r in sp.solve(sp.Eq(lhs_minus_rhs, 0), sx)]
-            except (NotImplementedError, TypeError):
-                continue
-            for r in roots:
-                if abs(r.imag) < 1e-12 and xs[0] <= r.real <= xs[-1]:
-                    out.append((f"${sp.latex(sx)}={r.real:.4g}$", np.array([r.real, r.real]), np.array([]), "vline"))
+            out.extend(_vlines(sx, lhs_minus_rhs, xs))
     return out
 
 
