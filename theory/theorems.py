@@ -31,6 +31,8 @@ from typing import Any, Mapping
 import numpy as np
 import sympy as sp
 
+from monoverify.errors import UnknownName
+
 __all__ = ["Theorem", "THEOREMS", "get", "register", "SYMBOLS", "PROVENANCE", "UnknownTheorem"]
 
 rho, L, gamma, lam, alpha, K, D0, D, c0, t, c = sp.symbols("rho L gamma lam alpha K D0 D c0 t c", real=True)
@@ -40,11 +42,8 @@ PROVENANCE = ("paper", "related", "derived", "reconstruction")
 KINDS = ("rate", "region", "property")
 
 
-class UnknownTheorem(KeyError):
-    """Raised for an unknown theorem id; the message suggests close names."""
-
-    def __str__(self) -> str:  # KeyError quotes its message otherwise
-        return str(self.args[0])
+class UnknownTheorem(UnknownName):
+    """Raised for an unknown theorem id; the message suggests close names (a ``KeyError`` and a user error)."""
 
 
 @dataclass(frozen=True)
