@@ -173,6 +173,7 @@ class TheoremReport(Result):
     def to_dict(self) -> dict:
         d = super().to_dict()
         d["theorem"] = getattr(self.theorem, "id", str(self.theorem))
+        d["status"] = self.status
         return d
 
 
