@@ -65,8 +65,8 @@ class CheckResult(Result):
 
     @property
     def failed(self) -> bool:
-        """Violated and not a ``reconstruction`` (such a failure makes ``verify`` exit non-zero)."""
-        return self.verdict == "violated"
+        """Violated, not a ``reconstruction``, inside the hypotheses (such a failure makes ``verify`` exit 1)."""
+        return self.verdict == "violated" and not self.explored_outside
 
     def judged_str(self) -> str:
         """``judged/total`` cells, e.g. ``117/120``."""
