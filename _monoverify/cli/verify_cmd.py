@@ -36,6 +36,10 @@ def _progress(con: Any, enabled: bool, total: int):
 def run(args: Any) -> int:
     from monoverify.theory.judge import verify as V
 
+    if args.workers < 0:
+        from monoverify.errors import InvalidValue
+
+        raise InvalidValue(f"--workers must be an integer >= 0 (0: one per CPU core), got {args.workers}")
     con = console(width=120 if not args.wide else 240)
     err = console(stderr=True)
     chosen = V.select(None, args.only)
@@ -61,25 +65,13 @@ def run(args: Any) -> int:
     return rep.exit_status
 
 
-def _workers(text: str) -> int:
-    from monoverify.errors import InvalidValue
-
-    try:
-        n = int(text)
-    except ValueError:
-        raise InvalidValue(f"--workers must be an integer >= 0 (0: one per CPU core), got {text!r}") from None
-    if n < 0:
-        raise InvalidValue(f"--workers must be an integer >= 0 (0: one per CPU core), got {n}")
-    return n
-
-
 def add_parser(sub: Any) -> None:
     p = sub.add_parser("verify", help="check every registered theorem (the main job)")
     p.add_argument("--quick", action="store_true", help="small batteries, about a minute")
     p.add_argument("--only", help="only theorem ids containing this text")
     p.add_argument("--report", metavar="DIR", help="write verify.json, verify.csv and figures to DIR")
     p.add_argument("--wide", action="store_true", help="every column (default: a view that fits 120 columns)")
-    p.add_argument("--workers", type=_workers, default=1, metavar="N",
+    p.add_argument("--workers", type=int, default=1, metavar="N",
                    help="processes for independent theorems (default 1; 0: one per CPU core)")
     p.add_argument("--no-progress", action="store_true")
     p.set_defaults(func=run)

@@ -2,9 +2,9 @@
 
 * :mod:`.verdict` — :func:`judge`, :class:`Observation`, :class:`Judgement`, ``VERDICTS``: the
   only place where a verdict is decided;
-* :mod:`.cells`, :mod:`.battery` — parameter cells and the instance battery of a theorem;
+* :mod:`.cells`, :mod:`.instances` — parameter cells and the instance battery of a theorem;
 * :mod:`.rate`, :mod:`.region`, :mod:`.property` — measure cells of each kind of theorem;
-* :mod:`.sandwich` — the PEP column; :mod:`.check` — :func:`check`; :mod:`.result` —
+* :mod:`.sandwich` — the PEP column; :mod:`.checking` — :func:`check`; :mod:`.result` —
   :class:`CheckResult`; :mod:`.verify` — the main job over many theorems.
 
 >>> from monoverify.theory.judge import VERDICTS, judge, Observation
@@ -18,9 +18,9 @@ from __future__ import annotations
 
 from monoverify.errors import HypothesisError
 
-from .battery import battery
+from .instances import battery
 from .cells import Cell
-from .check import check
+from .checking import check
 from .result import CheckResult
 from .sandwich import pep_sandwich
 from .verdict import TOL, VERDICTS, Judgement, Observation, judge

@@ -22,7 +22,7 @@ from monoverify.errors import InvalidValue, UnknownName
 from monoverify.result import Result
 
 from ..theorems import THEOREMS, Theorem, get
-from .check import check
+from .checking import check
 from .result import CheckResult
 from .verdict import VERDICTS
 

@@ -16,7 +16,7 @@ import sympy as sp
 from monoverify.errors import HypothesisError, InvalidValue, UnknownName, UnusedOption
 
 from ..theorems import SYMBOLS, Theorem, get
-from .battery import battery
+from .instances import battery
 from .property import check_property
 from .rate import check_rate
 from .region import check_region
