@@ -250,3 +250,29 @@ def test_every_tag_matches_spec_section_4():
     assert {tid: th.provenance for tid, th in THEOREMS.items() if tid in expected} == expected
     for th in THEOREMS.values():
         assert bool(th.statement) == bool(th.statement_provenance)
+
+
+def test_pep_column_is_judged_by_the_judge(monkeypatch):
+    from monoverify.theory.judge import pep_sandwich
+
+    th = THEOREMS["pp.last_iterate"]          # exact class (lipschitz=False): the PEP value is the worst case
+    ok = pep_sandwich(th, quick=True)
+    assert ok["judgement"].verdict == "holds" and ok["judgement"].n_judged == len(ok["rows"])
+    # the bound at 0.5x: PEP (worst case of PP over the class, tight within 0.94 of R5) exceeds it
+    wrong = pep_sandwich(dataclasses.replace(th, id="pp.half", bound=th.bound / 2), quick=True)
+    assert wrong["judgement"].verdict == "violated" and wrong["upper_inversions"] > 0
+
+    # an inaccurate solve is not judged (and, alone, is never a holds)
+    import monoverify.theory.pep as pep
+
+    real = pep.sandwich
+
+    def inaccurate(*a, **kw):
+        sw = real(*a, **kw)
+        sw.pep.status = "inaccurate"
+        return sw
+
+    monkeypatch.setattr(pep, "sandwich", inaccurate)
+    bad = pep_sandwich(th, quick=True)
+    j = bad["judgement"]
+    assert j.verdict == "inconclusive" and j.n_judged == 0 and j.not_judged == {"PEP solve inaccurate": len(bad["rows"])}
