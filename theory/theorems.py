@@ -209,7 +209,7 @@ def get(theorem_id: str) -> Theorem:
     th = THEOREMS.get(theorem_id)
     if th is None:
         close = difflib.get_close_matches(theorem_id, THEOREMS, n=3, cutoff=0.5)
-        hint = f"; did you mean {' or '.join(close)}?" if close else "; `monoverify list --theorems` shows them all"
+        hint = f"; did you mean {' or '.join(close)}?" if close else "; `monoverify list theorems` shows them all"
         raise UnknownTheorem(f"unknown theorem {theorem_id!r}{hint}")
     return th
 

@@ -12,6 +12,8 @@ __all__ = ["run", "add_parser"]
 
 
 def run(args: Any) -> int:
+    from rich.markup import escape
+
     from monoverify.theory import check, get
 
     th = get(args.theorem)
@@ -19,10 +21,13 @@ def run(args: Any) -> int:
         from monoverify.errors import UnusedOption
 
         raise UnusedOption("--curves only applies with --json")
-    err = console(stderr=True)
-    with err.status(f"checking {th.id} ...", spinner="dots") if not args.json and not args.no_progress \
-            else _null():
-        r = check(th, quick=args.quick, explore=args.explore, **pinned(args))
+    from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+
+    with Progress(TextColumn(f"checking {th.id}: cells started"), BarColumn(), TextColumn("{task.completed}/{task.total}"),
+                  TimeElapsedColumn(), console=console(stderr=True), disable=args.no_progress, transient=True) as prog:
+        task = prog.add_task("check", total=None)
+        r = check(th, quick=args.quick, explore=args.explore,
+                  progress=lambda done, total: prog.update(task, completed=done, total=total), **pinned(args))
     if args.json:
         d = r.to_dict(curves=args.curves)
         if r.explored_outside:
@@ -33,24 +38,16 @@ def run(args: Any) -> int:
     con.print(results_table([r], f"check {r.theorem.id}", wide=args.wide))
     con.print(f"hypotheses: {r.theorem.hypotheses}")
     con.print(f"bound: {r.theorem.bound if r.theorem.bound is not None else r.theorem.condition}  "
-              f"(metric {r.theorem.metric}, {r.theorem.iterate} iterate) [{r.theorem.provenance}]")
+              f"(metric {r.theorem.metric}, {r.theorem.iterate} iterate) \\[{r.theorem.provenance}]")
     if r.theorem.statement:
-        con.print(f"stands for: {r.theorem.statement} [{r.theorem.statement_provenance}]")
-    con.print(f"closest instance: {r.worst}")
+        con.print(escape(f"stands for: {r.theorem.statement} [{r.theorem.statement_provenance}]"))
+    con.print(escape(f"closest instance: {r.worst}"))
     con.print(f"judged: {r.judged_str()} cells; {r.message}")
     if r.explored_outside:
         con.print(f"[yellow]verdict: {NO_CLAIM}[/] (the parameters violate the hypotheses; measured: {r.verdict})")
     for n in r.notes:
-        con.print(f"note: {n}")
+        con.print(escape(f"note: {n}"))
     return 1 if r.failed else 0
-
-
-class _null:
-    def __enter__(self) -> None:
-        return None
-
-    def __exit__(self, *a: Any) -> None:
-        return None
 
 
 def add_parser(sub: Any) -> None:

@@ -118,9 +118,7 @@ COLUMNS: list[tuple[str, Callable[[Any], str], bool]] = [
     ("not judged (why)", lambda r: "; ".join(f"{n} {w}" for w, n in r.not_judged.items()), True),
 ]
 
-CAPTION = ("worst: max measured/bound over judged cells (region: spectral radius closest to contradicting the "
-           "condition); judged: cells the verdict rests on / cells run; tag*: the bound checked stands for a "
-           "statement with another tag (list theorems); --wide and --report for everything")
+CAPTION = "worst: max measured/bound over judged cells; judged: judged/run; tag*: see `monoverify list theorems`"
 
 
 def results_table(results: list, title: str, wide: bool = False):

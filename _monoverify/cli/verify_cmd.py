@@ -12,16 +12,19 @@ __all__ = ["run", "add_parser", "print_verdicts"]
 
 def print_verdicts(con: Any, report: Any) -> None:
     """One line per finding, violation and inconclusive result, then the summary line."""
+    from rich.markup import escape
+
     for r in report.results:
         th = r.theorem
         if r.verdict == "finding":
-            con.print(f"[yellow]FINDING[/] {th.id} [{th.provenance}]: the reconstructed bound is exceeded "
-                      f"(worst ratio {r.worst_ratio:.6g} at {r.worst}); reported, not a failure.")
+            con.print("[yellow]FINDING[/] " + escape(f"{th.id} [{th.provenance}]: the reconstructed bound is exceeded "
+                                                     f"(worst ratio {r.worst_ratio:.6g} at {r.worst}); reported, "
+                                                     "not a failure."))
         elif r.verdict == "violated":
-            con.print(f"[bold red]VIOLATED[/] {th.id} [{th.provenance}]: worst ratio {r.worst_ratio:.6g} "
-                      f"at {r.worst}; notes: {'; '.join(r.notes)}")
+            con.print("[bold red]VIOLATED[/] " + escape(f"{th.id} [{th.provenance}]: worst ratio {r.worst_ratio:.6g} "
+                                                        f"at {r.worst}; notes: {'; '.join(r.notes)}"))
         elif r.verdict == "inconclusive":
-            con.print(f"[magenta]INCONCLUSIVE[/] {th.id}: {r.message}")
+            con.print("[magenta]INCONCLUSIVE[/] " + escape(f"{th.id}: {r.message}"))
     con.print("summary: " + ", ".join(f"{n} {v}" for v, n in report.summary().items()))
 
 

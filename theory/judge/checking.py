@@ -8,7 +8,7 @@
 from __future__ import annotations
 
 import time
-from typing import Any
+from typing import Any, Callable
 
 import numpy as np
 import sympy as sp
@@ -60,8 +60,20 @@ def outside_hypotheses(th: Theorem, params: dict) -> list[str]:
     return th.failed_hypotheses(**vals) if needed <= set(vals) else []
 
 
+def _counter(progress: Callable[[int, int], None] | None, total: int) -> Callable[[int], None] | None:
+    if progress is None:
+        return None
+    done = [0]
+
+    def step(n: int) -> None:
+        done[0] += n
+        progress(done[0], total)
+
+    return step
+
+
 def check(theorem: str | Theorem, *, quick: bool = False, explore: bool = False, seed: int = 0,
-          pep: bool = False, **params: Any) -> CheckResult:
+          pep: bool = False, progress: Callable[[int, int], None] | None = None, **params: Any) -> CheckResult:
     """Check ``theorem`` on its battery (or on the parameters given).
 
     Parameters
@@ -77,6 +89,8 @@ def check(theorem: str | Theorem, *, quick: bool = False, explore: bool = False,
         Also compute the worst-case sandwich ``linear lower bound <= PEP <= bound`` where the
         theorem declares one (``Theorem.pep``); see :func:`pep_sandwich`. A PEP value above the
         bound in the exact class violates the theorem.
+    progress : callable, optional
+        ``progress(started, total)``: cells started so far and the number of admitted cells.
     **params
         ``rho``, ``L``, ``gamma``, ``lam``, ``tau``, ``alpha``, ``K``: pin these values.
 
@@ -96,7 +110,7 @@ def check(theorem: str | Theorem, *, quick: bool = False, explore: bool = False,
     if refused:
         notes.append(f"{refused} grid cell(s) outside the hypotheses were skipped")
     kind = {"rate": check_rate, "region": check_region, "property": check_property}[th.kind]
-    res = kind(th, bat, notes)
+    res = kind(th, bat, notes, _counter(progress, sum(len(a) for _, _, _, a, _ in bat)))
     res.explored_outside = bool(explore and params and outside_hypotheses(th, params))
     if pep and th.pep and not params:
         res.pep = pep_sandwich(th, quick=quick)

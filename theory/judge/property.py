@@ -5,7 +5,7 @@ Each cell is one instance and parameter combination; its observation is ``||T||_
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Callable
 
 import numpy as np
 
@@ -31,7 +31,7 @@ def property_ratio(val: float, b: float) -> float:
     return val / b if b > 0 else (np.inf if val > 0 else 0.0)
 
 
-def check_property(th: Theorem, bat: list, notes: list) -> CheckResult:
+def check_property(th: Theorem, bat: list, notes: list, progress: Callable[[int], None] | None = None) -> CheckResult:
     """Measure the property on every admitted cell and judge it against the bound."""
     bound_f = lambdify(th.bound)
     curves, obs = [], []
@@ -41,6 +41,8 @@ def check_property(th: Theorem, bat: list, notes: list) -> CheckResult:
             continue
         n_inst += 1
         for cell in cells:
+            if progress:
+                progress(1)
             n_cells += 1
             val = property_value(th, method_for(th, [cell]), op)
             b = float(bound_f(*[np.asarray(cell.values.get(a, np.nan), float) for a in ARGS]))

@@ -10,7 +10,7 @@ measurement in a judged cell is a violation.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Callable
 
 import numpy as np
 
@@ -119,7 +119,7 @@ def measure(th: Theorem, op: Any, method: Any, z0: Any, cs: list) -> Measured:
     return Measured(r, ks, m, bnd, ratio, _excluded(th, r, cs, region))
 
 
-def check_rate(th: Theorem, bat: list, notes: list) -> CheckResult:
+def check_rate(th: Theorem, bat: list, notes: list, progress: Callable[[int], None] | None = None) -> CheckResult:
     """Run every admitted cell of ``bat`` and judge the curves against the bound."""
     curves, obs, radii = [], [], []
     n_inst = n_cells = failures = 0
@@ -128,6 +128,8 @@ def check_rate(th: Theorem, bat: list, notes: list) -> CheckResult:
             continue
         n_inst += 1
         for (_tau, _K), cs in group_cells(cells, by_K=True).items():
+            if progress:
+                progress(len(cs))
             n_cells += len(cs)
             method = method_for(th, cs)
             me = measure(th, op, method, z0, cs)

@@ -9,7 +9,7 @@ disagrees makes the evidence unsound (the verdict is then ``inconclusive`` unles
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Callable
 
 import numpy as np
 
@@ -28,7 +28,7 @@ BOUNDARY = 1e-9
 ON_BOUNDARY = "on the boundary (radius within 1e-9 of 1)"
 
 
-def check_region(th: Theorem, bat: list, notes: list) -> CheckResult:
+def check_region(th: Theorem, bat: list, notes: list, progress: Callable[[int], None] | None = None) -> CheckResult:
     """Judge the condition against the exact spectral radius on every admitted cell."""
     from ..spectral import spectral_radius
 
@@ -40,6 +40,8 @@ def check_region(th: Theorem, bat: list, notes: list) -> CheckResult:
             continue
         n_inst += 1
         for (_tau, _K), cs in group_cells(cells, by_K=False).items():
+            if progress:
+                progress(len(cs))
             n_cells += len(cs)
             method = method_for(th, cs)
             rad = np.broadcast_to(np.asarray(spectral_radius(method, nonzero_eigs(op)), float), (len(cs),))
