@@ -276,3 +276,13 @@ def test_pep_column_is_judged_by_the_judge(monkeypatch):
     bad = pep_sandwich(th, quick=True)
     j = bad["judgement"]
     assert j.verdict == "inconclusive" and j.n_judged == 0 and j.not_judged == {"PEP solve inaccurate": len(bad["rows"])}
+
+
+def test_explored_cells_outside_the_hypotheses_are_measured_but_never_judged():
+    from monoverify.theory.judge.cells import OUTSIDE
+
+    inside = check("relaxed-pp.last_iterate", quick=True)
+    r = check("relaxed-pp.last_iterate", quick=True, explore=True)
+    assert r.explored_outside and r.not_judged[OUTSIDE] > 0 and not r.failed
+    assert r.n_judged == inside.n_judged and r.worst_ratio == inside.worst_ratio
+    assert len(r.curves) == r.n_cells == r.n_judged + r.n_not_judged

@@ -15,6 +15,7 @@ def run(args: Any) -> int:
     from rich.markup import escape
 
     from monoverify.theory import check, get
+    from monoverify.theory.judge.cells import OUTSIDE
 
     th = get(args.theorem)
     if args.curves and not args.json:
@@ -30,7 +31,7 @@ def run(args: Any) -> int:
                   progress=lambda done, total: prog.update(task, completed=done, total=total), **pinned(args))
     if args.json:
         d = r.to_dict(curves=args.curves)
-        if r.explored_outside:
+        if r.explored_outside and r.n_judged == 0:
             d["claim"] = NO_CLAIM
         print(json.dumps(d, indent=1, default=str))
         return 1 if r.failed else 0
@@ -44,7 +45,8 @@ def run(args: Any) -> int:
     con.print(escape(f"closest instance: {r.worst}"))
     con.print(f"judged: {r.judged_str()} cells; {r.message}")
     if r.explored_outside:
-        con.print(f"[yellow]verdict: {NO_CLAIM}[/] (the parameters violate the hypotheses; measured: {r.verdict})")
+        con.print(f"[yellow]explored outside the hypotheses: {NO_CLAIM} on {r.not_judged.get(OUTSIDE, 0)} cell(s)[/] "
+                  "(measured and in --json curves, never judged)")
     for n in r.notes:
         con.print(escape(f"note: {n}"))
     return 1 if r.failed else 0

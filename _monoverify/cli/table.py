@@ -16,7 +16,7 @@ NO_CLAIM = "outside hypotheses — no claim"
 
 
 def verdict_text(r: Any) -> str:
-    if getattr(r, "explored_outside", False):
+    if getattr(r, "explored_outside", False) and r.n_judged == 0:
         return f"[dim]{NO_CLAIM}[/]"
     return {"holds": "[green]holds[/]", "violated": "[bold red]VIOLATED[/]", "finding": "[yellow]finding[/]",
             "inconclusive": "[magenta]inconclusive[/]"}.get(r.verdict, r.verdict)

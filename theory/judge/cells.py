@@ -22,17 +22,26 @@ from monoverify.solvers import make
 
 from ..theorems import SYMBOLS, Theorem
 
-__all__ = ["ARGS", "Cell", "lambdify", "evaluate", "derive", "method_for", "group_cells", "label_params"]
+__all__ = ["ARGS", "OUTSIDE", "Cell", "lambdify", "evaluate", "derive", "method_for", "group_cells", "label_params"]
 
 #: the symbols a theorem's expressions may use, in the order of the lambdified arguments
 ARGS = ["K", "D0", "rho", "L", "gamma", "lam", "tau", "alpha", "D", "c0"]
 
 
+#: why an explored cell outside the hypotheses is not judged
+OUTSIDE = "outside the hypotheses (explored: no claim)"
+
+
 @dataclass
 class Cell:
-    """One parameter combination: values of rho, L, gamma, lam, tau, alpha, K, D0, D, c0."""
+    """One parameter combination: values of rho, L, gamma, lam, tau, alpha, K, D0, D, c0.
+
+    ``inside``: the values satisfy the theorem's hypotheses (``False`` only for cells run with
+    ``explore=True``: measured and shown, never judged).
+    """
 
     values: dict
+    inside: bool = True
 
     def __getitem__(self, k: str) -> Any:
         return self.values[k]

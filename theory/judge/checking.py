@@ -40,16 +40,11 @@ def _validate(th: Theorem, params: dict, explore: bool) -> None:
     if unused:
         raise UnusedOption(f"theorem {th.id} does not use parameter(s) {unused}; it uses "
                            f"{sorted(set(th.free_parameters()) | {'K', 'L', 'rho'})}")
-    if params and not explore:
-        vals = {k: v for k, v in params.items() if k in SYMBOLS}
-        vals.setdefault("L", 1.0)
-        needed = {s.name for s in sp.sympify(th.hypotheses).free_symbols} - set(th.derived)
-        if needed <= set(vals):
-            failed = th.failed_hypotheses(**vals)
-            if failed:
-                raise HypothesisError(
-                    f"parameters {params} are outside the hypotheses of {th.id}: {' and '.join(failed)} "
-                    f"fails (hypotheses: {th.hypotheses}); pass explore=True (--explore) to run anyway")
+    failed = outside_hypotheses(th, params) if params and not explore else []
+    if failed:
+        raise HypothesisError(
+            f"parameters {params} are outside the hypotheses of {th.id}: {' and '.join(failed)} "
+            f"fails (hypotheses: {th.hypotheses}); pass explore=True (--explore) to run anyway")
 
 
 def outside_hypotheses(th: Theorem, params: dict) -> list[str]:
@@ -84,7 +79,8 @@ def check(theorem: str | Theorem, *, quick: bool = False, explore: bool = False,
     quick : bool
         Smaller grids and horizons.
     explore : bool
-        Run parameters that violate the hypotheses (the result is marked ``explored_outside``).
+        Also run cells that violate the hypotheses: they are measured and shown (``curves``) but never
+        judged (the theorem claims nothing there); the result is marked ``explored_outside``.
     pep : bool
         Also compute the worst-case sandwich ``linear lower bound <= PEP <= bound`` where the
         theorem declares one (``Theorem.pep``); see :func:`pep_sandwich`. A PEP value above the
@@ -111,7 +107,7 @@ def check(theorem: str | Theorem, *, quick: bool = False, explore: bool = False,
         notes.append(f"{refused} grid cell(s) outside the hypotheses were skipped")
     kind = {"rate": check_rate, "region": check_region, "property": check_property}[th.kind]
     res = kind(th, bat, notes, _counter(progress, sum(len(a) for _, _, _, a, _ in bat)))
-    res.explored_outside = bool(explore and params and outside_hypotheses(th, params))
+    res.explored_outside = bool(explore and any(not c.inside for *_, cells, _ in bat for c in cells))
     if pep and th.pep and not params:
         res.pep = pep_sandwich(th, quick=quick)
         pj = res.pep["judgement"]

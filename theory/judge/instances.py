@@ -167,7 +167,7 @@ def battery(th: Theorem, *, quick: bool = False, seed: int = 0, params: dict | N
 
     Grid values are normalised (``c = -rho L``, ``t = gamma L``); ``params`` (``rho``, ``L``,
     ``gamma``, ``lam``, ``tau``, ``alpha``, ``K``) pin values instead. With ``explore`` every
-    cell is admitted.
+    cell is admitted (those outside the hypotheses have ``cell.inside = False``: not judged).
     """
     combos = grid(th, quick, _overrides(dict(params or {})))
     if not any("K" in c for c in combos) and th.kind == "rate":
@@ -179,7 +179,7 @@ def battery(th: Theorem, *, quick: bool = False, seed: int = 0, params: dict | N
     for label, (op, z0, cells) in grouped.items():
         admitted, refused = [], []
         for cell in cells:
-            ok = bool(evaluate(th.hypotheses, cell.values, 1)[0])
-            (admitted if ok or explore else refused).append(cell)
+            cell.inside = bool(evaluate(th.hypotheses, cell.values, 1)[0])
+            (admitted if cell.inside or explore else refused).append(cell)
         result.append((label, op, z0, admitted, refused))
     return result

@@ -10,7 +10,7 @@ from typing import Any, Callable
 import numpy as np
 
 from ..theorems import Theorem
-from .cells import ARGS, label_params, lambdify, method_for
+from .cells import ARGS, OUTSIDE, label_params, lambdify, method_for
 from .result import CheckResult
 from .verdict import Observation, judge
 
@@ -48,7 +48,8 @@ def check_property(th: Theorem, bat: list, notes: list, progress: Callable[[int]
             b = float(bound_f(*[np.asarray(cell.values.get(a, np.nan), float) for a in ARGS]))
             ratio = property_ratio(val, b)
             curves.append({"instance": label, "params": label_params(cell), "measured": val, "bound": b, "ratio": ratio})
-            obs.append(Observation(label, label_params(cell), ratio, measured=val, bound=b))
+            obs.append(Observation(label, label_params(cell), ratio, judged=cell.inside,
+                                   why="" if cell.inside else OUTSIDE, measured=val, bound=b))
     j = judge(th, obs)
     worst = {} if j.worst is None else {"instance": j.worst.instance, **j.worst.params, "measured": j.worst.measured}
     res = CheckResult(th, j.verdict, j.worst_ratio, worst, n_inst, n_cells, curves, None, None, 0, False, notes)

@@ -18,7 +18,7 @@ from monoverify.solvers import run
 
 from .. import metrics as M
 from ..theorems import Theorem
-from .cells import ARGS, column, evaluate, group_cells, label_params, lambdify, method_for
+from .cells import ARGS, OUTSIDE, column, evaluate, group_cells, label_params, lambdify, method_for
 from .result import CheckResult
 from .verdict import Observation, judge
 
@@ -140,6 +140,8 @@ def check_rate(th: Theorem, bat: list, notes: list, progress: Callable[[int], No
             status = np.atleast_1d(np.asarray(me.run.status))
             for j, cell in enumerate(cs):
                 o = me.observation(label, j, label_params(cell))
+                if not cell.inside:
+                    o.judged, o.why = False, OUTSIDE
                 obs.append(o)
                 curves.append({"instance": label, "params": label_params(cell), "k": me.ks, "measured": me.measured[:, j],
                                "bound": me.bound[:, j], "ratio": o.ratio, "excluded": not o.judged, "why": o.why,

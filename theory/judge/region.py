@@ -16,7 +16,7 @@ import numpy as np
 from monoverify.solvers import run
 
 from ..theorems import Theorem
-from .cells import ARGS, column, group_cells, label_params, lambdify, method_for
+from .cells import ARGS, OUTSIDE, column, group_cells, label_params, lambdify, method_for
 from .rate import nonzero_eigs
 from .result import CheckResult
 from .verdict import Observation, judge
@@ -53,11 +53,11 @@ def check_region(th: Theorem, bat: list, notes: list, progress: Callable[[int], 
                 curves.append({"instance": label, "params": label_params(cell), "radius": float(rad[j]),
                                "condition": bool(cond[j]), "mismatch": bool(bad[j])})
                 score = np.inf if bad[j] else (rad[j] if cond[j] else 2 - rad[j])
+                why = OUTSIDE if not cell.inside else (ON_BOUNDARY if on_boundary[j] else "")
                 obs.append(Observation(label, {**label_params(cell), "radius": float(rad[j]), "condition": bool(cond[j])},
-                                       float(score), judged=not on_boundary[j],
-                                       why=ON_BOUNDARY if on_boundary[j] else "", measured=float(rad[j])))
+                                       float(score), judged=not why, why=why, measured=float(rad[j])))
             emp_bad += _empirical_confirmation(method, op, z0, rad, len(cs))
-    boundary = sum(not o.judged for o in obs)
+    boundary = sum(o.why == ON_BOUNDARY for o in obs)
     if boundary:
         notes.append(f"{boundary} cell(s) with spectral radius within 1e-9 of 1 (on the boundary) not judged")
     if emp_bad:
