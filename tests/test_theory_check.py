@@ -143,6 +143,7 @@ def test_judgement_round_trips_as_json():
     j = judge("pp.last_iterate", [Observation("A", {"K": 3}, 0.25, k=3, measured=0.5, bound=2.0)])
     d = j.to_dict()
     assert d["verdict"] == "holds" and d["success"] is True and d["worst"]["k"] == 3
+    assert Judgement.from_json(j.to_json()) == j
 
 
 def test_a_bound_1e9_too_small_that_every_cell_escapes_is_inconclusive_not_holds():

@@ -1,4 +1,4 @@
-"""Theory: the theorem registry, generic checks, spectral analysis, PEP, phase diagrams, CLI.
+"""Theory: the theorem registry, the judge and its checks (:mod:`.judge`), spectral analysis, PEP, phase diagrams.
 
 Submodules load on first use, so that importing the package (e.g. by the pytest plugin) stays cheap.
 

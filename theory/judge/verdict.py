@@ -103,6 +103,16 @@ class Judgement(Result):
     def success(self) -> bool:
         return self.verdict == "holds"
 
+    @classmethod
+    def from_dict(cls, d: Any) -> "Judgement":
+        """Inverse of ``to_dict`` (``worst`` back to an :class:`Observation`)."""
+        from monoverify.result import unjson_float
+
+        w = d.get("worst")
+        worst = None if w is None else Observation(**{**w, "ratio": unjson_float(w["ratio"])})
+        return cls(d["theorem"], d["verdict"], unjson_float(d["worst_ratio"]), worst, d["n_judged"],
+                   d["n_not_judged"], dict(d["not_judged"]), d["message"])
+
 
 def _theorem_info(theorem: Any) -> tuple[str, str]:
     """``(id, provenance)`` of a theorem object or a registered id."""
