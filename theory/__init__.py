@@ -1,4 +1,4 @@
-"""Theory: the theorem registry, generic checks, spectral analysis, PEP, phase diagrams, CLI.
+"""Theory: the theorem registry, the judge and its checks (:mod:`.judge`), spectral analysis, PEP, phase diagrams.
 
 Submodules load on first use, so that importing the package (e.g. by the pytest plugin) stays cheap.
 
@@ -15,9 +15,10 @@ from typing import Any
 _EXPORTS = {
     "THEOREMS": "theorems", "Theorem": "theorems", "register": "theorems", "get": "theorems",
     "UnknownTheorem": "theorems", "PROVENANCE": "theorems",
-    "check": "checker", "CheckResult": "checker", "HypothesisError": "checker", "pep_sandwich": "checker",
+    "check": "judge", "CheckResult": "judge", "HypothesisError": "judge", "pep_sandwich": "judge",
+    "Observation": "judge", "Judgement": "judge", "VERDICTS": "judge",
 }
-_SUBMODULES = ("theorems", "checker", "metrics", "spectral", "pep", "phase", "strategies", "plugin", "cli")
+_SUBMODULES = ("theorems", "judge", "checker", "metrics", "spectral", "pep", "phase", "strategies", "plugin", "cli")
 
 __all__ = sorted(_EXPORTS) + list(_SUBMODULES)
 

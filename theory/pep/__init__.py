@@ -42,7 +42,7 @@ from .many import worst_case_many
 from .operator_class import ComonotoneLipschitzOperator, PairwiseConstraint
 from .oracle import PEPOracle
 from .result import LinearLowerBound, PEPResult, Sandwich
-from .sandwich import sandwich, theorem_sandwich
+from .sandwich import sandwich
 from .solve import worst_case
 
 __all__ = [
@@ -60,7 +60,6 @@ __all__ = [
     "sandwich",
     "cache_dir",
     "clear_cache",
-    "theorem_sandwich",
     "method_source_hash",
     "CacheWarning",
 ]

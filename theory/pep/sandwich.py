@@ -1,16 +1,17 @@
-"""``linear lower bound <= PEP worst case <= bound``, for one method or for a registered theorem."""
+"""``linear lower bound <= PEP worst case <= bound`` for one method (the sandwich of a registered
+theorem, judged, is :func:`monoverify.theory.judge.pep_sandwich`)."""
 
 from __future__ import annotations
 
 import math
-from typing import Any, Mapping
+from typing import Any
 
 from .common import TOL
 from .lower_bound import linear_lower_bound
 from .result import Sandwich
 from .solve import worst_case
 
-__all__ = ["sandwich", "theorem_sandwich"]
+__all__ = ["sandwich"]
 
 
 def sandwich(method: Any, rho: float, L: float | None, n_iter: int, metric: str = "operator",
@@ -41,105 +42,3 @@ def sandwich(method: Any, rho: float, L: float | None, n_iter: int, metric: str 
         msgs.append(f"PEP value {pep.value:.6g} exceeds the bound {float(bound):.6g}")
     return Sandwich(lower, pep, None if bound is None else float(bound), lo_inv, up_inv, not (lo_inv or up_inv),
                     "; ".join(msgs) or "lower <= pep <= bound")
-
-
-
-# ------------------------------------------------------------------------------------------------
-# the sandwich of a registered theorem
-# ------------------------------------------------------------------------------------------------
-def _cell_values(th: Any, cell: Mapping[str, Any]) -> dict:
-    """Parameters of a normalised PEP cell (``c = -rho L``, ``t = gamma L``, ...) with the derived ones, ``D0 = 1``."""
-    import sympy as sp
-
-    from monoverify.theory.theorems import SYMBOLS
-
-    L = float(cell.get("L", 1.0))
-    vals: dict = {"rho": -float(cell.get("c", 0.0)) / L, "L": L, "D0": 1.0}
-    if "t" in cell:
-        vals["gamma"] = float(cell["t"]) / L
-    vals.update({k: cell[k] for k in ("lam", "tau", "alpha") if k in cell})
-    pending = dict(th.derived)
-    while pending:  # derived parameters in dependency order (e.g. RAPP's tau needs D, which needs D0)
-        ready = [n for n, e in pending.items() if all(s.name not in pending for s in sp.sympify(e).free_symbols)]
-        if not ready:
-            raise ValueError(f"theorem {th.id}: circular derived parameters {sorted(pending)}")
-        for n in ready:
-            vals[n] = float(sp.sympify(pending.pop(n)).subs({SYMBOLS[k]: v for k, v in vals.items() if k in SYMBOLS}))
-    return vals
-
-
-def _evaluate(expr: Any, vals: Mapping[str, Any]) -> float:
-    import sympy as sp
-
-    from monoverify.theory.theorems import SYMBOLS
-
-    out = sp.sympify(expr).subs({SYMBOLS[k]: v for k, v in vals.items() if k in SYMBOLS})
-    if out.free_symbols:
-        raise ValueError(f"{expr} needs values for {sorted(s.name for s in out.free_symbols)}")
-    return float(out)
-
-
-def _theorem_method(th: Any, vals: Mapping[str, Any]) -> Any:
-    from monoverify.solvers import make
-
-    kw = {}
-    for p, expr in th.method_params.items():
-        v = _evaluate(expr, vals)
-        kw[p] = int(round(v)) if p == "tau" else v
-    return make(th.method, **kw)
-
-
-def theorem_sandwich(theorem: Any, quick: bool = False) -> dict:
-    """``linear lower bound <= PEP worst case <= bound`` at a theorem's PEP cells (``Theorem.pep``).
-
-    The PEP objective is the theorem's own ``metric`` (:mod:`monoverify.theory.metrics`) after ``K``
-    steps from ``||z0 - z*||^2 <= 1`` (``D0 = 1``), compared with the theorem's ``bound`` at ``K``:
-    no index or scale bridge. Rows carry the three numbers, the solver status and any inversion:
-    a lower bound above the PEP value points at solver inaccuracy; a PEP value above the bound
-    contradicts the theorem when the class is exact (``lipschitz=False``, SPEC R35) and is
-    inconclusive for the Lipschitz relaxation (SPEC §7).
-
-    Parameters
-    ----------
-    theorem : str or Theorem
-        A registered id or a :class:`~monoverify.theory.theorems.Theorem` with a ``pep`` entry.
-    quick : bool
-        The first two cells and horizons only.
-
-    Returns
-    -------
-    dict
-        ``metric``, ``exact_class``, ``rows`` (``cell``, ``K``, ``N``, ``lower``, ``pep``, ``bound``,
-        ``status``, ``message``), ``max_pep_over_bound``, ``lower_inversions``, ``upper_inversions``,
-        ``failed_solves``.
-    """
-    from monoverify.theory.theorems import get
-
-    th = get(theorem)
-    spec = th.pep
-    if not spec:
-        raise ValueError(f"theorem {th.id} declares no PEP cells (Theorem.pep is {spec!r})")
-    cells = spec["cells"][:2] if quick else spec["cells"]
-    Ks = spec["Ks"][:2] if quick else spec["Ks"]
-    rows, worst = [], -math.inf
-    lo_inv = up_inv = failed = 0
-    for cell in cells:
-        vals = _cell_values(th, cell)
-        if th.failed_hypotheses(**{k: v for k, v in vals.items() if k != "D0"}):
-            raise ValueError(f"theorem {th.id}: PEP cell {cell} is outside the hypotheses")
-        method = _theorem_method(th, vals)
-        for Kv in Ks:
-            b = _evaluate(th.bound, {**vals, "K": float(Kv)})
-            sw = sandwich(method, vals["rho"], vals["L"] if spec.get("lipschitz", True) else None, int(Kv), th.metric,
-                          bound=b)
-            failed += not sw.pep.ok
-            lo_inv += bool(sw.lower_inversion)
-            up_inv += bool(sw.upper_inversion)
-            pv = sw.pep.value if sw.pep.ok else None
-            if pv is not None and b > 0:
-                worst = max(worst, pv / b)
-            rows.append({"cell": cell, "K": Kv, "N": int(Kv), "lower": float(sw.lower.value), "pep": pv, "bound": b,
-                         "status": sw.pep.status, "message": sw.message})
-    return {"metric": th.metric, "exact_class": not spec.get("lipschitz", True), "rows": rows,
-            "max_pep_over_bound": None if worst == -math.inf else float(worst),
-            "lower_inversions": lo_inv, "upper_inversions": up_inv, "failed_solves": failed}
