@@ -1,7 +1,7 @@
 """The ``monoverify`` command (``monoverify.cli:main``): one module per subcommand.
 
 ``list`` (operators, methods, theorems), ``verify`` (the main job), ``check``, ``spectral``,
-``pep``, ``phase``, ``figures``.
+``pep``, ``prove`` (exact certificates; exit 0 proved, 1 refused), ``phase``, ``figures``.
 
 Exit statuses
 -------------
@@ -35,12 +35,12 @@ from typing import Sequence
 
 from monoverify.errors import UserError
 
-from . import check_cmd, figures_cmd, list_cmd, pep_cmd, phase_cmd, spectral_cmd, verify_cmd
+from . import check_cmd, figures_cmd, list_cmd, pep_cmd, phase_cmd, prove_cmd, spectral_cmd, verify_cmd
 
 __all__ = ["main", "build_parser", "EXIT_OK", "EXIT_VIOLATED", "EXIT_USER", "EXIT_INTERNAL", "EXIT_INTERRUPTED"]
 
 EXIT_OK, EXIT_VIOLATED, EXIT_USER, EXIT_INTERNAL, EXIT_INTERRUPTED = 0, 1, 2, 3, 130
-_SUBCOMMANDS = (list_cmd, verify_cmd, check_cmd, spectral_cmd, pep_cmd, figures_cmd, phase_cmd)
+_SUBCOMMANDS = (list_cmd, verify_cmd, check_cmd, spectral_cmd, pep_cmd, prove_cmd, figures_cmd, phase_cmd)
 
 
 class _Parser(argparse.ArgumentParser):

@@ -95,6 +95,12 @@ def _emp_over_w(r: Any) -> str:
     return _num(v, ".3g")
 
 
+def _proved(r: Any) -> str:
+    """``N<=n`` where exact certificates (``monoverify prove``) exist for every N <= n at every PEP cell."""
+    p = (r.pep or {}).get("proved") if isinstance(r.pep, dict) else None
+    return f"N<={p['n']}" if p and p.get("n") else ""
+
+
 def _source(r: Any) -> str:
     head = r.theorem.source.split(";")[0].strip()
     return head if len(head) <= 32 else head[:31] + "…"
@@ -109,6 +115,7 @@ COLUMNS: list[tuple[str, Callable[[Any], str], bool]] = [
     ("judged", lambda r: r.judged_str(), False),
     ("emp/W", _emp_over_w, False),
     ("PEP/bound", _pep_short, False),
+    ("proved", _proved, False),
     ("source", _source, True),
     ("instances", lambda r: str(r.n_instances), True),
     ("region", _region, True),
@@ -118,7 +125,8 @@ COLUMNS: list[tuple[str, Callable[[Any], str], bool]] = [
     ("not judged (why)", lambda r: "; ".join(f"{n} {w}" for w, n in r.not_judged.items()), True),
 ]
 
-CAPTION = "worst: max measured/bound over judged cells; judged: judged/run; tag*: see `monoverify list theorems`"
+CAPTION = ("worst: max measured/bound over judged cells; judged: judged/run; proved: exact certificates for "
+           "N <= n at every PEP cell; tag*: see `monoverify list theorems`")
 
 
 def results_table(results: list, title: str, wide: bool = False):

@@ -93,7 +93,30 @@ def select(theorems: Iterable[str | Theorem] | None = None, only: str | None = N
 
 
 def _one(th: Theorem, quick: bool, pep: bool) -> CheckResult:
-    return check(th, quick=quick, pep=pep)
+    res = check(th, quick=quick, pep=pep)
+    if pep and th.pep and res.pep is not None:
+        res.pep["proved"] = proofs(th, compute=not quick)
+    return res
+
+
+def proofs(th: Theorem, compute: bool = True) -> dict:
+    """Exact certificates at the theorem's PEP cells (:mod:`monoverify.theory.prove`).
+
+    ``{"n": n, "cells": [...]}`` where the theorem is proved exactly for every ``N <= n`` at every
+    PEP cell (``n = 0``: not proved at some cell). ``compute=False`` reads certificates already in
+    the cache (``$MONOVERIFY_CACHE/prove``, keyed by the claim and the code) and proves nothing new.
+    A theorem whose metric or parameters have no exact PEP form says why in ``"why"``.
+    """
+    from monoverify.theory.prove.cache import proved_up_to
+
+    n_max = max(th.pep.get("Ks", (1,)))
+    cells = []
+    try:
+        for cell in th.pep["cells"]:
+            cells.append({"cell": dict(cell), "n": proved_up_to(th.id, cell, n_max, compute=compute)})
+    except ValueError as exc:   # the claim has no exact form here (metric, irrational parameters)
+        return {"n": 0, "cells": cells, "why": str(exc), "computed": compute}
+    return {"n": min(c["n"] for c in cells) if cells else 0, "cells": cells, "computed": compute}
 
 
 def verify(theorems: Iterable[str | Theorem] | None = None, quick: bool = False, *, only: str | None = None,
