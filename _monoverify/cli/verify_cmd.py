@@ -74,7 +74,7 @@ def add_parser(sub: Any) -> None:
     p.add_argument("--only", help="only theorem ids containing this text")
     p.add_argument("--report", metavar="DIR", help="write verify.json, verify.csv and figures to DIR")
     p.add_argument("--wide", action="store_true", help="every column (default: a view that fits 120 columns)")
-    p.add_argument("--workers", type=int, default=1, metavar="N",
-                   help="processes for independent theorems (default 1; 0: one per CPU core)")
+    p.add_argument("--workers", type=int, default=0, metavar="N",
+                   help="processes for independent theorems (default 0: one per CPU core; 1: serial)")
     p.add_argument("--no-progress", action="store_true")
     p.set_defaults(func=run)
