@@ -80,7 +80,7 @@ class OneStep:
 
 def one_step(method: Any, rho: Any, L: Any, metric: str) -> OneStep:
     """The exact one-step data from a generic iterate ``z_k`` (basis ``z_k - z*``, ``g_k``, ...)."""
-    from .problem import _gamma
+    from .problem import _gamma, class_inequalities
 
     rho_q = exact("rho", rho)
     L_q = None if L is None else exact("L", L)
@@ -108,17 +108,9 @@ def one_step(method: Any, rho: Any, L: Any, metric: str) -> OneStep:
         p.name = {"z0": "z_k", "z1": "z_k+1"}.get(p.name, p.name.replace("(z1)", "(z_k+1)").replace("0", "_k"))
     o.leaf_names = [n.replace("(z0)", "(z_k)").replace("(z1)", "(z_k+1)").replace("0", "_k") for n in o.leaf_names]
     d = len(o.leaf_names)
-    pts = [(p.x.padded(d), p.g.padded(d)) for p in o.points]
     start = 1 if metric == "operator" else None
-    kinds = ["comonotone"] + (["lipschitz"] if L_q is not None else [])
-    ineqs = []
-    for i in range(len(pts)):
-        for j in range(i + 1, len(pts)):
-            for kind in kinds:
-                A = checker.inequality_matrix(kind, *pts[i], *pts[j], rho_q, L_q)
-                if any(v for row in A for v in row):
-                    ineqs.append((kind, i, j, f"{kind}({o.points[i].name}, {o.points[j].name})", A,
-                                  start is not None and start in (i, j) and L_q is None))
+    ineqs = [(kind, i, j, label, A, start is not None and start in (i, j) and L_q is None)
+             for kind, i, j, label, A in class_inequalities(o.points, d, rho_q, L_q)]
     return OneStep(basis=list(o.leaf_names), points=o.points, u_k=u0.padded(d), u_next=u1.padded(d),
                    z_k=zk.padded(d), z_next=z1.padded(d), inequalities=ineqs)
 

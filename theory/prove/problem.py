@@ -105,6 +105,24 @@ def _metric_vector(o: ExactOracle, iterates: list, metric: str, k: int, method: 
     return u, label
 
 
+def class_inequalities(points: list, d: int, rho: Fraction, L: Fraction | None) -> list:
+    """Every non-trivial class inequality on pairs of ``points``: ``(kind, i, j, label, matrix)``.
+
+    ``kind``: ``comonotone`` (always) and ``lipschitz`` (when ``L`` is given); the matrices are
+    built by :func:`monoverify.theory.prove.checker.inequality_matrix` (one definition).
+    """
+    pts = [(p.x.padded(d), p.g.padded(d)) for p in points]
+    kinds = ["comonotone"] + (["lipschitz"] if L is not None else [])
+    out = []
+    for i in range(len(pts)):
+        for j in range(i + 1, len(pts)):
+            for kind in kinds:
+                A = checker.inequality_matrix(kind, *pts[i], *pts[j], rho, L)
+                if any(v for row in A for v in row):
+                    out.append((kind, i, j, f"{kind}({points[i].name}, {points[j].name})", A))
+    return out
+
+
 def build(method: Any, rho: Any, L: Any, n: int, metric: str = "operator", iterate: str = "last") -> ExactPEP:
     """Trace ``method`` exactly and collect the PEP data of the claim (see the module docstring).
 
@@ -138,15 +156,7 @@ def build(method: Any, rho: Any, L: Any, n: int, metric: str = "operator", itera
         names.append(name)
     tr = Trace(basis=list(o.leaf_names), points=o.points, iterates=tr.iterates, oracle=o)
     d = tr.dim
-    pts = [(p.x.padded(d), p.g.padded(d)) for p in tr.points]
-    kinds = ["comonotone"] + (["lipschitz"] if L_q is not None else [])
-    ineqs = []
-    for i in range(len(pts)):
-        for j in range(i + 1, len(pts)):
-            for kind in kinds:
-                A = checker.inequality_matrix(kind, *pts[i], *pts[j], rho_q, L_q)
-                if any(v for row in A for v in row):
-                    ineqs.append(Inequality(kind, i, j, f"{kind}({tr.points[i].name}, {tr.points[j].name})", A))
+    ineqs = [Inequality(*q) for q in class_inequalities(tr.points, d, rho_q, L_q)]
     if not ineqs and UNIFIED[metric] != "distance_sq":
         raise NotRepresentable("the method evaluates no operator values: nothing to certify")
     return ExactPEP(trace=tr, rho=rho_q, L=L_q, n=n, metric=metric, iterate=iterate,
