@@ -233,11 +233,13 @@ def _derive(th: Theorem, vals: dict) -> None:
 
 
 def battery(th: Theorem, *, quick: bool = False, seed: int = 0, params: dict | None = None,
-            explore: bool = False) -> list[tuple[str, Any, np.ndarray, list[Cell], list[Cell]]]:
+            explore: bool = False, sampled: bool = True) -> list[tuple[str, Any, np.ndarray, list[Cell], list[Cell]]]:
     """Instances and the parameter cells each admits: ``(label, op, z0, admitted, refused)``.
 
     Grid values are normalised (``c = -rho L``, ``t = gamma L``); ``params`` (``rho``, ``L``,
-    ``gamma``, ``lam``, ``tau``, ``alpha``, ``K``) pin values instead.
+    ``gamma``, ``lam``, ``tau``, ``alpha``, ``K``) pin values instead. Without pinned values the
+    grid seeds :func:`monoverify.theory.judge.sampling.sample` (boundary neighbourhoods of every
+    hypothesis conjunct, interior points); ``sampled=False`` keeps the bare grid.
     """
     params = dict(params or {})
     over = {}
@@ -253,6 +255,11 @@ def battery(th: Theorem, *, quick: bool = False, seed: int = 0, params: dict | N
         if k in params:
             over[k] = params[k]
     combos = _grid(th, quick, over)
+    if not over and sampled:
+        # the grid seeds the hypothesis region; boundary neighbourhoods and interior points join it
+        from .judge.sampling import sample
+
+        combos = sample(th, quick=quick, seed=seed, grid=combos)
     if not any("K" in c for c in combos) and th.kind == "rate":
         combos = [dict(c, K=100) for c in combos]
     out = []

@@ -1,0 +1,318 @@
+"""Adversarial search for the worst instance of a rate theorem at one cell and horizon ``K``.
+
+The operator family is the block-diagonal rotation-scaling maps of SPEC §2.1: block ``j`` is
+``[[b_j, a_j], [-a_j, b_j]]`` with eigenvalues ``b_j +- i a_j`` of modulus ``L_j <= L`` and
+comonotonicity ``rho_j = b_j / L_j^2 >= rho`` (so the map has *exact* constants inside the
+theorem's class), started from ``z0`` with mass ``w_j`` in block ``j`` (``||z0 - z*|| = 1``).
+The blocks' moduli and angles, their number (the dimension) and the start point are searched
+with :func:`scipy.optimize.differential_evolution` (seeded; the whole population is evaluated
+by one batched :func:`monoverify.solvers.run` on a block-diagonal operator, one row per
+candidate), its initial population drawn from a grid over ``(L_j, rho_j)`` and, when given, from
+blocks fitted to a PEP worst case. The search runs per ``K``: at large ``K`` the worst instance is
+a block whose eigenvalue approaches the boundary of the class as ``K`` grows, not a fixed
+geometrically convergent map.
+
+For last-iterate metrics (sums over blocks) one block suffices; best-iterate metrics (a
+minimum over iterations of a sum) also search two-block mixtures.
+
+>>> from monoverify.theory import THEOREMS
+>>> a = attack(THEOREMS["pp.last_iterate"], {"c": 0.2, "t": 1.0}, K=4, quick=True)
+>>> 0.5 < a.ratio <= 1 + 1e-9, a.operator.rho >= -0.2 - 1e-12
+(True, True)
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import sympy as sp
+
+from monoverify.operators import LinearOperator
+from monoverify.result import Result
+from monoverify.solvers import make, run
+
+from .. import metrics as M
+from ..theorems import SYMBOLS, Theorem
+
+__all__ = ["Attack", "attack", "cell_values", "block_matrix"]
+
+_ARGS = ("K", "D0", "rho", "L", "gamma", "lam", "tau", "alpha", "D", "c0")
+_L_FREE_RANGE = (1e-2, 1e2)
+
+
+@dataclass
+class Attack(Result):
+    """The best instance found for one theorem, cell and ``K``.
+
+    Attributes
+    ----------
+    theorem : str
+    cell : dict
+        Normalised cell (``c``, ``t``, ``lam`` ...).
+    K : int
+    ratio : float
+        measured / bound of the best instance (max over ``k <= K`` when the theorem is checked at
+        every ``k``), ``nan`` when nothing could be evaluated.
+    k : int
+        Where the ratio is attained.
+    measured, bound : float
+    blocks : list of [L_j, rho_j]
+        The blocks of the best operator (exact constants by construction).
+    weights : list of float
+        ``||z0 restricted to block j||^2`` (they sum to 1).
+    n_evaluations : int
+        Candidate instances run.
+    """
+
+    theorem: str
+    cell: dict
+    K: int
+    ratio: float
+    k: int = 0
+    measured: float = math.nan
+    bound: float = math.nan
+    blocks: list = field(default_factory=list)
+    weights: list = field(default_factory=list)
+    n_evaluations: int = 0
+    status: str = "done"
+    message: str = ""
+
+    @property
+    def success(self) -> bool:
+        return self.status == "done" and math.isfinite(self.ratio)
+
+    @property
+    def operator(self) -> LinearOperator:
+        """The best instance as a :class:`LinearOperator` (its constants computed from the matrix)."""
+        M_ = block_matrix(np.asarray(self.blocks, float))
+        return LinearOperator(M_, name="adversarial rotation-scaling blocks", solution=np.zeros(M_.shape[0]),
+                              params={"blocks": self.blocks})
+
+    @property
+    def z0(self) -> np.ndarray:
+        w = np.sqrt(np.asarray(self.weights, float))
+        return np.stack([w, np.zeros_like(w)], axis=1).ravel()
+
+    @property
+    def label(self) -> str:
+        bl = ", ".join(f"(L={Lj:.4g}, rho={rj:.4g})" for Lj, rj in self.blocks)
+        return f"adversary K={self.K}: blocks [{bl}]"
+
+
+# ------------------------------------------------------------------------------------------
+# cells and blocks
+# ------------------------------------------------------------------------------------------
+def cell_values(th: Theorem, cell: dict, K: int) -> dict:
+    """Absolute parameter values (``rho``, ``L``, ``gamma`` ... derived ones included) for ``D0 = 1``."""
+    L = float(cell.get("L", 1.0))
+    vals = {"rho": -float(cell.get("c", 0.0)) / L, "L": L,
+            "gamma": float(cell["t"]) / L if "t" in cell else math.nan,
+            "lam": float(cell.get("lam", math.nan)), "tau": float(cell.get("tau", math.nan)),
+            "alpha": float(cell.get("alpha", math.nan)), "K": float(K), "D0": 1.0}
+    pending = dict(th.derived)
+    while pending:
+        ready = [n for n, e in pending.items() if all(s.name not in pending for s in sp.sympify(e).free_symbols)]
+        if not ready:
+            raise ValueError(f"theorem {th.id}: circular derived parameters {sorted(pending)}")
+        for n in ready:
+            vals[n] = float(_f(pending.pop(n))(*[vals.get(a, math.nan) for a in _ARGS]))
+    if not math.isnan(vals["tau"]):
+        vals["tau"] = int(round(vals["tau"]))
+    return vals
+
+
+def _f(expr: Any):
+    return sp.lambdify([SYMBOLS[a] for a in _ARGS], sp.sympify(expr), modules=["numpy"])
+
+
+def block_matrix(blocks: np.ndarray) -> np.ndarray:
+    """Block-diagonal matrix of rotation-scaling blocks given as rows ``(L_j, rho_j)``."""
+    blocks = np.atleast_2d(np.asarray(blocks, float))
+    n = len(blocks)
+    out = np.zeros((2 * n, 2 * n))
+    for j, (Lj, rj) in enumerate(blocks):
+        s = float(np.clip(rj * Lj, -1.0, 1.0))
+        b, a = s * Lj, Lj * math.sqrt(max(0.0, 1.0 - s * s))
+        out[2 * j:2 * j + 2, 2 * j:2 * j + 2] = [[b, a], [-a, b]]
+    return out
+
+
+def _lipschitz_free(th: Theorem) -> bool:
+    names = set()
+    for e in (th.hypotheses, th.bound, *th.method_params.values(), *th.derived.values()):
+        names |= {s.name for s in sp.sympify(e).free_symbols}
+    return "L" not in names
+
+
+def _decode(u: np.ndarray, rho: float, L: float, l_free: bool) -> tuple[np.ndarray, np.ndarray]:
+    """Unit-cube parameters ``(S, nb, 2)`` (+ weights) -> blocks ``(S, nb, 2)`` of ``(L_j, rho_j)``."""
+    if l_free:
+        lo, hi = math.log(_L_FREE_RANGE[0] * L), math.log(_L_FREE_RANGE[1] * L)
+        Lj = np.exp(lo + u[..., 0] * (hi - lo))
+    else:
+        Lj = L * np.clip(u[..., 0], 1e-6, 1.0)
+    smin = np.maximum(rho * Lj, -1.0)
+    s = smin + u[..., 1] * (1.0 - smin)
+    return Lj, s / Lj
+
+
+# ------------------------------------------------------------------------------------------
+# batched evaluation
+# ------------------------------------------------------------------------------------------
+class _Evaluator:
+    """measured/bound of many candidate instances, one batched run per call."""
+
+    def __init__(self, th: Theorem, vals: dict, K: int, nb: int, l_free: bool):
+        self.th, self.vals, self.K, self.nb, self.l_free = th, vals, K, nb, l_free
+        kw = {}
+        for p, expr in th.method_params.items():
+            v = float(_f(expr)(*[vals.get(a, math.nan) for a in _ARGS]))
+            kw[p] = int(round(v)) if p == "tau" else v
+        self.method = make(th.method, **kw)
+        ks = np.arange(1, K + 1) if th.check_at == "all" else np.array([K])
+        args = [np.asarray(vals.get(a, math.nan), float) for a in _ARGS]
+        args[0] = ks.astype(float)
+        self.ks = ks
+        self.bound = np.broadcast_to(np.asarray(_f(th.bound)(*args), float), ks.shape)
+        self.n = 0
+        self.best: tuple = (-math.inf, None)
+
+    def __call__(self, x: np.ndarray) -> np.ndarray:
+        """``x``: shape ``(n_params, S)`` (SciPy's vectorised layout); returns ``-ratio`` of shape ``(S,)``."""
+        x = np.atleast_2d(np.asarray(x, float))
+        S = x.shape[1]
+        u = x[: 2 * self.nb].T.reshape(S, self.nb, 2)
+        if self.nb > 1:
+            raw = np.concatenate([x[2 * self.nb:].T, np.ones((S, 1))], axis=1)
+            w = raw / raw.sum(axis=1, keepdims=True)
+        else:
+            w = np.ones((S, 1))
+        Lj, rj = _decode(u, self.vals["rho"], self.vals["L"], self.l_free)
+        ratio, k_at, meas = self._ratios(Lj.reshape(-1), rj.reshape(-1), w)
+        i = int(np.nanargmax(np.where(np.isfinite(ratio), ratio, -np.inf))) if np.any(np.isfinite(ratio)) else None
+        if i is not None and ratio[i] > self.best[0]:
+            self.best = (float(ratio[i]), np.stack([Lj[i], rj[i]], axis=1), w[i], int(k_at[i]), float(meas[i]))
+        self.n += S
+        return -np.where(np.isfinite(ratio), ratio, -1.0)
+
+    def _ratios(self, Lj: np.ndarray, rj: np.ndarray, w: np.ndarray):
+        S, nb = w.shape
+        blocks = np.stack([Lj, rj], axis=1)
+        Mx = block_matrix(blocks)
+        from monoverify.operators.base import Constant, Constants
+
+        consts = Constants(L=Constant(float(np.max(Lj)), "exact", "rotation-scaling blocks (SPEC §2.1)"),
+                           rho=Constant(float(np.min(rj)), "exact", "min_j rho_j of the blocks (SPEC §2.1)"))
+        op = LinearOperator(Mx, constants=consts, name="adversary", solution=np.zeros(2 * S * nb))
+        z0 = np.zeros((S, 2 * S * nb))
+        for i in range(S):
+            z0[i, 2 * i * nb:2 * (i + 1) * nb:2] = np.sqrt(w[i])
+        host = self.method.map_hyper(lambda name, v: np.broadcast_to(np.asarray(v, float), (S,)))
+        mons = M.monitors_for(self.th.metric, op, host)
+        try:
+            with np.errstate(all="ignore"):
+                r = run(host, op, z0, iters=self.K, monitors=mons, diverge_at=1e12,
+                        monitor_final_only=self.th.check_at == "final")
+        except np.linalg.LinAlgError:
+            return np.full(S, np.nan), np.zeros(S, int), np.full(S, np.nan)
+        meas = M.curve(self.th.metric, r)
+        if self.th.iterate == "best":
+            meas = M.running_best(meas)
+        m = meas[self.ks, :]
+        with np.errstate(divide="ignore", invalid="ignore"):
+            ratio = m / self.bound[:, None]
+        bad = np.asarray(r.status) == "diverged"
+        ratio[:, bad] = np.inf
+        ratio = np.where(np.isnan(ratio), -np.inf, ratio)
+        j = np.argmax(ratio, axis=0)
+        best = ratio[j, np.arange(S)]
+        return best, self.ks[j], m[j, np.arange(S)]
+
+
+def _grid_population(n: int, nb: int, rng: np.random.Generator) -> np.ndarray:
+    g = (np.arange(n) + 0.5) / n
+    A, B = np.meshgrid(g, g, indexing="ij")
+    base = np.stack([A.ravel(), B.ravel()], axis=0)  # (2, n^2)
+    if nb == 1:
+        return base
+    extra = rng.uniform(size=(3 * nb - 2, base.shape[1]))
+    return np.concatenate([base, extra], axis=0)[: 3 * nb - 1]
+
+
+def _encode(blocks: np.ndarray, rho: float, L: float, l_free: bool) -> np.ndarray:
+    """Inverse of :func:`_decode` for one block ``(L_j, rho_j)`` (clipped into the unit square)."""
+    Lj, rj = float(blocks[0]), float(blocks[1])
+    if l_free:
+        lo, hi = math.log(_L_FREE_RANGE[0] * L), math.log(_L_FREE_RANGE[1] * L)
+        u0 = (math.log(max(Lj, 1e-300)) - lo) / (hi - lo)
+    else:
+        u0 = Lj / L
+    Lj = min(max(Lj, 1e-12), L) if not l_free else Lj
+    smin = max(rho * Lj, -1.0)
+    u1 = (rj * Lj - smin) / (1.0 - smin) if smin < 1 else 0.0
+    return np.clip([u0, u1], 0.0, 1.0)
+
+
+def attack(th: Theorem, cell: dict, K: int, *, quick: bool = False, seed: int = 0,
+           seeds: list | None = None, two_blocks: bool | None = None) -> Attack:
+    """Maximise measured/bound of ``th`` at ``cell`` (normalised) and horizon ``K`` over the block family.
+
+    Parameters
+    ----------
+    th : Theorem
+        A ``rate`` theorem with a registered method.
+    cell : dict
+        Normalised parameters (``c``, ``t``, ``lam``, ``tau``, ``alpha``, ``L``); they must satisfy
+        the hypotheses.
+    K : int
+        Horizon (``>= 1``).
+    quick : bool
+        Smaller population and fewer generations.
+    seed : int
+        Seed of the optimiser (reproducible result).
+    seeds : list of (L_j, rho_j), optional
+        Extra initial blocks (e.g. fitted to a PEP worst case).
+    two_blocks : bool, optional
+        Also search two-block mixtures (default: for best-iterate theorems).
+    """
+    from scipy.optimize import differential_evolution
+
+    if th.kind != "rate":
+        raise ValueError(f"attack needs a rate theorem, got kind={th.kind!r} ({th.id})")
+    if isinstance(K, bool) or not isinstance(K, (int, np.integer)) or K < 1:
+        raise ValueError(f"K must be an integer >= 1, got K={K!r}")
+    vals = cell_values(th, cell, int(K))
+    l_free = _lipschitz_free(th)
+    two = (th.iterate == "best") if two_blocks is None else two_blocks
+    rng = np.random.default_rng(seed)
+    best: tuple = (-math.inf, None)
+    n_total = 0
+    for nb in ((1, 2) if two else (1,)):
+        ev = _Evaluator(th, vals, int(K), nb, l_free)
+        init = _grid_population(6 if quick else 10, nb, rng)
+        if seeds:
+            extra = np.stack([_encode(np.asarray(b, float), vals["rho"], vals["L"], l_free) for b in seeds], axis=1)
+            if nb > 1:
+                extra = np.concatenate([np.tile(extra, (nb, 1)), np.full((nb - 1, extra.shape[1]), 0.5)], axis=0)
+            init = np.concatenate([init, extra], axis=1)
+        ev(init)  # the grid itself is part of the search
+        top = np.argsort(-np.nan_to_num(-ev(init), nan=-np.inf))[: 8 if quick else 15]
+        pop = init[:, top].T
+        pop = np.concatenate([pop, rng.uniform(size=(max(0, 5 * pop.shape[1] - len(pop)), pop.shape[1]))], axis=0)
+        res = differential_evolution(ev, bounds=[(0.0, 1.0)] * pop.shape[1], init=pop, vectorized=True,
+                                     updating="deferred", maxiter=6 if quick else 20, seed=seed, polish=False,
+                                     tol=1e-6)
+        del res
+        n_total += ev.n
+        if ev.best[0] > best[0]:
+            best = ev.best
+    if best[1] is None:
+        return Attack(th.id, dict(cell), int(K), math.nan, n_evaluations=n_total, status="failed",
+                      message="no candidate could be evaluated")
+    ratio, blocks, w, k_at, meas = best
+    bnd = float(ev.bound[list(ev.ks).index(k_at)])
+    return Attack(th.id, dict(cell), int(K), ratio, k_at, meas, bnd, blocks.tolist(), np.asarray(w).tolist(),
+                  n_total, "done", f"best of {n_total} instances: ratio {ratio:.4g} at k={k_at}")
