@@ -70,6 +70,8 @@ class CheckResult:
     notes: list = field(default_factory=list)
     elapsed: float = 0.0
     pep: dict | None = None
+    adversary: list = field(default_factory=list)
+    strength: dict | None = None
 
     @property
     def holds(self) -> bool:
@@ -87,6 +89,7 @@ class CheckResult:
             "n_cells": self.n_cells, "fitted_exponent": _num(self.fitted_exponent), "spectral": self.spectral,
             "mismatches": self.mismatches, "explored_outside": self.explored_outside, "notes": self.notes,
             "elapsed_s": round(self.elapsed, 3), "pep": self.pep,
+            "adversary": [a.to_dict() for a in self.adversary], "strength": _jsonable(self.strength),
         }
         if curves:
             d["curves"] = [{k: _jsonable(v) for k, v in c.items()} for c in self.curves]
@@ -336,7 +339,7 @@ def _label_params(cell: Cell) -> dict:
 
 
 def check(theorem: str | Theorem, *, quick: bool = False, explore: bool = False, seed: int = 0,
-          pep: bool = False, **params: Any) -> CheckResult:
+          pep: bool = False, adversarial: bool = True, sampled: bool = True, **params: Any) -> CheckResult:
     """Check ``theorem`` on its battery (or on the parameters given).
 
     Parameters
@@ -350,7 +353,13 @@ def check(theorem: str | Theorem, *, quick: bool = False, explore: bool = False,
         Run parameters that violate the hypotheses (the result is marked ``explored_outside``).
     pep : bool
         Also compute the worst-case sandwich ``linear lower bound <= PEP <= bound`` where the
-        theorem declares one (``Theorem.pep``); see :func:`pep_sandwich`.
+        theorem declares one (``Theorem.pep``); see :func:`pep_sandwich`; and, for rate theorems,
+        the certified worst case ``W(K)`` beside the adversary's best (``strength``).
+    adversarial : bool
+        Rate theorems: add the adversarial search over rotation-scaling block operators
+        (:func:`monoverify.theory.judge.adversary.seek`) to the battery.
+    sampled : bool
+        Sample cells from the hypothesis region and its boundaries (not only the grid).
     **params
         ``rho``, ``L``, ``gamma``, ``lam``, ``tau``, ``alpha``, ``K``: pin these values.
 
@@ -380,7 +389,7 @@ def check(theorem: str | Theorem, *, quick: bool = False, explore: bool = False,
                     f"parameters {params} are outside the hypotheses of {th.id}: {' and '.join(failed)} "
                     f"fails (hypotheses: {th.hypotheses}); pass explore=True (--explore) to run anyway"
                 )
-    bat = battery(th, quick=quick, seed=seed, params=params, explore=explore)
+    bat = battery(th, quick=quick, seed=seed, params=params, explore=explore, sampled=sampled)
     refused = sum(len(r) for *_, r in bat)
     notes = []
     if refused:
@@ -392,6 +401,8 @@ def check(theorem: str | Theorem, *, quick: bool = False, explore: bool = False,
     else:
         res = _check_property(th, bat, notes)
     res.explored_outside = bool(explore and params)
+    if th.kind == "rate" and not params and adversarial and th.method and res.n_cells:
+        _adversary(th, res, quick=quick, seed=seed, with_reference=pep)
     if pep and th.pep and not params:
         res.pep = pep_sandwich(th, quick=quick)
         if res.pep["upper_inversions"] and not th.pep.get("lipschitz", True) and res.verdict == "holds":
@@ -400,6 +411,37 @@ def check(theorem: str | Theorem, *, quick: bool = False, explore: bool = False,
             res.notes.append("PEP worst case exceeds the bound in the exact (interpolable) class")
     res.elapsed = time.perf_counter() - t0
     return res
+
+
+def _adversary(th: Theorem, res: CheckResult, *, quick: bool, seed: int, with_reference: bool) -> None:
+    """Attack the theorem at its reference cells (PEP cells, worst battery cell); fold the attacks in."""
+    from .judge.adversary import seek
+    from .judge.reference import reference_cells, reference_Ks, strength
+
+    cells = reference_cells(th, res.worst, quick)
+    Ks = reference_Ks(th, quick)
+    attacks, notes = seek(th, cells, Ks, quick=quick, seed=seed)
+    res.notes.extend(notes)
+    res.adversary = attacks
+    ok = res.verdict == "holds"
+    for a in attacks:
+        if not a.success:
+            res.notes.append(f"adversary at {a.cell}, K={a.K}: {a.message}")
+            continue
+        res.curves.append({"instance": a.label, "params": {**a.cell, "K": a.K}, "k": np.array([a.K]),
+                           "measured": np.array([a.measured]), "bound": np.array([a.bound]), "ratio": a.ratio,
+                           "excluded": False, "status": "adversary"})
+        if a.ratio > res.worst_ratio:
+            res.worst_ratio = a.ratio
+            res.worst = {"instance": a.label, **a.cell, "k": a.K, "blocks": a.blocks, "weights": a.weights}
+        ok = ok and a.ratio <= 1 + TOL
+    if not ok and res.verdict == "holds":
+        res.verdict = _verdict(th, False, res.n_cells)
+    best = max((a.ratio for a in attacks if a.success), default=None)
+    if best is not None:
+        res.notes.append(f"adversary: {len(attacks)} searches, best ratio {best:.4g}")
+    if with_reference:
+        res.strength = strength(th, cells, Ks, attacks)
 
 
 def pep_sandwich(th: Theorem, quick: bool = False) -> dict:

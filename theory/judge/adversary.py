@@ -41,6 +41,8 @@ __all__ = ["Attack", "attack", "cell_values", "block_matrix"]
 
 _ARGS = ("K", "D0", "rho", "L", "gamma", "lam", "tau", "alpha", "D", "c0")
 _L_FREE_RANGE = (1e-2, 1e2)
+#: candidates per batched run (the block-diagonal operator has dimension 2 * _CHUNK * blocks)
+_CHUNK = 32
 
 
 @dataclass
@@ -54,10 +56,9 @@ class Attack(Result):
         Normalised cell (``c``, ``t``, ``lam`` ...).
     K : int
     ratio : float
-        measured / bound of the best instance (max over ``k <= K`` when the theorem is checked at
-        every ``k``), ``nan`` when nothing could be evaluated.
+        measured / bound at ``K`` of the best instance, ``nan`` when nothing could be evaluated.
     k : int
-        Where the ratio is attained.
+        Where the ratio is attained (``K``).
     measured, bound : float
     blocks : list of [L_j, rho_j]
         The blocks of the best operator (exact constants by construction).
@@ -149,11 +150,14 @@ def _lipschitz_free(th: Theorem) -> bool:
 
 def _decode(u: np.ndarray, rho: float, L: float, l_free: bool) -> tuple[np.ndarray, np.ndarray]:
     """Unit-cube parameters ``(S, nb, 2)`` (+ weights) -> blocks ``(S, nb, 2)`` of ``(L_j, rho_j)``."""
+    top = _L_FREE_RANGE[1] * L if l_free else L
+    if rho > 0:  # rho_j <= 1/L_j: a rho-cocoercive block has L_j <= 1/rho
+        top = min(top, 1.0 / rho)
     if l_free:
-        lo, hi = math.log(_L_FREE_RANGE[0] * L), math.log(_L_FREE_RANGE[1] * L)
+        lo, hi = math.log(_L_FREE_RANGE[0] * L), math.log(max(top, 1.01 * _L_FREE_RANGE[0] * L))
         Lj = np.exp(lo + u[..., 0] * (hi - lo))
     else:
-        Lj = L * np.clip(u[..., 0], 1e-6, 1.0)
+        Lj = top * np.clip(u[..., 0], 1e-6, 1.0)
     smin = np.maximum(rho * Lj, -1.0)
     s = smin + u[..., 1] * (1.0 - smin)
     return Lj, s / Lj
@@ -172,7 +176,7 @@ class _Evaluator:
             v = float(_f(expr)(*[vals.get(a, math.nan) for a in _ARGS]))
             kw[p] = int(round(v)) if p == "tau" else v
         self.method = make(th.method, **kw)
-        ks = np.arange(1, K + 1) if th.check_at == "all" else np.array([K])
+        ks = np.array([K])  # per K: the worst instance at K (smaller k are other searches)
         args = [np.asarray(vals.get(a, math.nan), float) for a in _ARGS]
         args[0] = ks.astype(float)
         self.ks = ks
@@ -191,10 +195,14 @@ class _Evaluator:
         else:
             w = np.ones((S, 1))
         Lj, rj = _decode(u, self.vals["rho"], self.vals["L"], self.l_free)
-        ratio, k_at, meas = self._ratios(Lj.reshape(-1), rj.reshape(-1), w)
-        i = int(np.nanargmax(np.where(np.isfinite(ratio), ratio, -np.inf))) if np.any(np.isfinite(ratio)) else None
-        if i is not None and ratio[i] > self.best[0]:
+        parts = [self._ratios(Lj[i:i + _CHUNK].reshape(-1), rj[i:i + _CHUNK].reshape(-1), w[i:i + _CHUNK])
+                 for i in range(0, S, _CHUNK)]
+        ratio, k_at, meas = (np.concatenate([p[j] for p in parts]) for j in range(3))
+        fin = np.where(np.isfinite(ratio), ratio, -np.inf)
+        i = int(np.argmax(fin))
+        if fin[i] > self.best[0]:
             self.best = (float(ratio[i]), np.stack([Lj[i], rj[i]], axis=1), w[i], int(k_at[i]), float(meas[i]))
+            self.best_x = x[:, i].copy()
         self.n += S
         return -np.where(np.isfinite(ratio), ratio, -1.0)
 
@@ -242,15 +250,25 @@ def _grid_population(n: int, nb: int, rng: np.random.Generator) -> np.ndarray:
     return np.concatenate([base, extra], axis=0)[: 3 * nb - 1]
 
 
+def _lift(u: np.ndarray, nb: int) -> np.ndarray:
+    """Single-block points ``(2, S)`` as ``nb``-block points (copies of the block, equal weights)."""
+    if nb == 1:
+        return u
+    return np.concatenate([np.tile(u, (nb, 1)), np.ones((nb - 1, u.shape[1]))], axis=0)
+
+
 def _encode(blocks: np.ndarray, rho: float, L: float, l_free: bool) -> np.ndarray:
     """Inverse of :func:`_decode` for one block ``(L_j, rho_j)`` (clipped into the unit square)."""
     Lj, rj = float(blocks[0]), float(blocks[1])
+    top = _L_FREE_RANGE[1] * L if l_free else L
+    if rho > 0:
+        top = min(top, 1.0 / rho)
     if l_free:
-        lo, hi = math.log(_L_FREE_RANGE[0] * L), math.log(_L_FREE_RANGE[1] * L)
+        lo, hi = math.log(_L_FREE_RANGE[0] * L), math.log(max(top, 1.01 * _L_FREE_RANGE[0] * L))
         u0 = (math.log(max(Lj, 1e-300)) - lo) / (hi - lo)
     else:
-        u0 = Lj / L
-    Lj = min(max(Lj, 1e-12), L) if not l_free else Lj
+        u0 = Lj / top
+    Lj = min(max(Lj, 1e-12), top)
     smin = max(rho * Lj, -1.0)
     u1 = (rj * Lj - smin) / (1.0 - smin) if smin < 1 else 0.0
     return np.clip([u0, u1], 0.0, 1.0)
@@ -278,7 +296,7 @@ def attack(th: Theorem, cell: dict, K: int, *, quick: bool = False, seed: int = 
     two_blocks : bool, optional
         Also search two-block mixtures (default: for best-iterate theorems).
     """
-    from scipy.optimize import differential_evolution
+    from scipy.optimize import differential_evolution, minimize
 
     if th.kind != "rate":
         raise ValueError(f"attack needs a rate theorem, got kind={th.kind!r} ({th.id})")
@@ -292,20 +310,24 @@ def attack(th: Theorem, cell: dict, K: int, *, quick: bool = False, seed: int = 
     n_total = 0
     for nb in ((1, 2) if two else (1,)):
         ev = _Evaluator(th, vals, int(K), nb, l_free)
-        init = _grid_population(6 if quick else 10, nb, rng)
+        init = _grid_population(8 if quick else 16, nb, rng)
+        corners = np.array([[1.0, 0.0], [1.0, 1.0], [0.0, 0.0], [1.0, 0.5]]).T  # the class's extreme blocks
+        starts = [init, _lift(corners, nb)]
         if seeds:
-            extra = np.stack([_encode(np.asarray(b, float), vals["rho"], vals["L"], l_free) for b in seeds], axis=1)
-            if nb > 1:
-                extra = np.concatenate([np.tile(extra, (nb, 1)), np.full((nb - 1, extra.shape[1]), 0.5)], axis=0)
-            init = np.concatenate([init, extra], axis=1)
-        ev(init)  # the grid itself is part of the search
-        top = np.argsort(-np.nan_to_num(-ev(init), nan=-np.inf))[: 8 if quick else 15]
+            starts.append(_lift(np.stack([_encode(np.asarray(b, float), vals["rho"], vals["L"], l_free)
+                                          for b in seeds], axis=1), nb))
+        init = np.concatenate(starts, axis=1)
+        score = -ev(init)  # the grid and the seeds are part of the search
+        n_pop = (6 if quick else 15) * init.shape[0]
+        top = np.argsort(-np.where(np.isfinite(score), score, -np.inf))[: n_pop // 2]
         pop = init[:, top].T
-        pop = np.concatenate([pop, rng.uniform(size=(max(0, 5 * pop.shape[1] - len(pop)), pop.shape[1]))], axis=0)
-        res = differential_evolution(ev, bounds=[(0.0, 1.0)] * pop.shape[1], init=pop, vectorized=True,
-                                     updating="deferred", maxiter=6 if quick else 20, seed=seed, polish=False,
-                                     tol=1e-6)
-        del res
+        pop = np.concatenate([pop, rng.uniform(size=(n_pop - len(pop), pop.shape[1]))], axis=0)
+        differential_evolution(ev, bounds=[(0.0, 1.0)] * pop.shape[1], init=pop, vectorized=True,
+                               updating="deferred", maxiter=5 if quick else 30, seed=seed, polish=False, tol=1e-8)
+        # local polish of the best candidate (Nelder-Mead inside the unit cube)
+        minimize(lambda v: float(ev(np.clip(v, 0.0, 1.0)[:, None])[0]), ev.best_x, method="Nelder-Mead",
+                 bounds=[(0.0, 1.0)] * len(ev.best_x),
+                 options={"maxfev": 40 if quick else 200, "xatol": 1e-5, "fatol": 1e-9})
         n_total += ev.n
         if ev.best[0] > best[0]:
             best = ev.best
@@ -316,3 +338,40 @@ def attack(th: Theorem, cell: dict, K: int, *, quick: bool = False, seed: int = 
     bnd = float(ev.bound[list(ev.ks).index(k_at)])
     return Attack(th.id, dict(cell), int(K), ratio, k_at, meas, bnd, blocks.tolist(), np.asarray(w).tolist(),
                   n_total, "done", f"best of {n_total} instances: ratio {ratio:.4g} at k={k_at}")
+
+
+# ------------------------------------------------------------------------------------------
+# the search a check runs
+# ------------------------------------------------------------------------------------------
+#: outer x inner steps above which a (cell, K) is not attacked (quick, full): cost guard
+MAX_STEPS = (1000, 20000)
+#: horizons attacked besides the reference horizons (quick, full)
+ATTACK_KS = ((10,), (10, 100))
+
+
+def plan(th: Theorem, cells: list[dict], ref_Ks: tuple, quick: bool) -> tuple[list, list]:
+    """``(cell, K)`` pairs to attack and the notes on pairs skipped for cost."""
+    pairs, notes = [], []
+    for cell in cells:
+        for K in sorted(set(ref_Ks) | set(ATTACK_KS[0 if quick else 1])):
+            vals = cell_values(th, cell, int(K))
+            tau = 1 if math.isnan(vals.get("tau", math.nan)) else int(vals["tau"])
+            if K * tau > MAX_STEPS[0 if quick else 1]:
+                notes.append(f"adversary skipped {cell} at K={K}: {K}x{tau} steps exceed the cost guard")
+                continue
+            pairs.append((cell, int(K)))
+    return pairs, notes
+
+
+def seek(th: Theorem, cells: list[dict], ref_Ks: tuple, *, quick: bool = False, seed: int = 0,
+         pep_seeds: dict | None = None) -> tuple[list[Attack], list[str]]:
+    """Attack ``th`` at every cell and horizon of :func:`plan`; return the attacks and notes.
+
+    ``pep_seeds`` maps ``(cell index, K)`` to blocks fitted to a PEP worst case (extra starts).
+    """
+    pairs, notes = plan(th, cells, ref_Ks, quick)
+    out = []
+    for cell, K in pairs:
+        extra = (pep_seeds or {}).get((cells.index(cell), K))
+        out.append(attack(th, cell, K, quick=quick, seed=seed, seeds=extra))
+    return out, notes

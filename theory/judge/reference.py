@@ -106,10 +106,10 @@ def expressible(th: Theorem) -> str:
 
 
 def reference_cells(th: Theorem, worst: dict | None = None, quick: bool = False) -> list[dict]:
-    """Cells where ``W`` is computed: the theorem's declared PEP cells, else its worst battery cell."""
-    if th.pep and th.pep.get("cells"):
-        cells = [dict(c) for c in th.pep["cells"]]
-        return cells[:1] if quick else cells
+    """Normalised cells where ``W`` is computed: the declared PEP cells (quick: the first) and the
+    battery's worst cell ``worst`` (absolute parameters, as a check reports them)."""
+    cells = [dict(c) for c in (th.pep or {}).get("cells", ())]
+    cells = cells[:1] if quick else cells
     if worst:
         L = float(worst.get("L", 1.0))
         cell = {"L": L}
@@ -118,10 +118,11 @@ def reference_cells(th: Theorem, worst: dict | None = None, quick: bool = False)
         if "gamma" in worst:
             cell["t"] = float(worst["gamma"]) * L
         for k in ("lam", "tau", "alpha"):
-            if k in worst and k not in th.derived:
-                cell[k] = float(worst[k]) if k != "tau" else int(worst[k])
-        return [cell]
-    return []
+            if k in worst and k not in th.derived and k in th.grid:
+                cell[k] = int(worst[k]) if k == "tau" else float(worst[k])
+        if cell not in cells:
+            cells.append(cell)
+    return cells
 
 
 def _method(th: Theorem, vals: dict):
@@ -237,17 +238,13 @@ def _solve(th: Theorem, K: int, vals: dict, method: Any, lip: bool) -> tuple[flo
         traj.append(state["z"])
     for m in _metrics(th, oracle, traj, vals):
         problem.set_performance_metric(m)
-    out = io.StringIO()
-    err = None
-    with contextlib.redirect_stdout(out), warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        try:
-            value = problem.solve(wrapper="cvxpy", solver="CLARABEL", verbose=0)
-        except Exception as exc:  # a failed solve is a status
-            value, err = None, f"{type(exc).__name__}: {exc}"
-    prob = getattr(problem.wrapper, "prob", None)
-    cstatus = getattr(prob, "status", None)
-    primal = getattr(prob, "value", None)
+    value, cstatus, primal, err, retried = None, None, None, None, ""
+    for tol in (None, 1e-7, 1e-6):  # Clarabel stalls just above its default tolerances on some PEPs
+        opts = {} if tol is None else {"tol_feas": tol, "tol_gap_abs": tol, "tol_gap_rel": tol}
+        value, cstatus, primal, err = _run(problem, opts)
+        if cstatus != "optimal_inaccurate":
+            break
+        retried = f" (Clarabel tolerances {tol:g})" if tol else ""
     if err or value is None or cstatus not in ("optimal",):
         st = "unbounded" if cstatus and "unbounded" in str(cstatus) else ("inaccurate" if cstatus == "optimal_inaccurate"
                                                                            else "failed")
@@ -256,4 +253,59 @@ def _solve(th: Theorem, K: int, vals: dict, method: Any, lip: bool) -> tuple[flo
     if not abs(value - primal) <= 1e-4 * abs(primal) + 1e-7:
         return None, "inaccurate", f"primal/dual gap: primal {primal:.9g}, dual {value:.9g}"
     rel = " (relaxation: rho-comonotone and L-Lipschitz; upper bound)" if lip else ""
-    return value, "optimal", "optimal" + rel
+    return value, "optimal", "optimal" + retried + rel
+
+
+def _run(problem: Any, opts: dict) -> tuple:
+    """Solve a built PEP: (dual value, CVXPY status, primal value, error)."""
+    value, err = None, None
+    with contextlib.redirect_stdout(io.StringIO()), warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        try:
+            value = problem.solve(wrapper="cvxpy", solver="CLARABEL", verbose=0, **opts)
+        except Exception as exc:  # a failed solve is a status
+            err = f"{type(exc).__name__}: {exc}"
+    prob = getattr(problem.wrapper, "prob", None)
+    return value, getattr(prob, "status", None), getattr(prob, "value", None), err
+
+
+# ------------------------------------------------------------------------------------------
+# the sandwich empirical <= W <= bound a check reports
+# ------------------------------------------------------------------------------------------
+#: horizons where W is computed (quick, full)
+REFERENCE_KS = ((4,), (1, 2, 4))
+
+
+def reference_Ks(th: Theorem, quick: bool) -> tuple:
+    """Horizons of the reference: the declared PEP horizons (quick: the largest) or :data:`REFERENCE_KS`."""
+    if th.pep and th.pep.get("Ks"):
+        Ks = tuple(th.pep["Ks"])
+        return Ks[-1:] if quick else Ks
+    return REFERENCE_KS[0 if quick else 1]
+
+
+def strength(th: Theorem, cells: list[dict], Ks: tuple, attacks: list) -> dict:
+    """Per ``(cell, K)``: empirical worst (the adversary's best measured value), ``W`` and the bound.
+
+    Returns a dict with ``rows`` and the summaries ``empirical_over_W`` (min over rows with a
+    reference: the battery's weakest point), ``bound_over_W`` (max: the loosest), ``W_over_bound``
+    (max: where a scaled-down bound is closest to being false) and ``n_reference``.
+    """
+    rows = []
+    for cell in cells:
+        for K in Ks:
+            ref = reference(th, cell, int(K))
+            hits = [a for a in attacks if a.cell == cell and a.K == int(K) and a.success]
+            emp = max((a.measured for a in hits), default=None)
+            row = {"cell": cell, "K": int(K), "W": ref.W, "bound": ref.bound, "status": ref.status,
+                   "relaxation": ref.relaxation, "message": ref.message, "empirical": emp,
+                   "empirical_over_W": emp / ref.W if emp is not None and ref.success and ref.W > 0 else None,
+                   "bound_over_W": ref.looseness}
+            rows.append(row)
+    good = [r for r in rows if r["W"] is not None and r["W"] > 0]
+    e = [r["empirical_over_W"] for r in good if r["empirical_over_W"] is not None]
+    return {"rows": rows, "n_reference": len(good),
+            "empirical_over_W": min(e) if e else None,
+            "bound_over_W": max(r["bound_over_W"] for r in good) if good else None,
+            "W_over_bound": max(r["W"] / r["bound"] for r in good) if good else None,
+            "why_none": "" if good else "; ".join(sorted({r["message"] or r["status"] for r in rows})) or expressible(th)}
