@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import os
 import subprocess
@@ -9,7 +10,7 @@ import sys
 
 import pytest
 
-from monoverify.theory.cli import main
+from monoverify.cli import main
 
 
 def test_list_shows_every_operator_with_exact_constants(capsys):
@@ -97,7 +98,7 @@ def test_verify_report_under_a_file_is_a_clear_error(tmp_path, capsys):
 
 
 def test_verify_interrupted_keeps_and_writes_the_finished_checks(tmp_path, capsys, monkeypatch):
-    import monoverify.theory.checker as checker
+    import monoverify.theory.judge.verify as checker   # verify's check (the main job moved out of the CLI)
 
     real = checker.check
     calls = {"n": 0}
@@ -115,3 +116,89 @@ def test_verify_interrupted_keeps_and_writes_the_finished_checks(tmp_path, capsy
     assert "INTERRUPTED after 1 of" in captured.out
     data = json.loads((tmp_path / "rep" / "verify.json").read_text())
     assert len(data["results"]) == 1 and data["results"][0]["verdict"] == "holds"
+
+
+# ------------------------------------------------------------------------------------------
+# errors: user errors exit 2 with one line, internal errors exit 3 with a traceback (issue 17, 13)
+# ------------------------------------------------------------------------------------------
+def test_internal_error_exits_3_with_a_traceback(monkeypatch, capsys):
+    import monoverify.theory.judge.checking as checking
+
+    def bug(*a, **kw):
+        raise ValueError("an internal bug, not the user's mistake")
+
+    monkeypatch.setattr(checking, "battery", bug)
+    assert main(["check", "pp.last_iterate", "--quick", "--no-progress"]) == 3
+    err = capsys.readouterr().err
+    assert "Traceback" in err and "an internal bug" in err and "internal error" in err
+
+
+@pytest.mark.parametrize("argv, needle", [
+    (["check", "pp.last_iterate", "--tau", "3", "--gamma", "1"], "does not use parameter(s) ['tau']"),
+    (["spectral", "gda", "--gamma", "0.5", "--alpha", "0.3"], "does not use --alpha"),
+    (["pep", "pp", "--rho", "0", "--gamma", "1", "--lam", "0.5"], "does not use --lam"),
+    (["check", "pp.last_iterate", "--curves"], "--curves only applies with --json"),
+    (["verify", "--workers", "-2"], "--workers must be an integer >= 0"),
+    (["phase", "la-gda", "--x", "rhoL=-0.3:0:3", "--y", "tau=1.5,2"], "tau must be integers >= 1"),
+])
+def test_unused_or_invalid_options_are_refused(argv, needle, capsys):
+    assert main(argv) == 2
+    err = capsys.readouterr().err
+    assert needle in err and "Traceback" not in err
+
+
+def test_unknown_command_hint_names_an_existing_command(capsys):
+    with pytest.raises(SystemExit) as exc:
+        main(["verfy"])
+    assert exc.value.code == 2
+    err = capsys.readouterr().err
+    assert "did you mean verify?" in err
+
+
+def test_check_explore_outside_the_hypotheses_makes_no_claim(capsys):
+    # pp.last_iterate needs rho > -gamma/2; at rho = -0.9 the bound is negative and "fails", but there is no claim
+    status = main(["check", "pp.last_iterate", "--rho", "-0.9", "--gamma", "1", "--L", "1", "--K", "30", "--explore",
+                   "--no-progress"])
+    out = capsys.readouterr().out
+    assert status == 0
+    assert "outside hypotheses — no claim" in out and "VIOLATED" not in out
+
+
+def test_default_table_fits_120_columns_and_wide_shows_more():
+    from rich.console import Console
+
+    from monoverify.cli.table import results_table
+    from monoverify.theory import THEOREMS, check
+
+    results = [check("pp.last_iterate", quick=True, pep=True), check("relaxed-pp.region", quick=True)]
+    results.append(dataclasses.replace(results[0], theorem=THEOREMS["lookahead.nonexpansive_last_iterate"]))
+    wide = Console(width=400)
+    t = results_table(results, "t")
+    assert wide.measure(t).maximum <= 120
+    tw = results_table(results, "t", wide=True)
+    assert wide.measure(tw).maximum > 120
+    headers = [c.header for c in t.columns]
+    assert headers[:5] == ["theorem", "tag", "verdict", "worst", "judged"]
+    assert "PEP/bound" in headers and "source" not in headers
+    assert "source" in [c.header for c in tw.columns]
+
+
+def test_verify_in_parallel_gives_the_serial_results():
+    from monoverify.theory.judge.verify import verify
+
+    ids = ["pp.bilinear", "ogda.bilinear"]
+    serial = verify(ids, quick=True, pep=False)
+    parallel = verify(ids, quick=True, pep=False, workers=2)
+    assert [r.theorem.id for r in parallel.results] == ids
+    for a, b in zip(serial.results, parallel.results):
+        da, db = a.to_dict(curves=True), b.to_dict(curves=True)
+        da.pop("elapsed_s"), db.pop("elapsed_s")
+        assert da == db
+
+
+def test_verify_report_json_round_trip():
+    from monoverify.theory.judge.verify import VerifyReport, verify
+
+    rep = verify(["pp.bilinear"], quick=True, pep=False)
+    back = VerifyReport.from_json(json.dumps(rep.to_dict()))
+    assert back.summary() == rep.summary() and back.results[0].n_judged == rep.results[0].n_judged

@@ -202,3 +202,36 @@ def test_assert_theorem_property_kind():
     rep = assert_theorem("gda.cocoercive", operator=LowerBoundGame(0.5, 1.0), params={"gamma": 0.5})
     assert rep.ratio <= 1
     assert np.isfinite(rep.measured)
+
+
+def test_a_method_that_leaves_the_ball_the_registered_method_keeps_fails():
+    # issue 17: rapp.last_iterate assumes ||z^k - z*|| <= D, which the registered RAPP provably keeps; a method
+    # that blows up breaks it and must fail the test (it used to return judged=False with a warning)
+    op = LowerBoundGame(-0.1, 1.0)
+    with pytest.raises(AssertionError, match="leaves its trajectory hypothesis") as exc:
+        assert_theorem("rapp.last_iterate", method=make("gda", gamma=2.0), operator=op,
+                       params={"gamma": 0.5, "lam": 0.5}, K=10)
+    assert "TRAJECTORY LEFT THE BALL" in str(exc.value) and "registered method rapp" in str(exc.value)
+    rep = assert_theorem("rapp.last_iterate", operator=op, params={"gamma": 0.5, "lam": 0.5}, K=10)
+    assert rep.judged and rep.success and 0 < rep.ratio <= 1
+
+
+def test_nothing_judged_is_a_failure_not_a_pass(monkeypatch):
+    import monoverify.theory.judge.rate as rate
+
+    real = rate.run
+
+    def failing(*a, **kw):
+        r = real(*a, **kw)
+        r.resolvent_failures = 1
+        return r
+
+    monkeypatch.setattr(rate, "run", failing)
+    with pytest.raises(AssertionError, match="nothing could be judged"):
+        assert_theorem("pp.last_iterate", operator=LowerBoundGame(-0.1, 1.0), params={"gamma": 1.0}, K=10)
+
+
+def test_theorem_report_is_a_result():
+    rep = assert_theorem("pp.last_iterate", operator=LowerBoundGame(-0.1, 1.0), params={"gamma": 1.0}, K=10)
+    d = rep.to_dict()
+    assert d["theorem"] == "pp.last_iterate" and d["success"] is True and d["status"] == "holds"

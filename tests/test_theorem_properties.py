@@ -62,21 +62,21 @@ REGION = sorted(tid for tid, th in THEOREMS.items()
 
 @pytest.mark.parametrize("tid", REGION)
 def test_region_theorem_on_lower_bound_game(tid):
-    from monoverify.theory.checker import _ARGS, _derive, _lambdify, _method, Cell
+    from monoverify.theory.judge.cells import ARGS, Cell, derive, lambdify, method_for
     from monoverify.theory.spectral import spectral_radius
 
     th = THEOREMS[tid]
-    cond = _lambdify(th.condition)
+    cond = lambdify(th.condition)
 
     @settings(CI, max_examples=20)
     @given(p=theorem_parameters(tid))
     def prop(p):
         op = LowerBoundGame(p["rho"], p["L"])
-        vals = {a: np.nan for a in _ARGS}
+        vals = {a: np.nan for a in ARGS}
         vals.update(p, K=1.0, D0=1.0)
-        _derive(th, vals)
-        r = float(np.max(spectral_radius(_method(th, [Cell(vals)]), op.eigenvalues())))
+        derive(th, vals)
+        r = float(np.max(spectral_radius(method_for(th, [Cell(vals)]), op.eigenvalues())))
         assume(abs(r - 1) > 1e-9)  # on the boundary the condition says nothing
-        assert bool(cond(*[np.asarray(vals[a], float) for a in _ARGS])) == (r < 1), (tid, p, r)
+        assert bool(cond(*[np.asarray(vals[a], float) for a in ARGS])) == (r < 1), (tid, p, r)
 
     prop()

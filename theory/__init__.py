@@ -15,9 +15,10 @@ from typing import Any
 _EXPORTS = {
     "THEOREMS": "theorems", "Theorem": "theorems", "register": "theorems", "get": "theorems",
     "UnknownTheorem": "theorems", "PROVENANCE": "theorems",
-    "check": "checker", "CheckResult": "checker", "HypothesisError": "checker", "pep_sandwich": "checker",
+    "check": "judge", "CheckResult": "judge", "HypothesisError": "judge", "pep_sandwich": "judge",
+    "Observation": "judge", "Judgement": "judge", "VERDICTS": "judge",
 }
-_SUBMODULES = ("theorems", "checker", "metrics", "spectral", "pep", "phase", "strategies", "plugin", "cli")
+_SUBMODULES = ("theorems", "judge", "checker", "metrics", "spectral", "pep", "phase", "strategies", "plugin", "cli")
 
 __all__ = sorted(_EXPORTS) + list(_SUBMODULES)
 

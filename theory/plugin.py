@@ -37,12 +37,13 @@ Example (a downstream test file)::
 
 from __future__ import annotations
 
-import importlib
 import math
 from dataclasses import dataclass, field
 from typing import Any
 
 import pytest
+
+from monoverify.result import Result  # numpy is its only heavy import
 
 __all__ = ["assert_theorem", "TheoremReport", "PROFILES", "theorem_checker"]
 
@@ -140,12 +141,11 @@ def theorem_checker(request: Any) -> _Checker:
 # assert_theorem
 # ------------------------------------------------------------------------------------------
 @dataclass
-class TheoremReport:
-    """What :func:`assert_theorem` measured (returned when the bound holds).
+class TheoremReport(Result):
+    """What :func:`assert_theorem` measured (returned when the judge says ``holds``).
 
     ``ratio``: max over the checked ``k`` of measured/bound; ``k``: where it is attained;
-    ``judged``: False when a trajectory hypothesis of the theorem (``iterate_bound``) failed,
-    in which case nothing was asserted.
+    ``judged``: always ``True`` for a returned report (a run the judge could not judge raises).
     """
 
     theorem: Any = field(repr=False)
@@ -159,6 +159,22 @@ class TheoremReport:
     curve: Any = field(default=None, repr=False)
     bound_curve: Any = field(default=None, repr=False)
     notes: list = field(default_factory=list)
+    verdict: str = "holds"
+    message: str = ""
+
+    @property
+    def status(self) -> str:
+        return self.verdict
+
+    @property
+    def success(self) -> bool:
+        return self.verdict == "holds"
+
+    def to_dict(self) -> dict:
+        d = super().to_dict()
+        d["theorem"] = getattr(self.theorem, "id", str(self.theorem))
+        d["status"] = self.status
+        return d
 
 
 def _fmt(x: Any) -> str:
@@ -205,23 +221,73 @@ def _report(th: Any, *, headline: str, params: dict, method: Any, op: Any, z0: A
     return "\n".join(out + lines)
 
 
-def _resolvent_monitor(op: Any, gamma: float):
+def _shown_params(th: Any, operator: Any, z0: Any, K: int, params: dict) -> tuple[dict, dict, float]:
+    """Validate ``params`` against the operator; return (all values, shown values, D0)."""
     import numpy as np
 
-    from monoverify.arrays import to_numpy
-    from monoverify.operators.resolvent import resolvent
+    from monoverify.errors import InvalidValue, UnknownName
 
-    def fn(z: Any, idx: Any) -> Any:
-        w = resolvent(op, z, np.full((len(idx), 1), gamma))
-        d = to_numpy(z - w)
-        return np.sum(d * d, axis=-1)
+    from .judge.cells import derive
 
-    return fn
+    known = {"rho", "L", "gamma", "lam", "tau", "alpha"}
+    bad = sorted(set(params) - known)
+    if bad:
+        raise UnknownName(f"unknown parameter(s) {bad}; valid: {sorted(known)}")
+    op_rho, op_L = float(operator.rho), float(operator.L)
+    rho = float(params.pop("rho", op_rho))
+    L = float(params.pop("L", op_L))
+    if rho > op_rho + 1e-12 * max(1.0, abs(op_rho)):
+        raise InvalidValue(f"params rho={rho:g} exceeds the operator's exact rho={op_rho:g}: the operator is "
+                           f"rho-comonotone only for rho <= {op_rho:g}")
+    if L < op_L - 1e-12 * max(1.0, op_L):
+        raise InvalidValue(f"params L={L:g} is below the operator's exact L={op_L:g}")
+    sol = getattr(operator, "solution", None)
+    if sol is None:
+        raise InvalidValue(f"operator {operator!r} has no known solution; D0 = ||z0 - z*||^2 needs one")
+    D0 = float(np.sum((z0 - np.asarray(sol, float)) ** 2))
+    vals: dict = {"rho": rho, "L": L, "gamma": np.nan, "lam": np.nan, "tau": np.nan, "alpha": np.nan,
+                  "K": float(K), "D0": D0}
+    vals.update(params)
+    derive(th, vals)
+    if (th.derived or "tau" in params) and not (isinstance(vals["tau"], float) and np.isnan(vals["tau"])):
+        vals["tau"] = int(round(float(vals["tau"])))
+    shown = {k: vals[k] for k in ("rho", "L", "gamma", "lam", "tau", "alpha", "D", "c0")
+             if k in vals and not (isinstance(vals[k], float) and np.isnan(vals[k]))}
+    shown.update(K=K, D0=D0)
+    return vals, shown, D0
+
+
+def _hypotheses(th: Any, shown: dict, explore: bool) -> list:
+    import sympy as sp
+
+    from monoverify.errors import HypothesisError, UnknownName
+
+    needed = {s.name for s in sp.sympify(th.hypotheses).free_symbols}
+    missing = sorted(n for n in needed if n not in shown)
+    if missing:
+        raise UnknownName(f"theorem {th.id} needs parameter(s) {missing} (pass them in params=...)")
+    failed = th.failed_hypotheses(**{k: v for k, v in shown.items() if k in needed})
+    if failed and not explore:
+        raise HypothesisError(
+            f"parameters {shown} are outside the hypotheses of {th.id}: {' and '.join(failed)} fails "
+            f"(hypotheses: {th.hypotheses}); pass explore=True to run anyway")
+    return failed
+
+
+def _left_ball(th: Any, vals: dict, me: Any) -> str:
+    import numpy as np
+
+    from .judge.cells import evaluate
+
+    lim = float(evaluate(th.iterate_bound, vals, 1)[0])
+    far = float(np.nanmax(me.run.history.distance))
+    return (f"  TRAJECTORY LEFT THE BALL ||z^k - z*|| <= {th.iterate_bound} = {lim:.6g} (reached {far:.6g}): a hypothesis "
+            f"of {th.id} that the registered method {th.method} provably keeps; this method does not")
 
 
 def assert_theorem(theorem: Any, method: Any = None, operator: Any = None, z0: Any = None, K: int = 100,
                    params: dict | None = None, *, explore: bool = False, rtol: float | None = None) -> TheoremReport:
-    """Assert that ``method`` on ``operator`` obeys the bound of ``theorem``.
+    """Assert that ``method`` on ``operator`` obeys the bound of ``theorem`` (judged by the judge).
 
     Parameters
     ----------
@@ -243,149 +309,101 @@ def assert_theorem(theorem: Any, method: Any = None, operator: Any = None, z0: A
     explore : bool
         Run even if the parameters violate the hypotheses (otherwise a ``HypothesisError``).
     rtol : float, optional
-        Relative tolerance for rounding (default ``monoverify.theory.checker.TOL`` = 1e-9).
+        Relative tolerance for rounding (default ``monoverify.theory.judge.TOL`` = 1e-9).
 
     Returns
     -------
     TheoremReport
-        When the bound holds.
+        When the judge's verdict is ``holds``.
 
     Raises
     ------
     AssertionError
-        The bound fails; the message reports theorem, provenance, bound, parameters, operator,
-        the first failing ``k``, measured vs bound and their ratio.
+        Any other verdict: the bound fails (the message reports theorem, provenance, bound,
+        parameters, operator, the first failing ``k``, measured vs bound and their ratio); the
+        trajectory left a hypothesis the registered method provably keeps (the ball
+        ``||z - z*|| <= D`` of ``rapp.last_iterate``: its own message); or nothing could be
+        judged (an unconverged resolvent, the region where the operator's constants hold left).
     HypothesisError
         Parameters outside the hypotheses (without ``explore``).
     """
     __tracebackhide__ = True  # pytest: show the report, not this function's source
     import numpy as np
 
-    from monoverify.solvers import Method, run
+    from monoverify.errors import InvalidValue
+    from monoverify.solvers import Method
 
-    C = importlib.import_module("monoverify.theory.checker")  # the package attribute `check` is the function
-    from . import metrics as M
+    from .judge import TOL, Cell, judge
+    from .judge.cells import method_for
+    from .judge.rate import LEFT_BALL, measure
     from .theorems import Theorem, get
 
     th = theorem if isinstance(theorem, Theorem) else get(theorem)
     if operator is None:
         raise TypeError("assert_theorem needs an operator (e.g. from monoverify.theory.strategies)")
     if th.kind == "region":
-        raise ValueError(f"theorem {th.id} is a region theorem (a convergence condition, no bound): "
-                         "use monoverify.theory.checker or monoverify.theory.spectral")
+        raise InvalidValue(f"theorem {th.id} is a region theorem (a convergence condition, no bound): "
+                           "use monoverify.theory.judge.check or monoverify.theory.spectral")
     if isinstance(K, bool) or not isinstance(K, (int, np.integer)) or K < 1:
-        raise ValueError(f"K must be an integer >= 1, got K={K!r}")
-    params = dict(params or {})
-    known = {"rho", "L", "gamma", "lam", "tau", "alpha"}
-    bad = sorted(set(params) - known)
-    if bad:
-        raise ValueError(f"unknown parameter(s) {bad}; valid: {sorted(known)}")
-    op_rho, op_L = float(operator.rho), float(operator.L)
-    rho = float(params.pop("rho", op_rho))
-    L = float(params.pop("L", op_L))
-    if rho > op_rho + 1e-12 * max(1.0, abs(op_rho)):
-        raise ValueError(f"params rho={rho:g} exceeds the operator's exact rho={op_rho:g}: the operator is "
-                         f"rho-comonotone only for rho <= {op_rho:g}")
-    if L < op_L - 1e-12 * max(1.0, op_L):
-        raise ValueError(f"params L={L:g} is below the operator's exact L={op_L:g}")
-    sol = getattr(operator, "solution", None)
-    if sol is None:
-        raise ValueError(f"operator {operator!r} has no known solution; D0 = ||z0 - z*||^2 needs one")
+        raise InvalidValue(f"K must be an integer >= 1, got K={K!r}")
     dim = operator.dim
     z0 = np.ones(dim) / np.sqrt(dim) if z0 is None else np.asarray(z0, dtype=float)
     if z0.shape != (dim,):
-        raise ValueError(f"z0 must have shape ({dim},), got shape {z0.shape}")
-    D0 = float(np.sum((z0 - np.asarray(sol, float)) ** 2))
-    vals: dict = {"rho": rho, "L": L, "gamma": np.nan, "lam": np.nan, "tau": np.nan, "alpha": np.nan,
-                  "K": float(K), "D0": D0}
-    vals.update({k: v for k, v in params.items()})
-    C._derive(th, vals)
-    if th.derived or "tau" in params:
-        if not (isinstance(vals["tau"], float) and np.isnan(vals["tau"])):
-            vals["tau"] = int(round(float(vals["tau"])))
-    shown = {k: vals[k] for k in ("rho", "L", "gamma", "lam", "tau", "alpha", "D", "c0")
-             if k in vals and not (isinstance(vals[k], float) and np.isnan(vals[k]))}
-    shown.update(K=K, D0=D0)
-    import sympy as sp
-
-    needed = {s.name for s in sp.sympify(th.hypotheses).free_symbols}
-    missing = sorted(n for n in needed if n not in shown)
-    if missing:
-        raise ValueError(f"theorem {th.id} needs parameter(s) {missing} (pass them in params=...)")
-    failed = th.failed_hypotheses(**{k: v for k, v in shown.items() if k in needed})
-    if failed and not explore:
-        raise C.HypothesisError(
-            f"parameters {shown} are outside the hypotheses of {th.id}: {' and '.join(failed)} fails "
-            f"(hypotheses: {th.hypotheses}); pass explore=True to run anyway")
+        raise InvalidValue(f"z0 must have shape ({dim},), got shape {z0.shape}")
+    vals, shown, _ = _shown_params(th, operator, z0, int(K), dict(params or {}))
+    failed = _hypotheses(th, shown, explore)
     if method is None:
         if th.method is None:
             raise TypeError(f"theorem {th.id} has no registered method: pass method=...")
-        method = C._method(th, [C.Cell(dict(vals))])
+        method = method_for(th, [Cell(dict(vals))])
     if not isinstance(method, Method):
         raise TypeError(f"method must be a monoverify Method (a frozen dataclass with init/step), got {method!r}")
-    tol = C.TOL if rtol is None else float(rtol)
+    tol = TOL if rtol is None else float(rtol)
     report_kw = dict(params=shown, method=method, op=operator, z0=z0, failed=failed, explore=explore)
-
     if th.kind == "property":
-        from .spectral import iteration_matrix
+        return _assert_property(th, method, operator, vals, shown, int(K), tol, report_kw)
 
-        if th.metric != "iteration_matrix_norm":  # pragma: no cover - no such entry yet
-            raise ValueError(f"unsupported property metric {th.metric!r}")
-        T = np.asarray(iteration_matrix(method, operator.matrix))
-        val = float(np.linalg.norm(T, 2))
-        b = float(C._evaluate(th.bound, vals, 1)[0])
-        ratio = val / b if b > 0 else (np.inf if val > 0 else 0.0)
-        if not ratio <= 1 + tol:
-            raise AssertionError(_report(th, headline=f"theorem {th.id} does not hold", lines=[
-                f"  measured {th.metric} = {val:.6g} > bound = {b:.6g}   (ratio measured/bound = {ratio:.6g})"],
-                **report_kw))
-        return TheoremReport(th, shown, K, ratio, 0, val, b)
-
-    if th.metric == "resolvent_residual_sq":
-        if not np.isfinite(vals["gamma"]):
-            raise ValueError(f"theorem {th.id} measures the resolvent residual: pass gamma in params")
-        mons = {th.metric: _resolvent_monitor(operator, float(vals["gamma"]))}
-    else:
-        host = method.map_hyper(lambda name, v: np.broadcast_to(np.asarray(v, float), (1,)))
-        mons = M.monitors_for(th.metric, operator, host)
-    r = run(method, operator, z0[None, :], iters=int(K), monitors=mons, monitor_final_only=th.check_at == "final")
-    meas = M.curve(th.metric, r)
-    if th.iterate == "best":
-        meas = M.running_best(meas)
-    meas = np.asarray(meas, float)[:, 0]
-    ks = np.arange(1, K + 1) if th.check_at == "all" else np.array([K])
-    bvals = {a: np.asarray(vals.get(a, np.nan), dtype=float) for a in C._ARGS}
-    bvals["K"] = ks.astype(float)
-    bnd = np.broadcast_to(np.asarray(C._lambdify(th.bound)(*[bvals[a] for a in C._ARGS]), float), ks.shape)
-    m = meas[ks]
-    status = str(np.asarray(r.status).ravel()[0])
-    notes = []
-    if th.iterate_bound is not None and r.history.distance is not None:
-        lim = float(C._evaluate(th.iterate_bound, vals, 1)[0])
-        if np.nanmax(r.history.distance) > lim:
-            notes.append(f"trajectory left the ball ||z - z*|| <= {th.iterate_bound} = {lim:.6g} (a hypothesis of "
-                         f"{th.id}); the bound was not judged")
-            import warnings
-
-            warnings.warn(notes[-1], stacklevel=2)
-            return TheoremReport(th, shown, K, float("nan"), 0, float("nan"), float("nan"), judged=False,
-                                 curve=meas, bound_curve=bnd, notes=notes)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        ratio = np.where(bnd > 0, m / bnd, np.where(m > 0, np.inf, 0.0))
-    ratio = np.where(np.isnan(ratio), np.inf, ratio)  # a NaN measurement (divergence) fails
-    bad = np.nonzero(~(ratio <= 1 + tol))[0]
-    jw = int(np.argmax(ratio))
-    if bad.size or status in ("diverged", "nan"):
-        j = int(bad[0]) if bad.size else int(ks.size - 1)
-        k = int(ks[j])
-        lines = [
-            f"  run        : {status} after {int(np.asarray(r.n_iter).ravel()[0])} iteration(s)",
-            f"  FAILED at k = {k}: measured = {m[j]:.6g}, bound = {bnd[j]:.6g}, ratio measured/bound = {ratio[j]:.6g}",
-        ]
-        if int(ks[jw]) != k:
+    me = measure(th, operator, method, z0, [Cell(dict(vals))])
+    obs = me.observation(th.id, 0, shown)
+    j = judge(th, [obs], tol=tol, evidence_ok=me.run.resolvent_failures == 0,
+              evidence_why=f"{me.run.resolvent_failures} unconverged resolvent evaluation(s)")
+    status = str(np.asarray(me.run.status).ravel()[0])
+    m, bnd, ratio, ks = me.measured[:, 0], me.bound[:, 0], me.ratio[:, 0], me.ks
+    if obs.why == LEFT_BALL:
+        raise AssertionError(_report(th, headline=f"theorem {th.id}: the method leaves its trajectory hypothesis",
+                                     lines=[f"  run        : {status}", _left_ball(th, vals, me)], **report_kw))
+    if j.verdict == "inconclusive":
+        raise AssertionError(_report(th, headline=f"theorem {th.id}: nothing could be judged ({j.message})",
+                                     lines=[f"  run        : {status}"], **report_kw))
+    if j.verdict != "holds":
+        bad = np.nonzero(~(ratio <= 1 + tol))[0]
+        jw = int(np.argmax(ratio))
+        jf = int(bad[0]) if bad.size else jw
+        lines = [f"  run        : {status} after {int(np.asarray(me.run.n_iter).ravel()[0])} iteration(s)",
+                 f"  FAILED at k = {int(ks[jf])}: measured = {m[jf]:.6g}, bound = {bnd[jf]:.6g}, "
+                 f"ratio measured/bound = {ratio[jf]:.6g}"]
+        if jw != jf:
             lines.append(f"  worst      : k = {int(ks[jw])}: measured = {m[jw]:.6g}, bound = {bnd[jw]:.6g}, "
                          f"ratio = {ratio[jw]:.6g}")
         raise AssertionError(_report(th, headline=f"theorem {th.id} does not hold for this method and operator",
                                      lines=lines, **report_kw))
-    return TheoremReport(th, shown, K, float(ratio[jw]), int(ks[jw]), float(m[jw]), float(bnd[jw]), curve=meas,
-                         bound_curve=bnd, notes=notes)
+    return TheoremReport(th, shown, int(K), float(obs.ratio), int(obs.k), float(obs.measured), float(obs.bound),
+                         curve=m, bound_curve=bnd, verdict=j.verdict, message=j.message)
+
+
+def _assert_property(th: Any, method: Any, operator: Any, vals: dict, shown: dict, K: int, tol: float,
+                     report_kw: dict) -> TheoremReport:
+    __tracebackhide__ = True
+    from .judge import Observation, judge
+    from .judge.cells import evaluate
+    from .judge.property import property_ratio, property_value
+
+    val = property_value(th, method, operator)
+    b = float(evaluate(th.bound, vals, 1)[0])
+    ratio = property_ratio(val, b)
+    j = judge(th, [Observation(th.id, shown, ratio, measured=val, bound=b)], tol=tol)
+    if j.verdict != "holds":
+        raise AssertionError(_report(th, headline=f"theorem {th.id} does not hold", lines=[
+            f"  measured {th.metric} = {val:.6g} > bound = {b:.6g}   (ratio measured/bound = {ratio:.6g})"],
+            **report_kw))
+    return TheoremReport(th, shown, K, ratio, 0, val, b, verdict=j.verdict, message=j.message)

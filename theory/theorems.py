@@ -4,7 +4,7 @@ A :class:`Theorem` states its hypotheses as a SymPy relation over the symbols be
 as a SymPy expression of ``K`` (iterations) and ``D0`` (``||z0 - z*||^2``) or, for ``region``
 theorems, an exact convergence condition; the metric it bounds; last or best iterate; its source
 and provenance tag (``paper`` | ``related`` | ``derived`` | ``reconstruction``). Checking is generic
-code (:mod:`monoverify.theory.checker`): adding a theorem is adding one entry.
+code (:mod:`monoverify.theory.judge`): adding a theorem is adding one entry.
 
 Parameters are normalised as in SPEC §1.2: ``c = -rho L`` and ``t = gamma L``; grids are given in
 these units (``L = 1`` for the linear families unless a grid says otherwise).
@@ -31,6 +31,8 @@ from typing import Any, Mapping
 import numpy as np
 import sympy as sp
 
+from monoverify.errors import UnknownName
+
 __all__ = ["Theorem", "THEOREMS", "get", "register", "SYMBOLS", "PROVENANCE", "UnknownTheorem"]
 
 rho, L, gamma, lam, alpha, K, D0, D, c0, t, c = sp.symbols("rho L gamma lam alpha K D0 D c0 t c", real=True)
@@ -40,11 +42,8 @@ PROVENANCE = ("paper", "related", "derived", "reconstruction")
 KINDS = ("rate", "region", "property")
 
 
-class UnknownTheorem(KeyError):
-    """Raised for an unknown theorem id; the message suggests close names."""
-
-    def __str__(self) -> str:  # KeyError quotes its message otherwise
-        return str(self.args[0])
+class UnknownTheorem(UnknownName):
+    """Raised for an unknown theorem id; the message suggests close names (a ``KeyError`` and a user error)."""
 
 
 @dataclass(frozen=True)
@@ -96,6 +95,11 @@ class Theorem:
         instance; instances that break it are reported and excluded from the verdict).
     rate : str
         The O(.) statement whose exponent is fitted (``""`` when none).
+    statement, statement_provenance : str
+        When the bound checked is a substitute for a source's statement (e.g. a [derived] explicit
+        bound standing in for a [reconstruction] of a paper's corollary): that statement and its
+        tag. ``provenance`` is always the tag of the bound *checked* (SPEC §4): a violation of a
+        ``derived`` substitute fails, whatever the tag of the statement it stands for.
     """
 
     id: str
@@ -118,10 +122,17 @@ class Theorem:
     pep: Mapping[str, Any] | None = None
     rate: str = ""
     note: str = ""
+    statement: str = ""
+    statement_provenance: str = ""
 
     def __post_init__(self) -> None:
         if self.provenance not in PROVENANCE:
             raise ValueError(f"provenance must be one of {PROVENANCE}, got {self.provenance!r}")
+        if self.statement_provenance and self.statement_provenance not in PROVENANCE:
+            raise ValueError(f"statement_provenance must be one of {PROVENANCE} (or empty), "
+                             f"got {self.statement_provenance!r}")
+        if bool(self.statement) != bool(self.statement_provenance):
+            raise ValueError(f"theorem {self.id}: statement and statement_provenance go together")
         if self.kind not in KINDS:
             raise ValueError(f"kind must be one of {KINDS}, got {self.kind!r}")
         if sp.sympify(self.hypotheses) is sp.false:
@@ -170,7 +181,14 @@ class Theorem:
             "bound": None if self.bound is None else str(self.bound),
             "condition": None if self.condition is None else str(self.condition),
             "metric": self.metric, "iterate": self.iterate, "rate": self.rate, "note": self.note,
+            "statement": self.statement, "statement_provenance": self.statement_provenance,
         }
+
+    def tag(self) -> str:
+        """The provenance shown in tables: ``derived`` or ``derived (stmt: reconstruction)``."""
+        if self.statement_provenance and self.statement_provenance != self.provenance:
+            return f"{self.provenance} (stmt: {self.statement_provenance})"
+        return self.provenance
 
 
 THEOREMS: dict[str, Theorem] = {}
@@ -211,7 +229,9 @@ register(Theorem(
     id="resolvent.conic_averaged",
     title="J_{gamma T} is conically theta-averaged, theta = gamma/(2(gamma+rho))",
     source="SPEC R2; BMW21 (conic averagedness), scaling derived",
-    provenance="related",
+    provenance="derived",
+    statement="BMW21: A maximally rho'-comonotone, rho' > -1 => J_A conically 1/(2(1+rho'))-averaged",
+    statement_provenance="related",
     method="relaxed-pp", method_params={"gamma": gamma, "lam": 1 / theta},
     hypotheses=sp.And(rho > -gamma, L > 0),
     kind="property", bound=sp.Integer(1), metric="iteration_matrix_norm", iterate="n/a",
@@ -281,8 +301,11 @@ _tau_R9 = sp.ceiling(sp.log(2 * D * K ** sp.Rational(3, 2) / c0) / sp.log(1 / (g
 register(Theorem(
     id="rapp.last_iterate",
     title="RAPP: last-iterate O(1/K) on ||z^K - J z^K||^2 with tau = O(log K), rho > -1/(2L)",
-    source="PXC23 Cor. 6.4 (statement reconstructed); bound: SPEC R9 derived substitute via R7(c)",
-    provenance="reconstruction",
+    source="SPEC R9 derived substitute via R7(c) (for PXC23 Cor. 6.4, statement reconstructed)",
+    provenance="derived",
+    statement="PXC23 Cor. 6.4: rho > -1/(2L), gamma in (max(-2 rho, 0), 1/L), lam in (0, 1), bounded diameter D, "
+              "tau = O(log K / log(1/(gamma L))) => ||z^K - J z^K||^2 = O(1/K) with O(K log K) calls",
+    statement_provenance="reconstruction",
     method="rapp", method_params={"gamma": gamma, "lam": lam, "tau": tau},
     hypotheses=sp.And(rho > -1 / (2 * L), gamma > -2 * rho, gamma > 0, gamma * L < 1, lam > 0, lam < 1),
     bound=2 * (D0 + 2 * lam * D * c0 / sp.sqrt(K) + lam ** 2 * c0 ** 2 / K ** 2) / (lam * (1 - lam) * K)
@@ -373,7 +396,9 @@ register(Theorem(
 register(Theorem(
     id="la-gda.tau2.best_iterate",
     title="LA-GDA(tau=2): min_{k<K} ||F z^k||^2 <= D0/(lam gamma c_LA K), c_LA = 2rho + gamma(1-2lam) - (1-lam) gamma^3 L^2 > 0",
-    source="PXC23 (existence, paper); hypotheses/constants: SPEC R13 derived substitute", provenance="derived",
+    source="SPEC R13 derived substitute (for PXC23's LA-GDA theorem)", provenance="derived",
+    statement="PXC23: LA-GDA(tau=2) converges on cohypomonotone problems (existence [paper]; its hypotheses and "
+              "constants are reconstructed)", statement_provenance="reconstruction",
     method="la-gda", method_params={"gamma": gamma, "lam": lam, "tau": tau},
     hypotheses=sp.And(2 * rho + gamma * (1 - 2 * lam) - (1 - lam) * gamma ** 3 * L ** 2 > 0, lam > 0, lam <= 1, gamma > 0),
     bound=D0 / (lam * gamma * (2 * rho + gamma * (1 - 2 * lam) - (1 - lam) * gamma ** 3 * L ** 2) * K),
@@ -386,8 +411,10 @@ register(Theorem(
 register(Theorem(
     id="lookahead.nonexpansive_last_iterate",
     title="Lookahead over a nonexpansive base S = Alg^tau: ||S z^K - z^K||^2 <= D0/(lam(1-lam)(K+1))",
-    source="PXC23 Thm. 7.3 / Remark 7.4 (statement reconstructed); SPEC R16, R30 (cocoercive GDA)",
+    source="SPEC R16, R30 (cocoercive GDA); for PXC23 Thm. 7.3 / Remark 7.4",
     provenance="derived",
+    statement="PXC23 Thm. 7.3: Lookahead converges when its base is quasi-nonexpansive, even if the base does not",
+    statement_provenance="reconstruction",
     method="la-gda", method_params={"gamma": gamma, "lam": lam, "tau": tau},
     hypotheses=sp.And(rho > 0, gamma > 0, gamma <= 2 * rho, lam > 0, lam < 1),
     bound=D0 / (lam * (1 - lam) * (K + 1)), metric="fixed_point_residual_sq", iterate="last",
@@ -400,8 +427,10 @@ register(Theorem(
 register(Theorem(
     id="la-eg.monotone",
     title="LA-EG, monotone: min_{k<K} ||S z^k - z^k||^2 <= D0/(lam(1-lam)K), EG quasi-nonexpansive",
-    source="PXC23 §7 (paper: proposal); statement reconstructed; SPEC R17 (R14 with alpha=1, rho=0, + R16)",
+    source="SPEC R17 (R14 with alpha=1, rho=0, + R16); for PXC23 §7 (a proposal)",
     provenance="derived",
+    statement="PXC23 §7: an extragradient-based Lookahead converges when only monotonicity and Lipschitz hold",
+    statement_provenance="reconstruction",
     method="la-eg", method_params={"gamma": gamma, "lam": lam, "tau": tau},
     hypotheses=sp.And(rho >= 0, gamma * L <= 1, gamma > 0, lam > 0, lam < 1),
     bound=D0 / (lam * (1 - lam) * K), metric="fixed_point_residual_sq", iterate="best",
@@ -447,6 +476,8 @@ register(Theorem(
     title="GDA is nonexpansive in the cocoercive regime: rho > 0, gamma <= 2 rho => ||I - gamma M||_2 <= 1",
     source="SPEC R30", provenance="derived",
     method="gda", method_params={"gamma": gamma},
+    statement="PXC23 covers the cocoercive regime (whether the paper states it is unknown, SPEC R30)",
+    statement_provenance="reconstruction",
     hypotheses=sp.And(rho > 0, gamma > 0, gamma <= 2 * rho), kind="property", bound=sp.Integer(1),
     metric="iteration_matrix_norm", iterate="n/a", family=("random_nonnormal",),
     grid={"c": (-1.0, -0.5, -0.1), "t": (0.05, 0.2, 1.0, 2.0), "L": (1.0,)},

@@ -1,0 +1,67 @@
+"""``monoverify check THEOREM``: one theorem, on its battery or on pinned parameters."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from .common import add_params, console, pinned
+from .table import NO_CLAIM, results_table
+
+__all__ = ["run", "add_parser"]
+
+
+def run(args: Any) -> int:
+    from monoverify.theory import check, get
+
+    th = get(args.theorem)
+    if args.curves and not args.json:
+        from monoverify.errors import UnusedOption
+
+        raise UnusedOption("--curves only applies with --json")
+    err = console(stderr=True)
+    with err.status(f"checking {th.id} ...", spinner="dots") if not args.json and not args.no_progress \
+            else _null():
+        r = check(th, quick=args.quick, explore=args.explore, **pinned(args))
+    if args.json:
+        d = r.to_dict(curves=args.curves)
+        if r.explored_outside:
+            d["claim"] = NO_CLAIM
+        print(json.dumps(d, indent=1, default=str))
+        return 1 if r.failed else 0
+    con = console(width=120 if not args.wide else 240)
+    con.print(results_table([r], f"check {r.theorem.id}", wide=args.wide))
+    con.print(f"hypotheses: {r.theorem.hypotheses}")
+    con.print(f"bound: {r.theorem.bound if r.theorem.bound is not None else r.theorem.condition}  "
+              f"(metric {r.theorem.metric}, {r.theorem.iterate} iterate) [{r.theorem.provenance}]")
+    if r.theorem.statement:
+        con.print(f"stands for: {r.theorem.statement} [{r.theorem.statement_provenance}]")
+    con.print(f"closest instance: {r.worst}")
+    con.print(f"judged: {r.judged_str()} cells; {r.message}")
+    if r.explored_outside:
+        con.print(f"[yellow]verdict: {NO_CLAIM}[/] (the parameters violate the hypotheses; measured: {r.verdict})")
+    for n in r.notes:
+        con.print(f"note: {n}")
+    return 1 if r.failed else 0
+
+
+class _null:
+    def __enter__(self) -> None:
+        return None
+
+    def __exit__(self, *a: Any) -> None:
+        return None
+
+
+def add_parser(sub: Any) -> None:
+    p = sub.add_parser("check", help="check one theorem")
+    p.add_argument("theorem")
+    add_params(p)
+    p.add_argument("--K", type=int, help="iterations")
+    p.add_argument("--explore", action="store_true", help="allow parameters outside the hypotheses (no claim there)")
+    p.add_argument("--quick", action="store_true")
+    p.add_argument("--json", action="store_true")
+    p.add_argument("--curves", action="store_true", help="include curves in --json output")
+    p.add_argument("--wide", action="store_true", help="every column")
+    p.add_argument("--no-progress", action="store_true")
+    p.set_defaults(func=run)

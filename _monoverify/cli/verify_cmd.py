@@ -1,0 +1,77 @@
+"""``monoverify verify``: the main job (every registered theorem), its table, summary and report."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from .common import console, prepare_dir
+from .table import results_table
+
+__all__ = ["run", "add_parser", "print_verdicts"]
+
+
+def print_verdicts(con: Any, report: Any) -> None:
+    """One line per finding, violation and inconclusive result, then the summary line."""
+    for r in report.results:
+        th = r.theorem
+        if r.verdict == "finding":
+            con.print(f"[yellow]FINDING[/] {th.id} [{th.provenance}]: the reconstructed bound is exceeded "
+                      f"(worst ratio {r.worst_ratio:.6g} at {r.worst}); reported, not a failure.")
+        elif r.verdict == "violated":
+            con.print(f"[bold red]VIOLATED[/] {th.id} [{th.provenance}]: worst ratio {r.worst_ratio:.6g} "
+                      f"at {r.worst}; notes: {'; '.join(r.notes)}")
+        elif r.verdict == "inconclusive":
+            con.print(f"[magenta]INCONCLUSIVE[/] {th.id}: {r.message}")
+    con.print("summary: " + ", ".join(f"{n} {v}" for v, n in report.summary().items()))
+
+
+def _progress(con: Any, enabled: bool, total: int):
+    from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+
+    return Progress(TextColumn("[progress.description]{task.description}"), BarColumn(),
+                    TextColumn("{task.completed}/{task.total}"), TimeElapsedColumn(), console=con,
+                    disable=not enabled, transient=True)
+
+
+def run(args: Any) -> int:
+    from monoverify.theory.judge import verify as V
+
+    if args.workers < 0:
+        from monoverify.errors import InvalidValue
+
+        raise InvalidValue(f"--workers must be an integer >= 0 (0: one per CPU core), got {args.workers}")
+    con = console(width=120 if not args.wide else 240)
+    err = console(stderr=True)
+    chosen = V.select(None, args.only)
+    outdir = prepare_dir(args.report) if args.report else None
+    with _progress(err, not args.no_progress, len(chosen)) as prog:
+        task = prog.add_task("verifying", total=len(chosen))
+
+        def step(tid: str, done: int, total: int) -> None:
+            prog.update(task, completed=done, description=f"checked {tid}")
+
+        rep = V.verify(chosen, quick=args.quick, workers=args.workers, progress=step)
+    title = f"monoverify verify ({'quick' if args.quick else 'full'}) - {len(rep.results)} theorems, {rep.elapsed:.0f} s"
+    con.print(results_table(rep.results, title, wide=args.wide))
+    if rep.interrupted:
+        con.print(f"[bold]INTERRUPTED after {len(rep.results)} of {len(rep.ids)}[/] theorems", soft_wrap=True)
+    print_verdicts(con, rep)
+    if outdir is not None:
+        from .report import write_report
+
+        write_report(outdir, rep, con, figures=not rep.interrupted)
+    if rep.interrupted:
+        raise KeyboardInterrupt
+    return rep.exit_status
+
+
+def add_parser(sub: Any) -> None:
+    p = sub.add_parser("verify", help="check every registered theorem (the main job)")
+    p.add_argument("--quick", action="store_true", help="small batteries, about a minute")
+    p.add_argument("--only", help="only theorem ids containing this text")
+    p.add_argument("--report", metavar="DIR", help="write verify.json, verify.csv and figures to DIR")
+    p.add_argument("--wide", action="store_true", help="every column (default: a view that fits 120 columns)")
+    p.add_argument("--workers", type=int, default=1, metavar="N",
+                   help="processes for independent theorems (default 1; 0: one per CPU core)")
+    p.add_argument("--no-progress", action="store_true")
+    p.set_defaults(func=run)

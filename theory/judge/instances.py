@@ -1,0 +1,185 @@
+"""The instance battery of a theorem: operators, start points and the parameter cells each admits.
+
+The families (SPEC §6): worst-case ``LowerBoundGame`` across the admissible range including near
+its boundary, ``random_comonotone`` operators in dimension 100, bilinear games, random non-normal
+maps, and the nonlinear examples with exact constants. Grid values are normalised
+(``c = -rho L``, ``t = gamma L``).
+
+>>> from monoverify.theory.theorems import get
+>>> bat = battery(get("pp.last_iterate"), quick=True)
+>>> label, op, z0, admitted, refused = bat[0]
+>>> label, len(admitted) > 0
+('LowerBoundGame(c=0, L=1)', True)
+"""
+
+from __future__ import annotations
+
+import itertools
+from typing import Any
+
+import numpy as np
+
+from monoverify.operators import BilinearGame, LinearOperator, LowerBoundGame, random_comonotone
+
+from ..theorems import Theorem
+from .cells import Cell, derive, evaluate
+
+__all__ = ["battery", "grid"]
+
+
+def _unit(v: np.ndarray) -> np.ndarray:
+    return v / np.linalg.norm(v)
+
+
+def _nonnormal(rho0: float, dim: int, seed: int) -> LinearOperator:
+    """Random non-normal M with rho(M) = rho0 exactly before scaling to ||M|| = 1 (M^{-1} = rho0 I + S + W)."""
+    rng = np.random.default_rng(seed)
+    G = rng.standard_normal((dim, dim))
+    S = G @ G.T / dim
+    S -= np.linalg.eigvalsh(S)[0] * np.eye(dim)           # PSD, lambda_min = 0
+    W = rng.standard_normal((dim, dim))
+    W = (W - W.T) / 2
+    N = rho0 * np.eye(dim) + S + W
+    Mx = np.linalg.inv(N)
+    Mx /= np.linalg.norm(Mx, 2)
+    return LinearOperator(Mx, name="random_nonnormal", params={"dim": dim, "rho0": rho0, "seed": seed})
+
+
+def _instances(family: str, c: float, L: float, quick: bool, seed: int) -> list[tuple[str, Any, np.ndarray]]:
+    rho = -c / L
+    rng = np.random.default_rng(seed)
+    if family == "lower_bound":
+        return [(f"LowerBoundGame(c={c:g}, L={L:g})", LowerBoundGame(rho, L), _unit(np.array([1.0, 0.5])))]
+    if family == "random":
+        seeds = (seed,) if quick else (seed, seed + 1)
+        out = []
+        for s in seeds:
+            op = random_comonotone(100, rho, L, seed=s)
+            out.append((f"random_comonotone(dim=100, c={c:g}, L={L:g}, seed={s})", op,
+                        _unit(np.random.default_rng(1000 + s).standard_normal(100))))
+        return out
+    if family == "bilinear":
+        if c != 0:
+            return []
+        A = rng.standard_normal((3, 4))
+        A *= L / np.linalg.norm(A, 2)
+        return [(f"BilinearGame([[{L:g}]])", BilinearGame([[L]]), _unit(np.array([1.0, 0.5]))),
+                (f"BilinearGame(3x4, L={L:g})", BilinearGame(A), _unit(rng.standard_normal(7)))]
+    if family == "random_nonnormal":
+        seeds = range(2) if quick else range(5)
+        out = []
+        for s in seeds:
+            op = _nonnormal(-c, 6, seed + s)
+            out.append((f"random_nonnormal(dim=6, rho0={-c:g}, seed={seed + s})", op, None))
+        return out
+    if family == "examples":
+        return _example_instances()
+    raise ValueError(f"unknown family {family!r}")
+
+
+def _example_instances() -> list:
+    """Nonlinear examples of SPEC §6 whose rho is exact (PolarGame a = 1/3, 3/4), run unconstrained.
+
+    Their rho is the weak-MVI ratio, which is global for PolarGame (it depends on r only, minimum at
+    r^2 = 25/32), and their L holds on the box; the checker verifies that the iterates stay in the box
+    (instances that leave it are not judged).
+    """
+    import sympy as sp
+
+    from monoverify.operators import PolarGame
+
+    out = []
+    for a in (sp.Rational(1, 3), sp.Rational(3, 4)):
+        boxed = PolarGame(a)
+        op = boxed.with_constraint(None)
+        op.valid_region = boxed.constraint
+        out.append((f"PolarGame(a={a}) unconstrained, L on {boxed.constraint!r}", op, np.array([1.0, 0.5])))
+    return out
+
+
+def grid(th: Theorem, quick: bool, overrides: dict) -> list[dict]:
+    """The theorem's grid combinations (``quick``: first, middle and last values, ``K <= 100``)."""
+    g = dict(th.grid)
+    if quick:
+        g = {k: (v if len(v) <= 3 else tuple(v[i] for i in sorted({0, len(v) // 2, len(v) - 1}))) for k, v in g.items()}
+        if "K" in g:
+            g["K"] = tuple(sorted({min(k, 100) for k in g["K"]}))
+    for k, v in overrides.items():
+        g[k] = (v,)
+    keys = list(g)
+    return [dict(zip(keys, combo)) for combo in itertools.product(*(g[k] for k in keys))]
+
+
+def _overrides(params: dict) -> dict:
+    """Pinned parameters in grid units (``c = -rho L``, ``t = gamma L``)."""
+    over = {}
+    Lp = float(params.get("L", 1.0))
+    if "L" in params:
+        over["L"] = Lp
+    if "rho" in params:
+        over["c"] = -float(params["rho"]) * Lp
+    if "gamma" in params:
+        over["t"] = float(params["gamma"]) * Lp
+    for k in ("lam", "tau", "alpha", "K"):
+        if k in params:
+            over[k] = params[k]
+    return over
+
+
+def _combos_per_instance(th: Theorem, combos: list[dict], quick: bool, seed: int) -> list:
+    out = []
+    by_instance: dict = {}
+    seen_examples: set = set()
+    for combo in combos:
+        c = float(combo.get("c", 0.0))
+        L = float(combo.get("L", 1.0))
+        for fam in th.family:
+            key = (fam,) if fam == "examples" else (fam, c, L)
+            if fam == "examples" and ("c" in combo or "L" in combo):
+                # the examples carry their own constants: one pass over the other parameters suffices
+                rest = tuple(sorted((k, v) for k, v in combo.items() if k not in ("c", "L")))
+                if rest in seen_examples:
+                    continue
+                seen_examples.add(rest)
+            if key not in by_instance:
+                by_instance[key] = _instances(fam, c, L, quick, seed)
+            for label, op, z0 in by_instance[key]:
+                out.append((label, op, z0, combo))
+    return out
+
+
+def _cell(th: Theorem, op: Any, z0: Any, combo: dict) -> Cell:
+    rho_v, L_v = float(op.rho), float(op.L)
+    t = combo.get("t")
+    D0 = 1.0 if op.solution is None or z0 is None else float(np.sum((np.asarray(z0) - op.solution) ** 2))
+    vals = {"rho": rho_v, "L": L_v, "gamma": (t / L_v) if t is not None else np.nan,
+            "lam": combo.get("lam", np.nan), "tau": combo.get("tau", np.nan), "alpha": combo.get("alpha", np.nan),
+            "K": combo.get("K", np.nan), "D0": D0}
+    derive(th, vals)
+    if "tau" in th.derived or "tau" in combo:
+        vals["tau"] = int(round(vals["tau"]))
+    return Cell(vals)
+
+
+def battery(th: Theorem, *, quick: bool = False, seed: int = 0, params: dict | None = None,
+            explore: bool = False) -> list[tuple[str, Any, np.ndarray, list[Cell], list[Cell]]]:
+    """Instances and the parameter cells each admits: ``(label, op, z0, admitted, refused)``.
+
+    Grid values are normalised (``c = -rho L``, ``t = gamma L``); ``params`` (``rho``, ``L``,
+    ``gamma``, ``lam``, ``tau``, ``alpha``, ``K``) pin values instead. With ``explore`` every
+    cell is admitted.
+    """
+    combos = grid(th, quick, _overrides(dict(params or {})))
+    if not any("K" in c for c in combos) and th.kind == "rate":
+        combos = [dict(c, K=100) for c in combos]
+    grouped: dict = {}
+    for label, op, z0, combo in _combos_per_instance(th, combos, quick, seed):
+        grouped.setdefault(label, (op, z0, []))[2].append(_cell(th, op, z0, combo))
+    result = []
+    for label, (op, z0, cells) in grouped.items():
+        admitted, refused = [], []
+        for cell in cells:
+            ok = bool(evaluate(th.hypotheses, cell.values, 1)[0])
+            (admitted if ok or explore else refused).append(cell)
+        result.append((label, op, z0, admitted, refused))
+    return result

@@ -1,0 +1,103 @@
+"""``CheckResult``: the outcome of checking one theorem (on the shared :class:`~monoverify.result.Result`).
+
+>>> from monoverify.theory.theorems import get
+>>> r = CheckResult(get("pp.bilinear"), "inconclusive", float("nan"), {}, 0, 0)
+>>> r.success, r.status, r.to_dict()["worst_ratio"], r.judged_str()
+(False, 'inconclusive', 'nan', '0/0')
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Mapping
+
+from monoverify.result import Result, jsonable, unjson_float
+
+from ..theorems import Theorem
+from .verdict import Judgement
+
+__all__ = ["CheckResult"]
+
+
+@dataclass
+class CheckResult(Result):
+    """Outcome of :func:`~monoverify.theory.judge.check`.
+
+    ``verdict``: ``holds`` | ``violated`` | ``finding`` (a violated ``reconstruction``) |
+    ``inconclusive`` (nothing judged, or evidence unsound) — decided by
+    :func:`~monoverify.theory.judge.judge`. ``worst_ratio``: max measured/bound over the judged
+    cells (rate, property) or the region score (NaN when nothing was judged). ``worst``: the
+    instance and parameters that came closest. ``n_judged`` / ``n_not_judged`` / ``not_judged``
+    (reason -> count): cells the verdict rests on and those it does not. ``curves``: per
+    instance/cell, measured and bound.
+    """
+
+    theorem: Theorem
+    verdict: str
+    worst_ratio: float
+    worst: dict
+    n_instances: int
+    n_cells: int
+    curves: list = field(default_factory=list)
+    fitted_exponent: float | None = None
+    spectral: dict | None = None
+    mismatches: int = 0
+    explored_outside: bool = False
+    notes: list = field(default_factory=list)
+    elapsed: float = 0.0
+    pep: dict | None = None
+    n_judged: int = 0
+    n_not_judged: int = 0
+    not_judged: dict = field(default_factory=dict)
+    message: str = ""
+
+    @property
+    def status(self) -> str:
+        return self.verdict
+
+    @property
+    def success(self) -> bool:
+        return self.verdict == "holds"
+
+    @property
+    def holds(self) -> bool:
+        return self.verdict == "holds"
+
+    @property
+    def failed(self) -> bool:
+        """Violated, not a ``reconstruction``, inside the hypotheses (such a failure makes ``verify`` exit 1)."""
+        return self.verdict == "violated" and not self.explored_outside
+
+    def judged_str(self) -> str:
+        """``judged/total`` cells, e.g. ``117/120``."""
+        return f"{self.n_judged}/{self.n_judged + self.n_not_judged}"
+
+    def apply(self, j: Judgement) -> "CheckResult":
+        """Take verdict, worst ratio and judged counts from the judgement ``j``."""
+        self.verdict, self.worst_ratio, self.message = j.verdict, j.worst_ratio, j.message
+        self.n_judged, self.n_not_judged, self.not_judged = j.n_judged, j.n_not_judged, dict(j.not_judged)
+        return self
+
+    def to_dict(self, curves: bool = False) -> dict:
+        d = {
+            "theorem": self.theorem.describe(), "verdict": self.verdict, "status": self.status,
+            "success": self.success, "message": self.message, "worst_ratio": jsonable(self.worst_ratio),
+            "worst": jsonable(self.worst), "n_instances": self.n_instances, "n_cells": self.n_cells,
+            "n_judged": self.n_judged, "n_not_judged": self.n_not_judged, "not_judged": dict(self.not_judged),
+            "fitted_exponent": jsonable(self.fitted_exponent), "spectral": jsonable(self.spectral),
+            "mismatches": self.mismatches, "explored_outside": self.explored_outside, "notes": list(self.notes),
+            "elapsed_s": round(self.elapsed, 3), "pep": jsonable(self.pep),
+        }
+        if curves:
+            d["curves"] = jsonable(self.curves)
+        return d
+
+    @classmethod
+    def from_dict(cls, d: Mapping[str, Any]) -> "CheckResult":
+        """Rebuild from :meth:`to_dict` (the theorem is looked up by id in the registry; curves as lists)."""
+        from ..theorems import get
+
+        return cls(get(d["theorem"]["id"]), d["verdict"], unjson_float(d["worst_ratio"]), dict(d["worst"]),
+                   d["n_instances"], d["n_cells"], list(d.get("curves", [])), unjson_float(d["fitted_exponent"]),
+                   d["spectral"], d["mismatches"], d["explored_outside"], list(d["notes"]), d["elapsed_s"], d["pep"],
+                   d["n_judged"], d["n_not_judged"], dict(d["not_judged"]), d["message"])

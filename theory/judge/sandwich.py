@@ -1,0 +1,96 @@
+"""The PEP column: ``linear lower bound <= PEP worst case <= bound`` at a theorem's PEP cells.
+
+Every row is judged by :func:`~monoverify.theory.judge.judge` (ratio PEP value / bound, rounding
+tolerance that of the SDP solvers, ``monoverify.theory.pep.TOL``):
+
+* a solve that is not ``optimal`` (inaccurate, failed) is not judged;
+* in the exact class (``lipschitz=False``, the set-valued maximally rho-comonotone class, R35)
+  the PEP value *is* the worst case: a value above the bound violates the theorem;
+* in the Lipschitz relaxation the PEP value is only an upper bound on the worst case: a value
+  below the bound certifies it (judged), a value above says nothing (not judged, SPEC §7).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import sympy as sp
+
+from ..theorems import SYMBOLS, Theorem
+from .cells import ARGS, Cell, derive, evaluate, lambdify, method_for
+from .verdict import Judgement, Observation, judge
+
+__all__ = ["pep_sandwich"]
+
+RELAXATION_ABOVE = "Lipschitz relaxation above the bound (no claim, SPEC §7)"
+
+
+def _cell_values(th: Theorem, cell: dict) -> dict:
+    L = float(cell.get("L", 1.0))
+    vals = {"rho": -float(cell.get("c", 0.0)) / L, "L": L, "gamma": float(cell.get("t", np.nan)) / L,
+            "lam": cell.get("lam", np.nan), "tau": cell.get("tau", np.nan), "alpha": cell.get("alpha", np.nan),
+            "D0": 1.0}
+    derive(th, vals)
+    if not bool(evaluate(th.hypotheses, vals, 1)[0]):
+        raise ValueError(f"theorem {th.id}: PEP cell {cell} is outside the hypotheses")
+    return vals
+
+
+def _observation(th: Theorem, sw, cell: dict, Kv: int, b: float, exact: bool) -> Observation:
+    params = {**cell, "K": Kv}
+    pv = sw.pep.value if sw.pep.ok else None
+    if pv is None:
+        return Observation("PEP", params, float("nan"), judged=False, why=f"PEP solve {sw.pep.status}", k=Kv, bound=b)
+    ratio = pv / b if b > 0 else (np.inf if pv > 0 else 0.0)
+    judged = exact or not sw.upper_inversion
+    return Observation("PEP", params, float(ratio), judged=judged, why="" if judged else RELAXATION_ABOVE, k=Kv,
+                       measured=float(pv), bound=b)
+
+
+def pep_sandwich(th: Theorem, quick: bool = False) -> dict:
+    """``linear lower bound <= PEP worst case <= bound`` at the theorem's PEP cells (``Theorem.pep``).
+
+    The PEP starts from ``||z0 - z*||^2 <= 1`` (``D0 = 1``). Rows carry the three numbers, the
+    solver status and any inversion; ``judgement`` is the judge's verdict on the rows (a lower
+    bound above the PEP value points at solver inaccuracy and is reported, not judged).
+    """
+    from ..pep import TOL as PEP_TOL
+    from ..pep import sandwich
+
+    spec = th.pep
+    cells = spec["cells"][:2] if quick else spec["cells"]
+    Ks = spec["Ks"][:2] if quick else spec["Ks"]
+    bound_f = lambdify(th.bound * sp.sympify(spec.get("scale", 1)))
+    n_f = lambdify(spec.get("N", SYMBOLS["K"]))
+    exact = not spec.get("lipschitz", True)
+    rows, obs = [], []
+    lo_inv = up_inv = failed = 0
+    for cell in cells:
+        vals = _cell_values(th, cell)
+        method = method_for(th, [Cell(vals)])
+        for Kv in Ks:
+            vals["K"] = float(Kv)
+            args = [np.asarray(vals.get(a, np.nan), float) for a in ARGS]
+            b = float(bound_f(*args))
+            N = int(round(float(n_f(*args))))
+            sw = sandwich(method, vals["rho"], vals["L"] if spec.get("lipschitz", True) else None, N, spec["metric"],
+                          bound=b)
+            failed += not sw.pep.ok
+            lo_inv += bool(sw.lower_inversion)
+            up_inv += bool(sw.upper_inversion)
+            obs.append(_observation(th, sw, cell, Kv, b, exact))
+            rows.append({"cell": cell, "K": Kv, "N": N, "lower": float(sw.lower.value),
+                         "pep": sw.pep.value if sw.pep.ok else None, "bound": b, "status": sw.pep.status,
+                         "message": sw.message})
+    j = judge(th, obs, tol=PEP_TOL)
+    worst = max((o.ratio for o in obs if o.measured is not None), default=None)
+    return {"metric": spec["metric"], "exact_class": exact, "rows": rows,
+            "max_pep_over_bound": None if worst is None else float(worst),
+            "lower_inversions": lo_inv, "upper_inversions": up_inv, "failed_solves": failed,
+            "judgement": j}
+
+
+def merge(j_main: str, pep_j: Judgement) -> str | None:
+    """The verdict after the PEP column: a PEP violation overrides ``holds``/``inconclusive``."""
+    if pep_j.verdict in ("violated", "finding") and j_main in ("holds", "inconclusive"):
+        return pep_j.verdict
+    return None

@@ -1,0 +1,162 @@
+"""The main job: check many theorems and collect a :class:`VerifyReport`.
+
+Independent theorems can run in parallel processes (``workers > 1``: a
+``concurrent.futures.ProcessPoolExecutor``) or on any executor with ``submit`` (e.g. a Dask
+``client.get_executor()``); results are identical to a serial run and come back in registry
+order. Report writing (JSON, CSV, figures) lives in :mod:`monoverify.cli`, not here.
+
+>>> rep = verify(["pp.bilinear"], quick=True, pep=False)
+>>> rep.summary(), rep.exit_status, rep.success
+({'holds': 1, 'violated': 0, 'finding': 0, 'inconclusive': 0}, 0, True)
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from concurrent.futures import Executor, ProcessPoolExecutor
+from dataclasses import dataclass, field
+from typing import Any, Callable, Iterable
+
+from monoverify.errors import InvalidValue, UnknownName
+from monoverify.result import Result
+
+from ..theorems import THEOREMS, Theorem, get
+from .checking import check
+from .result import CheckResult
+from .verdict import VERDICTS
+
+__all__ = ["verify", "VerifyReport", "select"]
+
+
+@dataclass
+class VerifyReport(Result):
+    """The outcome of :func:`verify`: one :class:`CheckResult` per theorem, in the order asked.
+
+    ``exit_status``: 1 when a non-``reconstruction`` theorem is violated, else 0 (``finding`` and
+    ``inconclusive`` do not fail the run; they are listed). ``interrupted``: stopped by Ctrl-C
+    after ``len(results)`` of ``len(ids)`` checks.
+    """
+
+    ids: list
+    results: list = field(default_factory=list)
+    quick: bool = False
+    elapsed: float = 0.0
+    interrupted: bool = False
+
+    @property
+    def failed(self) -> list:
+        return [r for r in self.results if r.failed]
+
+    @property
+    def status(self) -> str:
+        if self.interrupted:
+            return "interrupted"
+        return "violated" if self.failed else "ok"
+
+    @property
+    def success(self) -> bool:
+        return not self.interrupted and not self.failed and all(r.verdict == "holds" for r in self.results)
+
+    @property
+    def message(self) -> str:
+        s = ", ".join(f"{n} {v}" for v, n in self.summary().items())
+        return f"{len(self.results)} of {len(self.ids)} theorems checked: {s}"
+
+    @property
+    def exit_status(self) -> int:
+        return 1 if self.failed else 0
+
+    def summary(self) -> dict:
+        """Count of results per verdict (every verdict listed)."""
+        return {v: sum(r.verdict == v for r in self.results) for v in VERDICTS}
+
+    def to_dict(self, curves: bool = False) -> dict:
+        return {"ids": list(self.ids), "quick": self.quick, "elapsed_s": self.elapsed, "interrupted": self.interrupted,
+                "status": self.status, "success": self.success, "message": self.message, "summary": self.summary(),
+                "results": [r.to_dict(curves=curves) for r in self.results]}
+
+    @classmethod
+    def from_dict(cls, d: dict) -> "VerifyReport":
+        return cls(list(d["ids"]), [CheckResult.from_dict(r) for r in d["results"]], d["quick"], d["elapsed_s"],
+                   d["interrupted"])
+
+
+def select(theorems: Iterable[str | Theorem] | None = None, only: str | None = None) -> list:
+    """The theorems to verify: ``theorems`` (ids or objects; default all registered), filtered by ``only``."""
+    chosen = list(THEOREMS.values()) if theorems is None else [get(t) if isinstance(t, str) else t for t in theorems]
+    if only is not None:
+        chosen = [t for t in chosen if only in t.id]
+        if not chosen:
+            raise UnknownName(f"--only {only!r} matches no theorem id")
+    return chosen
+
+
+def _one(th: Theorem, quick: bool, pep: bool) -> CheckResult:
+    return check(th, quick=quick, pep=pep)
+
+
+def verify(theorems: Iterable[str | Theorem] | None = None, quick: bool = False, *, only: str | None = None,
+           pep: bool = True, workers: int = 1, executor: Executor | None = None,
+           progress: Callable[[str, int, int], None] | None = None) -> VerifyReport:
+    """Check every theorem (default: the registry) on its default battery.
+
+    Parameters
+    ----------
+    theorems : iterable of id or Theorem, optional
+        What to verify (default: every registered theorem).
+    quick : bool
+        Small batteries (the ``--quick`` run).
+    only : str, optional
+        Keep the ids containing this text.
+    pep : bool
+        Include the PEP column where a theorem declares one.
+    workers : int
+        Processes for independent theorems (1: serial, in this process). ``0``: one per CPU core.
+    executor : concurrent.futures.Executor, optional
+        Run on this executor instead (e.g. Dask's ``client.get_executor()``); ``workers`` is ignored.
+    progress : callable, optional
+        ``progress(theorem_id, done, total)`` after each finished check.
+
+    Returns
+    -------
+    VerifyReport
+        Also when interrupted by Ctrl-C (``interrupted=True``, the finished checks kept).
+    """
+    if isinstance(workers, bool) or not isinstance(workers, int) or workers < 0:
+        raise InvalidValue(f"workers must be an integer >= 0 (0: one per CPU core), got workers={workers!r}")
+    chosen = select(theorems, only)
+    rep = VerifyReport([t.id for t in chosen], quick=quick)
+    t0 = time.perf_counter()
+    n = workers or os.cpu_count() or 1
+    try:
+        if executor is None and n == 1:
+            for th in chosen:
+                rep.results.append(_one(th, quick, pep))
+                if progress:
+                    progress(th.id, len(rep.results), len(chosen))
+        else:
+            _parallel(chosen, quick, pep, executor, n, rep, progress)
+    except KeyboardInterrupt:
+        rep.interrupted = True
+    rep.elapsed = time.perf_counter() - t0
+    return rep
+
+
+def _parallel(chosen: list, quick: bool, pep: bool, executor: Any, n: int, rep: VerifyReport, progress: Any) -> None:
+    own = executor is None
+    ex = ProcessPoolExecutor(max_workers=min(n, len(chosen))) if own else executor
+    futures: list = []
+    try:
+        futures = [ex.submit(_one, th, quick, pep) for th in chosen]
+        for th, fut in zip(chosen, futures):   # registry order, whatever order they finish in
+            rep.results.append(fut.result())
+            if progress:
+                progress(th.id, len(rep.results), len(chosen))
+    except KeyboardInterrupt:
+        for f in futures:
+            f.cancel()
+        raise
+    finally:
+        if own:
+            ex.shutdown(wait=True, cancel_futures=True)
