@@ -95,6 +95,11 @@ def _emp_over_w(r: Any) -> str:
     return _num(v, ".3g")
 
 
+def _bound_over_w(r: Any) -> str:
+    ref = getattr(r, "reference", None)
+    return _num(ref.get("bound_over_W"), ".3g") if isinstance(ref, dict) else ""
+
+
 def _source(r: Any) -> str:
     head = r.theorem.source.split(";")[0].strip()
     return head if len(head) <= 32 else head[:31] + "…"
@@ -109,6 +114,7 @@ COLUMNS: list[tuple[str, Callable[[Any], str], bool]] = [
     ("judged", lambda r: r.judged_str(), False),
     ("emp/W", _emp_over_w, False),
     ("PEP/bound", _pep_short, False),
+    ("bound/W", _bound_over_w, True),
     ("source", _source, True),
     ("instances", lambda r: str(r.n_instances), True),
     ("region", _region, True),

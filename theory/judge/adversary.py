@@ -375,3 +375,42 @@ def seek(th: Theorem, cells: list[dict], ref_Ks: tuple, *, quick: bool = False, 
         extra = (pep_seeds or {}).get((cells.index(cell), K))
         out.append(attack(th, cell, K, quick=quick, seed=seed, seeds=extra))
     return out, notes
+
+
+def fold(th: Theorem, res: Any, *, quick: bool, seed: int, with_reference: bool) -> None:
+    """Attack ``th`` at its reference cells (declared PEP cells, the battery's worst cell) and re-judge.
+
+    The attacks join the battery's observations (one judged observation each, its instance the
+    block operator found); with ``with_reference`` the PEP worst case ``W(K)`` is computed at the
+    same cells (``res.reference``, see :func:`monoverify.theory.judge.reference.strength`).
+    """
+    from .reference import reference_cells, reference_Ks, strength
+    from .verdict import Observation, judge
+
+    cells = reference_cells(th, res.worst, quick)
+    Ks = reference_Ks(th, quick)
+    attacks, notes = seek(th, cells, Ks, quick=quick, seed=seed)
+    res.notes.extend(notes)
+    res.adversary = attacks
+    obs = [Observation(c["instance"], c["params"], c["ratio"], judged=not c.get("excluded", False),
+                       why=c.get("why", "")) for c in res.curves]
+    for a in attacks:
+        if not a.success:
+            res.notes.append(f"adversary at {a.cell}, K={a.K}: {a.message}")
+            continue
+        params = {**a.cell, "K": a.K}
+        obs.append(Observation(a.label, params, a.ratio, k=a.K, measured=a.measured, bound=a.bound))
+        res.curves.append({"instance": a.label, "params": params, "k": np.array([a.K]),
+                           "measured": np.array([a.measured]), "bound": np.array([a.bound]), "ratio": a.ratio,
+                           "excluded": False, "why": "", "status": "adversary"})
+    unsound = res.verdict == "inconclusive" and res.n_judged > 0
+    j = judge(th, obs, evidence_ok=not unsound, evidence_why=res.message.split("evidence unsound: ")[-1])
+    if j.worst is not None and j.worst.instance.startswith("adversary"):
+        hit = next(a for a in attacks if a.label == j.worst.instance and a.success)
+        res.worst = {"instance": hit.label, **hit.cell, "k": hit.K, "blocks": hit.blocks, "weights": hit.weights}
+    res.apply(j)
+    best = max((a.ratio for a in attacks if a.success), default=None)
+    if best is not None:
+        res.notes.append(f"adversary: {len(attacks)} searches over rotation-scaling blocks, best ratio {best:.4g}")
+    if with_reference:
+        res.reference = strength(th, cells, Ks, attacks)

@@ -61,7 +61,7 @@ def outside_hypotheses(th: Theorem, params: dict) -> list[str]:
 
 
 def check(theorem: str | Theorem, *, quick: bool = False, explore: bool = False, seed: int = 0,
-          pep: bool = False, **params: Any) -> CheckResult:
+          pep: bool = False, adversarial: bool = True, sampled: bool = True, **params: Any) -> CheckResult:
     """Check ``theorem`` on its battery (or on the parameters given).
 
     Parameters
@@ -76,7 +76,13 @@ def check(theorem: str | Theorem, *, quick: bool = False, explore: bool = False,
     pep : bool
         Also compute the worst-case sandwich ``linear lower bound <= PEP <= bound`` where the
         theorem declares one (``Theorem.pep``); see :func:`pep_sandwich`. A PEP value above the
-        bound in the exact class violates the theorem.
+        bound in the exact class violates the theorem. For rate theorems also the certified worst
+        case ``W(K)`` beside the adversary's best (``reference``: empirical/W, bound/W).
+    adversarial : bool
+        Rate theorems: add the adversarial search over rotation-scaling block operators
+        (:func:`~monoverify.theory.judge.adversary.seek`) to the observations judged.
+    sampled : bool
+        Cells sampled from the hypothesis region and its boundaries join the grid.
     **params
         ``rho``, ``L``, ``gamma``, ``lam``, ``tau``, ``alpha``, ``K``: pin these values.
 
@@ -90,7 +96,7 @@ def check(theorem: str | Theorem, *, quick: bool = False, explore: bool = False,
     th = get(theorem) if isinstance(theorem, str) else theorem
     _validate(th, params, explore)
     t0 = time.perf_counter()
-    bat = battery(th, quick=quick, seed=seed, params=params, explore=explore)
+    bat = battery(th, quick=quick, seed=seed, params=params, explore=explore, sampled=sampled)
     refused = sum(len(r) for *_, r in bat)
     notes = []
     if refused:
@@ -98,6 +104,10 @@ def check(theorem: str | Theorem, *, quick: bool = False, explore: bool = False,
     kind = {"rate": check_rate, "region": check_region, "property": check_property}[th.kind]
     res = kind(th, bat, notes)
     res.explored_outside = bool(explore and params and outside_hypotheses(th, params))
+    if th.kind == "rate" and adversarial and not params and th.method and res.n_cells:
+        from .adversary import fold
+
+        fold(th, res, quick=quick, seed=seed, with_reference=pep)
     if pep and th.pep and not params:
         res.pep = pep_sandwich(th, quick=quick)
         pj = res.pep["judgement"]

@@ -29,7 +29,9 @@ class CheckResult(Result):
     cells (rate, property) or the region score (NaN when nothing was judged). ``worst``: the
     instance and parameters that came closest. ``n_judged`` / ``n_not_judged`` / ``not_judged``
     (reason -> count): cells the verdict rests on and those it does not. ``curves``: per
-    instance/cell, measured and bound.
+    instance/cell, measured and bound. ``adversary``: the searches over rotation-scaling block
+    operators (rate theorems); ``reference``: empirical worst, PEP worst case ``W(K)`` and bound
+    per reference cell and ``K``, with the summaries ``empirical_over_W`` and ``bound_over_W``.
     """
 
     theorem: Theorem
@@ -50,6 +52,8 @@ class CheckResult(Result):
     n_not_judged: int = 0
     not_judged: dict = field(default_factory=dict)
     message: str = ""
+    adversary: list = field(default_factory=list)
+    reference: dict | None = None
 
     @property
     def status(self) -> str:
@@ -87,6 +91,7 @@ class CheckResult(Result):
             "fitted_exponent": jsonable(self.fitted_exponent), "spectral": jsonable(self.spectral),
             "mismatches": self.mismatches, "explored_outside": self.explored_outside, "notes": list(self.notes),
             "elapsed_s": round(self.elapsed, 3), "pep": jsonable(self.pep),
+            "adversary": [jsonable(a) for a in self.adversary], "reference": jsonable(self.reference),
         }
         if curves:
             d["curves"] = jsonable(self.curves)
@@ -100,4 +105,5 @@ class CheckResult(Result):
         return cls(get(d["theorem"]["id"]), d["verdict"], unjson_float(d["worst_ratio"]), dict(d["worst"]),
                    d["n_instances"], d["n_cells"], list(d.get("curves", [])), unjson_float(d["fitted_exponent"]),
                    d["spectral"], d["mismatches"], d["explored_outside"], list(d["notes"]), d["elapsed_s"], d["pep"],
-                   d["n_judged"], d["n_not_judged"], dict(d["not_judged"]), d["message"])
+                   d["n_judged"], d["n_not_judged"], dict(d["not_judged"]), d["message"],
+                   list(d.get("adversary", [])), d.get("reference"))
