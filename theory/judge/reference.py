@@ -110,6 +110,7 @@ def reference_cells(th: Theorem, worst: dict | None = None, quick: bool = False)
     battery's worst cell ``worst`` (absolute parameters, as a check reports them)."""
     cells = [dict(c) for c in (th.pep or {}).get("cells", ())]
     cells = cells[:1] if quick else cells
+    cells += [{k: v for k, v in c.items() if k != "K"} for c in th.attack_cells]
     if worst:
         L = float(worst.get("L", 1.0))
         cell = {"L": L}
@@ -277,11 +278,14 @@ REFERENCE_KS = ((4,), (1, 2, 4))
 
 
 def reference_Ks(th: Theorem, quick: bool) -> tuple:
-    """Horizons of the reference: the declared PEP horizons (quick: the largest) or :data:`REFERENCE_KS`."""
+    """Horizons of the reference: the declared PEP horizons (quick: the largest) or :data:`REFERENCE_KS`,
+    and any ``K`` named in ``Theorem.attack_cells``."""
     if th.pep and th.pep.get("Ks"):
         Ks = tuple(th.pep["Ks"])
-        return Ks[-1:] if quick else Ks
-    return REFERENCE_KS[0 if quick else 1]
+        Ks = Ks[-1:] if quick else Ks
+    else:
+        Ks = REFERENCE_KS[0 if quick else 1]
+    return tuple(sorted(set(Ks) | {int(c["K"]) for c in th.attack_cells if "K" in c}))
 
 
 def strength(th: Theorem, cells: list[dict], Ks: tuple, attacks: list) -> dict:

@@ -43,7 +43,8 @@ _NSYM = {"c": _c, "t": _t, **{k: SYMBOLS[k] for k in ("lam", "tau", "alpha", "K"
 #: continuous coordinates searched for boundaries, with the range a cell may take
 DOMAIN: dict[str, tuple[float, float]] = {"c": (-1.0, 1.0), "t": (1e-6, 20.0), "lam": (1e-6, 4.0),
                                           "alpha": (1e-6, 2.0)}
-#: sampled cells whose derived inner-step count exceeds this are dropped (cost guard, said in notes)
+#: sampled cells whose derived inner-step count exceeds this (cost guard) or is below 1 (the method
+#: is undefined there) are dropped
 MAX_TAU = 1000
 DELTAS_FULL = (1e-3, 1e-2, 1e-1)
 DELTAS_QUICK = (1e-3, 1e-1)
@@ -182,7 +183,8 @@ def sample(th: Theorem, *, quick: bool = False, seed: int = 0, grid: list[dict] 
             got = 0
             for i in order:
                 pts = boundary_points(part, th, seeds[int(i)], var, deltas, inside=side)
-                pts = [p for p in pts if admitted_fn(p)]
+                pts = [q for p in pts for q in ([p] if admitted_fn(p) else _repair(th, p, var, deltas))
+                       if admitted_fn(q)]
                 if pts:
                     new.extend(pts)
                     got += 1
@@ -194,10 +196,32 @@ def sample(th: Theorem, *, quick: bool = False, seed: int = 0, grid: list[dict] 
     out = list(grid)
     for cell in new:
         k = _key(cell)
-        if k in seen or (tau_fn is not None and tau_fn(cell) > MAX_TAU):
+        if k in seen or (tau_fn is not None and not 1 <= tau_fn(cell) <= MAX_TAU):
             continue
         seen.add(k)
         out.append(cell)
+    return out
+
+
+def _repair(th: Theorem, cell: dict, keep: str, deltas: tuple) -> list[dict]:
+    """Move a boundary point that breaks other conjuncts back inside them along another variable.
+
+    A widened conjunct may add a region that the grid's other values cannot reach (e.g.
+    ``alpha > 1`` needs ``rho > 0`` under EG+'s other hypothesis): for each violated conjunct,
+    step along each of its other variables to its boundary and just inside.
+    """
+    out = [cell]
+    for part in _relations(th.hypotheses):
+        holds = _fn(normalised(part, th))
+        nxt = []
+        for p in out:
+            if holds(p):
+                nxt.append(p)
+                continue
+            for var in _searchable(part, th):
+                if var != keep:
+                    nxt.extend(boundary_points(part, th, p, var, deltas[:1], inside=True))
+        out = nxt[:4]
     return out
 
 
