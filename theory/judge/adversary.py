@@ -346,7 +346,7 @@ def attack(th: Theorem, cell: dict, K: int, *, quick: bool = False, seed: int = 
 #: outer x inner steps above which a (cell, K) is not attacked (quick, full): cost guard
 MAX_STEPS = (1000, 20000)
 #: horizons attacked besides the reference horizons (quick, full)
-ATTACK_KS = ((10,), (10, 100))
+ATTACK_KS = ((), (10, 100))
 
 
 def plan(th: Theorem, cells: list[dict], ref_Ks: tuple, quick: bool) -> tuple[list, list]:

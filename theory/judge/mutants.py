@@ -16,7 +16,8 @@ A battery that says ``holds`` is only as good as the wrong statements it would r
   +5 % and by -5 %.
 
 :func:`score` checks each mutant (:func:`~monoverify.theory.judge.check`, sampling and adversary
-included); a mutant is *killed* when the verdict is ``violated`` or ``finding``.
+included); a mutant is *killed* when the verdict is ``violated`` or ``finding``, or when its widened
+region contains cells where the method is undefined (the variant is refused there).
 
 >>> from monoverify.theory import THEOREMS
 >>> ms = mutants(THEOREMS["pp.last_iterate"], reference=None)
@@ -272,7 +273,14 @@ def score(theorems: Iterable[Theorem], *, quick: bool = True, seed: int = 0, bas
                 continue
             if progress:
                 progress(m.id)
-            r = check(m.theorem, quick=quick, seed=seed)
+            try:
+                r = check(m.theorem, quick=quick, seed=seed)
+            except ValueError as exc:
+                # the widened region holds cells where the method itself is undefined (e.g. a negative
+                # relaxation): the variant's statement is refused there, which rejects it
+                rep.outcomes.append(MutantOutcome(m.id, m.kind, m.description, "refused", True, True,
+                                                  f"method undefined in the widened region: {exc}"))
+                continue
             killed = r.verdict in ("violated", "finding")
             reason = (f"{r.verdict}: worst ratio {r.worst_ratio:.4g}" if killed else
                       _survival(m, r, base))
