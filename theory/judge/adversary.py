@@ -17,7 +17,7 @@ minimum over iterations of a sum) also search two-block mixtures.
 
 >>> from monoverify.theory import THEOREMS
 >>> a = attack(THEOREMS["pp.last_iterate"], {"c": 0.2, "t": 1.0}, K=4, quick=True)
->>> 0.5 < a.ratio <= 1 + 1e-9, a.operator.rho >= -0.2 - 1e-12
+>>> 0.4 < a.ratio <= 1 + 1e-9, a.operator.rho >= -0.2 - 1e-12
 (True, True)
 """
 

@@ -23,8 +23,8 @@ region contains cells where the method is undefined (the variant is refused ther
 >>> ms = mutants(THEOREMS["pp.last_iterate"], reference=None)
 >>> [m.kind for m in ms]
 ['scaled bound', 'relaxed hypothesis']
->>> ms[1].theorem.hypotheses
-rho > -0.75*gamma - 0.2
+>>> ms[1].theorem.admits(rho=-0.6, L=1, gamma=1.0)      # outside rho > -gamma/2, inside the widened conjunct
+True
 """
 
 from __future__ import annotations
