@@ -12,7 +12,8 @@ blocks fitted to a PEP worst case. The search runs per ``K``: at large ``K`` the
 a block whose eigenvalue approaches the boundary of the class as ``K`` grows, not a fixed
 geometrically convergent map.
 
-For last-iterate metrics (sums over blocks) one block suffices; best-iterate metrics (a
+Instances that leave a theorem's trajectory hypothesis (``Theorem.iterate_bound``) are not
+candidates. For last-iterate metrics (sums over blocks) one block suffices; best-iterate metrics (a
 minimum over iterations of a sum) also search two-block mixtures.
 
 >>> from monoverify.theory import THEOREMS
@@ -183,6 +184,7 @@ class _Evaluator:
         self.bound = np.broadcast_to(np.asarray(_f(th.bound)(*args), float), ks.shape)
         self.n = 0
         self.best: tuple = (-math.inf, None)
+        self.best_x: np.ndarray | None = None
 
     def __call__(self, x: np.ndarray) -> np.ndarray:
         """``x``: shape ``(n_params, S)`` (SciPy's vectorised layout); returns ``-ratio`` of shape ``(S,)``."""
@@ -235,6 +237,12 @@ class _Evaluator:
         bad = np.asarray(r.status) == "diverged"
         ratio[:, bad] = np.inf
         ratio = np.where(np.isnan(ratio), -np.inf, ratio)
+        if self.th.iterate_bound is not None:
+            # a trajectory hypothesis (the ball ||z - z*|| <= D): instances that leave it are not candidates
+            lim = float(_f(self.th.iterate_bound)(*[self.vals.get(a, math.nan) for a in _ARGS]))
+            with np.errstate(invalid="ignore"):
+                left = ~(np.nanmax(np.asarray(r.history.distance, float), axis=0) <= lim)
+            ratio[:, left] = -np.inf
         j = np.argmax(ratio, axis=0)
         best = ratio[j, np.arange(S)]
         return best, self.ks[j], m[j, np.arange(S)]
@@ -325,9 +333,10 @@ def attack(th: Theorem, cell: dict, K: int, *, quick: bool = False, seed: int = 
         differential_evolution(ev, bounds=[(0.0, 1.0)] * pop.shape[1], init=pop, vectorized=True,
                                updating="deferred", maxiter=5 if quick else 30, seed=seed, polish=False, tol=1e-8)
         # local polish of the best candidate (Nelder-Mead inside the unit cube)
-        minimize(lambda v: float(ev(np.clip(v, 0.0, 1.0)[:, None])[0]), ev.best_x, method="Nelder-Mead",
-                 bounds=[(0.0, 1.0)] * len(ev.best_x),
-                 options={"maxfev": 40 if quick else 200, "xatol": 1e-5, "fatol": 1e-9})
+        if ev.best[1] is not None:
+            minimize(lambda v: float(ev(np.clip(v, 0.0, 1.0)[:, None])[0]), ev.best_x, method="Nelder-Mead",
+                     bounds=[(0.0, 1.0)] * len(ev.best_x),
+                     options={"maxfev": 40 if quick else 200, "xatol": 1e-5, "fatol": 1e-9})
         n_total += ev.n
         if ev.best[0] > best[0]:
             best = ev.best
