@@ -63,10 +63,12 @@ def test_verify_quick_subset_writes_report(tmp_path, capsys):
     status = main(["verify", "--quick", "--only", "pp.", "--report", str(tmp_path / "rep"), "--no-progress"])
     out = capsys.readouterr().out
     assert status == 0
-    assert "summary: 7 holds" in out and "derived" in out
+    # rapp.conic (a reconstruction, tau = 200 fixed) is exceeded next to the boundary gamma L -> 1 that the
+    # sampled battery now probes ((gamma L)^200 is not negligible there): a finding, exit status 0
+    assert "summary: 6 holds, 0 violated, 1 finding" in out and "derived" in out
     data = json.loads((tmp_path / "rep" / "verify.json").read_text())
     assert {r["theorem"]["id"] for r in data["results"]} >= {"relaxed-pp.last_iterate", "pp.last_iterate"}
-    assert all(r["verdict"] == "holds" for r in data["results"])
+    assert {r["theorem"]["id"]: r["verdict"] for r in data["results"] if r["verdict"] != "holds"} == {"rapp.conic": "finding"}
     assert (tmp_path / "rep" / "verify.csv").read_text().startswith("theorem,provenance")
 
 

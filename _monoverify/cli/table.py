@@ -101,6 +101,11 @@ def _proved(r: Any) -> str:
     return f"N<={p['n']}" if p and p.get("n") else ""
 
 
+def _bound_over_w(r: Any) -> str:
+    ref = getattr(r, "reference", None)
+    return _num(ref.get("bound_over_W"), ".3g") if isinstance(ref, dict) else ""
+
+
 def _source(r: Any) -> str:
     head = r.theorem.source.split(";")[0].strip()
     return head if len(head) <= 32 else head[:31] + "…"
@@ -116,6 +121,7 @@ COLUMNS: list[tuple[str, Callable[[Any], str], bool]] = [
     ("emp/W", _emp_over_w, False),
     ("PEP/bound", _pep_short, False),
     ("proved", _proved, False),
+    ("bound/W", _bound_over_w, True),
     ("source", _source, True),
     ("instances", lambda r: str(r.n_instances), True),
     ("region", _region, True),

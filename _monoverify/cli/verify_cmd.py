@@ -7,7 +7,7 @@ from typing import Any
 from .common import console, prepare_dir
 from .table import results_table
 
-__all__ = ["run", "add_parser", "print_verdicts"]
+__all__ = ["run", "add_parser", "print_verdicts", "print_mutants"]
 
 
 def print_verdicts(con: Any, report: Any) -> None:
@@ -65,7 +65,36 @@ def run(args: Any) -> int:
         write_report(outdir, rep, con, figures=not rep.interrupted)
     if rep.interrupted:
         raise KeyboardInterrupt
+    if args.mutants:
+        print_mutants(con, _mutation_score(rep, args.quick, err, not args.no_progress), outdir)
     return rep.exit_status
+
+
+def _mutation_score(rep: Any, quick: bool, err: Any, show: bool) -> Any:
+    from monoverify.theory.judge.mutants import score
+
+    bases = {r.theorem.id: r for r in rep.results}
+    with _progress(err, show, 0) as prog:
+        task = prog.add_task("mutants", total=None)
+        return score([r.theorem for r in rep.results], quick=quick, bases=bases,
+                     progress=lambda name: prog.update(task, description=f"mutant {name}"))
+
+
+def print_mutants(con: Any, mrep: Any, outdir: Any = None) -> None:
+    """Survivors (with the reason), mutants outside the score, then the line ``mutants: K/M killed``."""
+    import json
+
+    for o in mrep.survivors:
+        con.print(f"[yellow]SURVIVOR[/] {o.id} ({o.kind}: {o.description}): {o.reason}", soft_wrap=True)
+    for o in mrep.outcomes:
+        if not o.scored and o.reason.startswith("no reference"):
+            con.print(f"[dim]not scored[/] {o.id}: {o.reason}", soft_wrap=True)
+    n_eq = sum(not o.scored and not o.reason.startswith("no reference") for o in mrep.outcomes)
+    if n_eq:
+        con.print(f"[dim]{n_eq} relaxations add no cell of the parameter domain (equivalent mutants, not scored)[/]")
+    if outdir is not None:
+        (outdir / "mutants.json").write_text(json.dumps(mrep.to_dict(), indent=1, default=str))
+    con.print(mrep.line)
 
 
 def add_parser(sub: Any) -> None:
@@ -76,5 +105,7 @@ def add_parser(sub: Any) -> None:
     p.add_argument("--wide", action="store_true", help="every column (default: a view that fits 120 columns)")
     p.add_argument("--workers", type=int, default=0, metavar="N",
                    help="processes for independent theorems (default 0: one per CPU core; 1: serial)")
+    p.add_argument("--mutants", action="store_true",
+                   help="also judge wrong variants of every theorem; ends with 'mutants: K/M killed'")
     p.add_argument("--no-progress", action="store_true")
     p.set_defaults(func=run)

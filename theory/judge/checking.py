@@ -68,7 +68,8 @@ def _counter(progress: Callable[[int, int], None] | None, total: int) -> Callabl
 
 
 def check(theorem: str | Theorem, *, quick: bool = False, explore: bool = False, seed: int = 0,
-          pep: bool = False, progress: Callable[[int, int], None] | None = None, **params: Any) -> CheckResult:
+          pep: bool = False, progress: Callable[[int, int], None] | None = None, adversarial: bool = True,
+          sampled: bool = True, **params: Any) -> CheckResult:
     """Check ``theorem`` on its battery (or on the parameters given).
 
     Parameters
@@ -84,9 +85,15 @@ def check(theorem: str | Theorem, *, quick: bool = False, explore: bool = False,
     pep : bool
         Also compute the worst-case sandwich ``linear lower bound <= PEP <= bound`` where the
         theorem declares one (``Theorem.pep``); see :func:`pep_sandwich`. A PEP value above the
-        bound in the exact class violates the theorem.
+        bound in the exact class violates the theorem. For rate theorems also the certified worst
+        case ``W(K)`` beside the adversary's best (``reference``: empirical/W, bound/W).
     progress : callable, optional
         ``progress(started, total)``: cells started so far and the number of admitted cells.
+    adversarial : bool
+        Rate theorems: add the adversarial search over rotation-scaling block operators
+        (:func:`~monoverify.theory.judge.adversary.seek`) to the observations judged.
+    sampled : bool
+        Cells sampled from the hypothesis region and its boundaries join the grid.
     **params
         ``rho``, ``L``, ``gamma``, ``lam``, ``tau``, ``alpha``, ``K``: pin these values.
 
@@ -100,7 +107,7 @@ def check(theorem: str | Theorem, *, quick: bool = False, explore: bool = False,
     th = get(theorem) if isinstance(theorem, str) else theorem
     _validate(th, params, explore)
     t0 = time.perf_counter()
-    bat = battery(th, quick=quick, seed=seed, params=params, explore=explore)
+    bat = battery(th, quick=quick, seed=seed, params=params, explore=explore, sampled=sampled)
     refused = sum(len(r) for *_, r in bat)
     notes = []
     if refused:
@@ -108,6 +115,10 @@ def check(theorem: str | Theorem, *, quick: bool = False, explore: bool = False,
     kind = {"rate": check_rate, "region": check_region, "property": check_property}[th.kind]
     res = kind(th, bat, notes, _counter(progress, sum(len(a) for _, _, _, a, _ in bat)))
     res.explored_outside = bool(explore and any(not c.inside for *_, cells, _ in bat for c in cells))
+    if th.kind == "rate" and adversarial and not params and th.method and res.n_cells:
+        from .adversary import fold
+
+        fold(th, res, quick=quick, seed=seed, with_reference=pep)
     if pep and th.pep and not params:
         res.pep = pep_sandwich(th, quick=quick)
         pj = res.pep["judgement"]

@@ -162,14 +162,21 @@ def _cell(th: Theorem, op: Any, z0: Any, combo: dict) -> Cell:
 
 
 def battery(th: Theorem, *, quick: bool = False, seed: int = 0, params: dict | None = None,
-            explore: bool = False) -> list[tuple[str, Any, np.ndarray, list[Cell], list[Cell]]]:
+            explore: bool = False, sampled: bool = True) -> list[tuple[str, Any, np.ndarray, list[Cell], list[Cell]]]:
     """Instances and the parameter cells each admits: ``(label, op, z0, admitted, refused)``.
 
     Grid values are normalised (``c = -rho L``, ``t = gamma L``); ``params`` (``rho``, ``L``,
     ``gamma``, ``lam``, ``tau``, ``alpha``, ``K``) pin values instead. With ``explore`` every
-    cell is admitted (those outside the hypotheses have ``cell.inside = False``: not judged).
+    cell is admitted (those outside the hypotheses have ``cell.inside = False``: not judged). Without pinned values the grid seeds
+    :func:`~monoverify.theory.judge.sampling.sample` (neighbourhoods of every boundary of every
+    hypothesis conjunct, interior points); ``sampled=False`` keeps the bare grid.
     """
-    combos = grid(th, quick, _overrides(dict(params or {})))
+    over = _overrides(dict(params or {}))
+    combos = grid(th, quick, over)
+    if sampled and not over:
+        from .sampling import sample
+
+        combos = sample(th, quick=quick, seed=seed, grid=combos)
     if not any("K" in c for c in combos) and th.kind == "rate":
         combos = [dict(c, K=100) for c in combos]
     grouped: dict = {}

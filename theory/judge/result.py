@@ -29,8 +29,10 @@ class CheckResult(Result):
     cells (rate, property) or the region score (NaN when nothing was judged). ``worst``: the
     instance and parameters that came closest. ``n_judged`` / ``n_not_judged`` / ``not_judged``
     (reason -> count): cells the verdict rests on and those it does not. ``curves``: per
-    instance/cell, measured and bound. ``reference``: the certified worst case beside the bound
-    when computed (e.g. ``{"W": ..., "empirical_over_W": ...}``; the table's ``emp/W`` column).
+    instance/cell, measured and bound. ``adversary``: the searches over rotation-scaling block
+    operators (rate theorems); ``reference``: the certified worst case beside the bound (the
+    table's ``emp/W`` and ``bound/W`` columns): empirical worst, PEP worst case ``W(K)`` and bound
+    per reference cell and ``K``, with the summaries ``empirical_over_W`` and ``bound_over_W``.
     """
 
     theorem: Theorem
@@ -51,6 +53,7 @@ class CheckResult(Result):
     n_not_judged: int = 0
     not_judged: dict = field(default_factory=dict)
     message: str = ""
+    adversary: list = field(default_factory=list)
     reference: dict | None = None
 
     @property
@@ -88,7 +91,8 @@ class CheckResult(Result):
             "n_judged": self.n_judged, "n_not_judged": self.n_not_judged, "not_judged": dict(self.not_judged),
             "fitted_exponent": jsonable(self.fitted_exponent), "spectral": jsonable(self.spectral),
             "mismatches": self.mismatches, "explored_outside": self.explored_outside, "notes": list(self.notes),
-            "elapsed_s": round(self.elapsed, 3), "pep": jsonable(self.pep), "reference": jsonable(self.reference),
+            "elapsed_s": round(self.elapsed, 3), "pep": jsonable(self.pep),
+            "adversary": [jsonable(a) for a in self.adversary], "reference": jsonable(self.reference),
         }
         if curves:
             d["curves"] = jsonable(self.curves)
@@ -102,4 +106,5 @@ class CheckResult(Result):
         return cls(get(d["theorem"]["id"]), d["verdict"], unjson_float(d["worst_ratio"]), dict(d["worst"]),
                    d["n_instances"], d["n_cells"], list(d.get("curves", [])), unjson_float(d["fitted_exponent"]),
                    d["spectral"], d["mismatches"], d["explored_outside"], list(d["notes"]), d["elapsed_s"], d["pep"],
-                   d["n_judged"], d["n_not_judged"], dict(d["not_judged"]), d["message"], d.get("reference"))
+                   d["n_judged"], d["n_not_judged"], dict(d["not_judged"]), d["message"],
+                   list(d.get("adversary", [])), d.get("reference"))

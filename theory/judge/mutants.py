@@ -1,0 +1,298 @@
+"""Mutation score: deliberately wrong variants of every theorem, judged with the normal check.
+
+A battery that says ``holds`` is only as good as the wrong statements it would reject.
+:func:`mutants` derives, per registered theorem,
+
+* **scaled bound** (rate theorems with a certified worst case): the bound times
+  ``0.97 W / bound`` at the reference cell and ``K`` where ``W / bound`` is largest, i.e. a bound
+  just below the PEP worst case ``W(K)`` (the factor comes from ``W``, never from a value the
+  battery found). Without a ``W`` the mutant is listed as *no reference*, outside the score;
+* **relaxed hypothesis**, one per inequality conjunct: solved for one normalised variable
+  (``v > g`` or ``v < g``) and widened by ``25 % |g| + 5 %`` of the variable's scale. A
+  relaxation that adds no point of the parameter domain (the conjunct is implied by the others,
+  or only non-physical values such as negative steps are added) is *equivalent*, outside the
+  score;
+* **shifted condition** (region theorems), two per inequality conjunct: the threshold moved by
+  +5 % and by -5 %.
+
+:func:`score` checks each mutant (:func:`~monoverify.theory.judge.check`, sampling and adversary
+included); a mutant is *killed* when the verdict is ``violated`` or ``finding``, or when its widened
+region contains cells where the method is undefined (the variant is refused there).
+
+>>> from monoverify.theory import THEOREMS
+>>> ms = mutants(THEOREMS["pp.last_iterate"], reference=None)
+>>> [m.kind for m in ms]
+['scaled bound', 'relaxed hypothesis']
+>>> ms[1].theorem.admits(rho=-0.6, L=1, gamma=1.0)      # outside rho > -gamma/2, inside the widened conjunct
+True
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+from dataclasses import dataclass, field
+from typing import Any, Callable, Iterable
+
+import sympy as sp
+
+from monoverify.result import Result
+
+from ..theorems import SYMBOLS, Theorem
+from .sampling import DOMAIN, _c, _t, conjuncts, normalised, sample
+
+__all__ = ["Mutant", "MutantOutcome", "MutationReport", "mutants", "score", "SCALE", "WIDEN", "SHIFT"]
+
+#: scaled-bound mutants: the bound times SCALE * W / bound
+SCALE = 0.97
+#: relaxed hypotheses: widen by WIDEN[0] |g| + WIDEN[1] * scale of the variable
+WIDEN = (0.25, 0.05)
+#: shifted conditions: threshold times (1 +- SHIFT)
+SHIFT = 0.05
+_VARS = ("c", "t", "lam", "alpha")
+_SCALE = {"c": 1.0, "t": 4.0, "lam": 1.0, "alpha": 1.0}
+
+
+@dataclass
+class Mutant:
+    """One wrong variant: ``theorem`` (a :class:`Theorem`), its ``kind`` and what was changed.
+
+    ``scored`` is ``False`` for mutants outside the score (``why`` says: no reference, equivalent).
+    """
+
+    id: str
+    kind: str
+    description: str
+    theorem: Theorem | None
+    scored: bool = True
+    why: str = ""
+
+
+@dataclass
+class MutantOutcome(Result):
+    """The verdict on one mutant (``killed``: ``violated`` or ``finding``)."""
+
+    id: str
+    kind: str
+    description: str
+    verdict: str
+    killed: bool
+    scored: bool
+    reason: str = ""
+    worst_ratio: float = math.nan
+
+    @property
+    def status(self) -> str:
+        return "killed" if self.killed else ("survived" if self.scored else "not scored")
+
+    @property
+    def message(self) -> str:
+        return f"{self.id}: {self.status} ({self.reason})"
+
+    @property
+    def success(self) -> bool:
+        return self.killed
+
+
+@dataclass
+class MutationReport(Result):
+    """All outcomes; ``line`` is ``mutants: K/M killed``."""
+
+    outcomes: list = field(default_factory=list)
+
+    @property
+    def killed(self) -> int:
+        return sum(o.killed and o.scored for o in self.outcomes)
+
+    @property
+    def total(self) -> int:
+        return sum(o.scored for o in self.outcomes)
+
+    @property
+    def survivors(self) -> list:
+        return [o for o in self.outcomes if o.scored and not o.killed]
+
+    @property
+    def line(self) -> str:
+        return f"mutants: {self.killed}/{self.total} killed"
+
+    status = property(lambda self: "complete")
+    message = property(lambda self: self.line)
+    success = property(lambda self: self.total > 0 and self.killed == self.total)
+
+
+# ------------------------------------------------------------------------------------------
+# deriving mutants
+# ------------------------------------------------------------------------------------------
+def _back(expr: sp.Expr) -> sp.Expr:
+    """Normalised symbols back to the theorem's: ``c = -rho L``, ``t = gamma L``."""
+    return expr.subs({_c: -SYMBOLS["rho"] * SYMBOLS["L"], _t: SYMBOLS["gamma"] * SYMBOLS["L"]})
+
+
+def _solve_for(part: Any, th: Theorem) -> tuple[str, sp.Expr, bool] | None:
+    """``(v, g, upper)`` with the conjunct equivalent to ``v < g`` (``upper``) or ``v > g`` near the grid."""
+    pn = normalised(part, th)
+    if not isinstance(pn, sp.core.relational.Relational) or isinstance(pn, sp.Eq):
+        return None
+    names = {s.name: s for s in pn.free_symbols}
+    for v in _VARS:
+        if v not in names:
+            continue
+        try:
+            sols = sp.solve(sp.Eq(pn.lhs, pn.rhs), names[v])
+        except NotImplementedError:
+            continue
+        if len(sols) != 1 or not sols[0].is_real and sols[0].free_symbols == set():
+            continue
+        g = sp.simplify(sols[0])
+        # side: the relation holds just below g (upper) or just above
+        probe = {s: sp.Rational(1, 2) for s in pn.free_symbols if s.name != v}
+        g0 = g.subs(probe)
+        if not g0.is_number or not g0.is_real:
+            continue
+        eps = sp.Rational(1, 1000) * (abs(g0) + 1)
+        below = pn.subs(probe).subs(names[v], g0 - eps)
+        above = pn.subs(probe).subs(names[v], g0 + eps)
+        if below in (sp.true, True) and above in (sp.false, False):
+            return v, g, True
+        if above in (sp.true, True) and below in (sp.false, False):
+            return v, g, False
+    return None
+
+
+def _relaxed(part: Any, th: Theorem) -> tuple[Any, str] | None:
+    s = _solve_for(part, th)
+    if s is None:
+        return None
+    v, g, upper = s
+    sym = _c if v == "c" else (_t if v == "t" else SYMBOLS[v])
+    margin = WIDEN[0] * sp.Abs(g) + WIDEN[1] * _SCALE[v] if g.free_symbols else \
+        sp.Float(WIDEN[0] * abs(float(g)) + WIDEN[1] * _SCALE[v], 3)
+    new = sym < g + margin if upper else sym > g - margin
+    new = sp.simplify(_back(new))
+    return new, f"{part}  ->  {new}"
+
+
+def _shifted(part: Any, th: Theorem, sign: int) -> tuple[Any, str] | None:
+    s = _solve_for(part, th)
+    if s is None:  # not solvable for one variable: move the right-hand side by 5 %
+        if not isinstance(part, sp.core.relational.Relational) or part.rhs == 0:
+            return None
+        new = part.func(part.lhs, sp.Float(1 + sign * SHIFT, 3) * part.rhs)
+        return new, f"{part}  ->  {new}"
+    v, g, upper = s
+    sym = _c if v == "c" else (_t if v == "t" else SYMBOLS[v])
+    f = sp.Float(1 + sign * SHIFT, 3)
+    new = sym < f * g if upper else sym > f * g
+    if g == 0:
+        d = sp.Float(SHIFT * _SCALE[v], 3)
+        new = sym < sign * d if upper else sym > -sign * d
+    new = _back(new)
+    return new, f"{part}  ->  {new}"
+
+
+def _replace(expr: Any, old: Any, new: Any) -> Any:
+    parts = conjuncts(expr)
+    return sp.And(*[new if p == old else p for p in parts]) if len(parts) > 1 else new
+
+
+def _adds_points(mut: Theorem, th: Theorem, quick: bool) -> bool:
+    """Does the mutant's region contain sampled cells (inside :data:`DOMAIN`) outside ``th``'s?"""
+    from .sampling import _fn
+
+    orig = _fn(normalised(th.hypotheses, th))
+    for cell in sample(mut, quick=quick):
+        inside_domain = all(DOMAIN[v][0] <= float(cell[v]) <= DOMAIN[v][1] for v in DOMAIN if v in cell)
+        if inside_domain and _fn(normalised(mut.hypotheses, mut))(cell) and not orig(cell):
+            return True
+    return False
+
+
+def mutants(th: Theorem, *, reference: dict | None, quick: bool = True) -> list[Mutant]:
+    """The wrong variants of ``th``; ``reference`` is a check's ``reference`` dict (rows with ``W``)."""
+    out: list[Mutant] = []
+    if th.kind in ("rate", "property"):
+        out.append(_scaled(th, reference))
+    for i, part in enumerate(conjuncts(th.hypotheses)):
+        r = _relaxed(part, th)
+        if r is None:
+            continue
+        new, desc = r
+        mut = dataclasses.replace(th, id=f"{th.id}~hyp{i}", hypotheses=_replace(th.hypotheses, part, new))
+        m = Mutant(mut.id, "relaxed hypothesis", desc, mut)
+        if not _adds_points(mut, th, quick):
+            m.scored, m.why = False, "equivalent: the relaxed region adds no cell of the parameter domain where the method is defined"
+        out.append(m)
+    if th.kind == "region" and th.condition is not None:
+        for i, part in enumerate(conjuncts(th.condition)):
+            for sign in (1, -1):
+                r = _shifted(part, th, sign)
+                if r is None:
+                    continue
+                new, desc = r
+                mut = dataclasses.replace(th, id=f"{th.id}~cond{i}{'+' if sign > 0 else '-'}",
+                                          condition=_replace(th.condition, part, new))
+                out.append(Mutant(mut.id, "shifted condition", desc, mut))
+    return out
+
+
+def _scaled(th: Theorem, reference: dict | None) -> Mutant:
+    mid = f"{th.id}~scaled"
+    rows = [r for r in (reference or {}).get("rows", []) if r.get("W") is not None and r["W"] > 0 and r["bound"] > 0]
+    if not rows:
+        why = (reference or {}).get("why_none") or "no certified worst case W"
+        return Mutant(mid, "scaled bound", "bound x 0.97 W/bound", None, False, f"no reference ({why})")
+    top = max(rows, key=lambda r: r["W"] / r["bound"])
+    f = SCALE * top["W"] / top["bound"]
+    fr = sp.Float(f, 6)
+    mut = dataclasses.replace(th, id=mid, bound=th.bound * fr,
+                              attack_cells=(*th.attack_cells, {**top["cell"], "K": top["K"]}))
+    return Mutant(mid, "scaled bound", f"bound x {f:.4g} (= {SCALE} W/bound at {top['cell']}, K={top['K']})", mut)
+
+
+# ------------------------------------------------------------------------------------------
+# judging mutants
+# ------------------------------------------------------------------------------------------
+def score(theorems: Iterable[Theorem], *, quick: bool = True, seed: int = 0, bases: dict | None = None,
+          progress: Callable[[str], None] | None = None) -> MutationReport:
+    """Derive every theorem's mutants and judge each.
+
+    ``bases`` maps theorem ids to their own check (with ``pep=True``, for the reference ``W``),
+    e.g. the results of ``verify``; a theorem without one is checked first.
+    """
+    from .checking import check
+
+    rep = MutationReport()
+    for th in theorems:
+        if progress:
+            progress(th.id)
+        base = (bases or {}).get(th.id) or check(th, quick=quick, seed=seed, pep=True)
+        for m in mutants(th, reference=base.reference, quick=quick):
+            if not m.scored:
+                rep.outcomes.append(MutantOutcome(m.id, m.kind, m.description, "-", False, False, m.why))
+                continue
+            if progress:
+                progress(m.id)
+            try:
+                r = check(m.theorem, quick=quick, seed=seed)
+            except ValueError as exc:
+                # the widened region holds cells where the method itself is undefined (e.g. a negative
+                # relaxation): the variant's statement is refused there, which rejects it
+                rep.outcomes.append(MutantOutcome(m.id, m.kind, m.description, "refused", True, True,
+                                                  f"method undefined in the widened region: {exc}"))
+                continue
+            killed = r.verdict in ("violated", "finding")
+            reason = (f"{r.verdict}: worst ratio {r.worst_ratio:.4g}" if killed else
+                      _survival(m, r, base))
+            rep.outcomes.append(MutantOutcome(m.id, m.kind, m.description, r.verdict, killed, True, reason,
+                                              float(r.worst_ratio)))
+    return rep
+
+
+def _survival(m: Mutant, r: Any, base: Any) -> str:
+    if m.kind == "scaled bound":
+        emp = (base.reference or {}).get("empirical_over_W")
+        rel = any(row.get("relaxation") for row in (base.reference or {}).get("rows", []))
+        return (f"{r.verdict}: worst ratio {r.worst_ratio:.4g} <= 1; the battery reaches {emp if emp is None else round(emp, 3)} "
+                f"of W" + (" (W from a Lipschitz relaxation: possibly not attained)" if rel else ""))
+    return f"{r.verdict}: worst ratio {r.worst_ratio:.4g} over {r.n_judged} judged cells"
