@@ -33,9 +33,12 @@ def test_not_expressible_is_a_status_with_the_reason():
     assert not r.success and r.looseness is None
 
 
-def test_an_inaccurate_solve_is_never_a_reference(monkeypatch):
-    monkeypatch.setattr(R, "_run", lambda problem, opts: (0.5, "optimal_inaccurate", 0.5, None))
-    r = R.reference(THEOREMS["la-eg.monotone"], {"c": 0.0, "t": 0.9, "lam": 0.5, "tau": 1}, 2, cache=False)
+def test_an_inaccurate_solve_is_never_a_reference(monkeypatch, tmp_path):
+    from monoverify.theory.pep import solve
+
+    monkeypatch.setenv("MONOVERIFY_CACHE", str(tmp_path))        # no cached value can answer
+    monkeypatch.setattr(solve, "_run_solver", lambda *a, **k: (0.5, "optimal_inaccurate", 0.5, None, ""))
+    r = R.reference(THEOREMS["la-eg.monotone"], {"c": 0.0, "t": 0.9, "lam": 0.5, "tau": 1}, 2)
     assert r.status == "inaccurate" and r.W is None and not r.success
 
 

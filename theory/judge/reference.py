@@ -5,14 +5,11 @@ For every ``rate`` theorem whose method and metric a PEP can express, :func:`ref
 from ``||z0 - z*||^2 <= 1``, beside the bound at ``D0 = 1``. ``bound / W`` says how loose the
 theorem is; ``empirical / W`` how close a battery gets.
 
-* Theorems that declare ``Theorem.pep`` (last iterate, metric ``operator`` / ``step``) use
-  :func:`monoverify.theory.pep.worst_case` (cached there).
-* The others are built here on the same class and oracle (:class:`ComonotoneLipschitzOperator`,
-  :class:`PEPOracle`): ``operator_sq`` (``||F z_k||^2``), ``resolvent_residual_sq``
-  (``||z_k - J_{gamma F} z_k||^2`` through an implicit step) and ``fixed_point_residual_sq``
-  (``||z_{k+1} - z_k||^2 / lam^2`` of a Lookahead), last iterate or **best iterate**: one
-  performance metric per iterate, PEPit maximises their minimum. Cached in
-  ``cache_dir()/reference``.
+Every ``W`` is :func:`monoverify.theory.pep.worst_case` (cached there) on the theorem's own metric
+(:mod:`monoverify.theory.metrics`: the same definition as in runs), last iterate or **best
+iterate** (one performance metric per iterate; PEPit maximises their minimum). The class is the
+set-valued rho-comonotone class where the theorem declares ``pep={"lipschitz": False}``, else the
+rho-comonotone and L-Lipschitz class when ``L`` enters the hypotheses or the bound.
 
 A solve that is not ``optimal`` gives ``W = None`` (status said): it is never used as a reference.
 With ``L`` in the class the PEP is a relaxation (an upper bound on the class worst case, not known
@@ -26,32 +23,22 @@ to be attained); the flag ``relaxation`` says so.
 
 from __future__ import annotations
 
-import contextlib
-import hashlib
-import io
-import json
 import math
-import os
-import tempfile
-import warnings
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
-import numpy as np
 import sympy as sp
 
 from monoverify.result import Result
 from monoverify.solvers import make
 
-from ..theorems import SYMBOLS, Theorem
+from ..theorems import Theorem
 from .adversary import _ARGS, _f, cell_values
 
 __all__ = ["Reference", "reference", "expressible", "reference_cells", "MAX_SIZE"]
 
 #: PEPs with more than this many oracle calls (K * tau * calls per step) are not attempted
 MAX_SIZE = 40
-_FORMULATION = 1
 
 
 @dataclass
@@ -140,7 +127,7 @@ def _bound(th: Theorem, vals: dict, K: int) -> float:
     return float(_f(th.bound)(*args))
 
 
-def reference(th: Theorem, cell: dict, K: int, *, cache: bool = True) -> Reference:
+def reference(th: Theorem, cell: dict, K: int) -> Reference:
     """``W(K)`` of ``th`` at the normalised ``cell`` (see the module docstring)."""
     vals = cell_values(th, cell, int(K))
     bound = _bound(th, vals, int(K))
@@ -151,123 +138,19 @@ def reference(th: Theorem, cell: dict, K: int, *, cache: bool = True) -> Referen
     if size > MAX_SIZE:
         return Reference(th.id, dict(cell), int(K), None, bound, "not expressible",
                          message=f"PEP too large ({size} inner steps > {MAX_SIZE})")
-    method = _method(th, vals)
-    if th.pep:
-        return _declared(th, cell, int(K), vals, method, bound)
-    return _custom(th, cell, int(K), vals, method, bound, cache)
+    return _reference(th, cell, int(K), vals, _method(th, vals), bound)
 
 
-def _declared(th: Theorem, cell: dict, K: int, vals: dict, method: Any, bound: float) -> Reference:
+def _reference(th: Theorem, cell: dict, K: int, vals: dict, method: Any, bound: float) -> Reference:
     from monoverify.theory.pep import worst_case
 
-    spec = th.pep
-    args = [vals.get(a, math.nan) for a in _ARGS]
-    args[0] = float(K)
-    N = int(round(float(_f(spec.get("N", SYMBOLS["K"]))(*args))))
-    scale = float(_f(sp.sympify(spec.get("scale", 1)))(*args))
-    lip = spec.get("lipschitz", True)
-    r = worst_case(method, vals["rho"], vals["L"] if lip else None, N, spec["metric"])
-    W = r.value / scale if r.ok and r.value is not None else None
-    return Reference(th.id, dict(cell), K, W, bound, r.status, bool(lip), r.message)
-
-
-# ------------------------------------------------------------------------------------------
-# PEPs built here (best iterate, resolvent residual, Lookahead fixed-point residual)
-# ------------------------------------------------------------------------------------------
-def _cache_file(inputs: dict) -> Path:
-    from monoverify.theory.pep import cache_dir
-
-    key = hashlib.sha256(json.dumps(inputs, sort_keys=True, default=str).encode()).hexdigest()[:40]
-    return cache_dir() / "reference" / f"{key}.json"
-
-
-def _custom(th: Theorem, cell: dict, K: int, vals: dict, method: Any, bound: float, cache: bool) -> Reference:
-    lip = "L" in {s.name for e in (th.hypotheses, th.bound) for s in sp.sympify(e).free_symbols}
-    inputs = {"theorem": th.id, "method": repr(method), "metric": th.metric, "iterate": th.iterate, "K": K,
-              "rho": vals["rho"], "L": vals["L"] if lip else None, "gamma": vals.get("gamma"),
-              "lam": vals.get("lam"), "formulation": _FORMULATION}
-    path = _cache_file(inputs) if cache else None
-    if path is not None and path.is_file():
-        with contextlib.suppress(OSError, ValueError, KeyError):
-            d = json.loads(path.read_text())
-            if d.get("inputs") == json.loads(json.dumps(inputs, default=str)):
-                return Reference(th.id, dict(cell), K, d["W"], bound, d["status"], lip, d["message"] + " (cached)")
-    W, status, msg = _solve(th, K, vals, method, lip)
-    if path is not None and status != "failed":
-        with contextlib.suppress(OSError):
-            path.parent.mkdir(parents=True, exist_ok=True)
-            fd, tmp = tempfile.mkstemp(dir=path.parent, suffix=".tmp")
-            with os.fdopen(fd, "w") as fh:
-                json.dump({"inputs": json.loads(json.dumps(inputs, default=str)), "W": W, "status": status,
-                           "message": msg}, fh)
-            os.replace(tmp, path)
-    return Reference(th.id, dict(cell), K, W, bound, status, lip, msg)
-
-
-def _metrics(th: Theorem, oracle: Any, traj: list, vals: dict) -> list:
-    """PEPit expressions of the metric at the iterates the theorem bounds."""
-    K = len(traj) - 1
-    if th.metric == "operator_sq":
-        ks = range(K) if th.iterate == "best" else [K]
-        return [oracle.F(traj[k]) ** 2 for k in ks]
-    if th.metric == "resolvent_residual_sq":
-        ks = range(K) if th.iterate == "best" else [K]
-        return [(traj[k] - oracle.resolvent(traj[k], vals["gamma"])) ** 2 for k in ks]
-    # fixed_point_residual_sq of a Lookahead: S z_k - z_k = (z_{k+1} - z_k) / lam
-    lam2 = vals["lam"] ** 2
-    ks = range(K - 1) if th.iterate == "best" else [K - 1]
-    return [(traj[k + 1] - traj[k]) ** 2 / lam2 for k in ks]
-
-
-def _solve(th: Theorem, K: int, vals: dict, method: Any, lip: bool) -> tuple[float | None, str, str]:
-    from PEPit import PEP
-
-    from monoverify.theory.pep import ComonotoneLipschitzOperator, PEPOracle
-
-    problem = PEP()
-    F = problem.declare_function(ComonotoneLipschitzOperator, rho=vals["rho"], L=vals["L"] if lip else None)
-    oracle = PEPOracle(F)
-    zs = F.stationary_point()
-    z0 = problem.set_initial_point()
-    problem.set_initial_condition((z0 - zs) ** 2 <= 1)
-    # the best iterate over k < K of a fixed-point residual needs z_K; the last one z_{K+1}
-    steps = K + 1 if th.metric == "fixed_point_residual_sq" else K
-    state = method.init(z0, oracle)
-    traj = [state["z"]]
-    for _ in range(steps):
-        state = method.step(state, oracle)
-        traj.append(state["z"])
-    for m in _metrics(th, oracle, traj, vals):
-        problem.set_performance_metric(m)
-    value, cstatus, primal, err, retried = None, None, None, None, ""
-    for tol in (None, 1e-7, 1e-6):  # Clarabel stalls just above its default tolerances on some PEPs
-        opts = {} if tol is None else {"tol_feas": tol, "tol_gap_abs": tol, "tol_gap_rel": tol}
-        value, cstatus, primal, err = _run(problem, opts)
-        if cstatus != "optimal_inaccurate":
-            break
-        retried = f" (Clarabel tolerances {tol:g})" if tol else ""
-    if err or value is None or cstatus not in ("optimal",):
-        st = "unbounded" if cstatus and "unbounded" in str(cstatus) else ("inaccurate" if cstatus == "optimal_inaccurate"
-                                                                           else "failed")
-        return None, st, err or f"solver status {cstatus!r}"
-    value, primal = float(value), float(primal) if primal is not None else math.nan
-    if not abs(value - primal) <= 1e-4 * abs(primal) + 1e-7:
-        return None, "inaccurate", f"primal/dual gap: primal {primal:.9g}, dual {value:.9g}"
-    rel = " (relaxation: rho-comonotone and L-Lipschitz; upper bound)" if lip else ""
-    return value, "optimal", "optimal" + retried + rel
-
-
-def _run(problem: Any, opts: dict) -> tuple:
-    """Solve a built PEP: (dual value, CVXPY status, primal value, error)."""
-    value, err = None, None
-    with contextlib.redirect_stdout(io.StringIO()), warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        try:
-            value = problem.solve(wrapper="cvxpy", solver="CLARABEL", verbose=0, **opts)
-        except Exception as exc:  # a failed solve is a status
-            err = f"{type(exc).__name__}: {exc}"
-    prob = getattr(problem.wrapper, "prob", None)
-    return value, getattr(prob, "status", None), getattr(prob, "value", None), err
+    if th.pep:
+        lip = bool(th.pep.get("lipschitz", True))
+    else:
+        lip = "L" in {s.name for e in (th.hypotheses, th.bound) for s in sp.sympify(e).free_symbols}
+    r = worst_case(method, vals["rho"], vals["L"] if lip else None, int(K), th.metric, iterate=th.iterate)
+    W = r.value if r.ok and r.value is not None else None
+    return Reference(th.id, dict(cell), K, W, bound, r.status, lip, r.message)
 
 
 # ------------------------------------------------------------------------------------------

@@ -60,7 +60,8 @@ def _scalar_hyper(method: Any) -> Any:
 
 
 def _inputs(method: Any, rho: Any, L: Any, n_iter: Any, metric: str, solver: str, constraint: Any,
-            bilinear: bool, solver_options: Mapping[str, Any] | None = None) -> tuple[Any, dict]:
+            bilinear: bool, solver_options: Mapping[str, Any] | None = None,
+            iterate: str = "last") -> tuple[Any, dict]:
     m = _scalar_hyper(method)
     rho_f = _real("rho", rho)
     L_f = None if L is None else _positive("L", L)
@@ -69,6 +70,8 @@ def _inputs(method: Any, rho: Any, L: Any, n_iter: Any, metric: str, solver: str
     spec = get_metric(metric, pep=True)
     if spec.check is not None:
         spec.check(m)
+    if iterate not in ("last", "best"):
+        raise ValueError(f"iterate must be 'last' or 'best', got iterate={iterate!r}")
     if not isinstance(solver, str) or not solver:
         raise ValueError(f"solver must be a CVXPY solver name such as 'CLARABEL' or 'SCS', got {solver!r}")
     if bilinear and rho_f > 0:
@@ -82,6 +85,7 @@ def _inputs(method: Any, rho: Any, L: Any, n_iter: Any, metric: str, solver: str
         "L": L_f,
         "n_iter": int(n_iter),
         "metric": spec.name,
+        "iterate": iterate,
         "solver": solver.upper(),
         "constraint": _normalise_constraint(constraint),
         "bilinear": bool(bilinear),

@@ -65,7 +65,7 @@ _INFEASIBLE = ("infeasible", "infeasible_inaccurate")
 def worst_case(method: Any, rho: float, L: float | None, n_iter: int, metric: str = "operator", *,
                solver: str = "CLARABEL", constraint: Any = None, bilinear: bool = False,
                solver_options: Mapping[str, Any] | None = None, cache: bool | str | os.PathLike = True,
-               verbose: bool = False) -> PEPResult:
+               verbose: bool = False, iterate: str = "last") -> PEPResult:
     """Worst case of ``metric`` after ``n_iter`` steps of ``method`` over the operator class (SPEC §7).
 
     Parameters
@@ -104,6 +104,10 @@ def worst_case(method: Any, rho: float, L: float | None, n_iter: int, metric: st
         The key holds every input and the versions of monoverify, PEPit and the solvers.
     verbose : bool
         Let PEPit and the solver print.
+    iterate : {"last", "best"}
+        ``last``: the metric at ``z_N``; ``best``: ``min_{k<N}`` of the metric at ``z_k`` (``1 <= k <= N``
+        for ``step``, which needs ``z_{k-1}``), one PEPit performance metric per iterate (PEPit
+        maximises their minimum).
 
     Returns
     -------
@@ -124,7 +128,7 @@ def worst_case(method: Any, rho: float, L: float | None, n_iter: int, metric: st
     >>> round(r.value, 4), round((1 - 1/3) ** 2 / 3, 4)    # Gu & Yang: (1 - 1/N)^(N-1)/N
     (0.1481, 0.1481)
     """
-    m, inputs = _inputs(method, rho, L, n_iter, metric, solver, constraint, bilinear, solver_options)
+    m, inputs = _inputs(method, rho, L, n_iter, metric, solver, constraint, bilinear, solver_options, iterate)
     path = _cache_path(inputs, cache)
     hit = _cache_read(path, inputs)
     if hit is not None:
@@ -132,6 +136,14 @@ def worst_case(method: Any, rho: float, L: float | None, n_iter: int, metric: st
     result = _solve(m, inputs, verbose)
     _cache_write(path, result)
     return result
+
+
+def _bounded_iterates(metric: str, N: int, iterate: str) -> list:
+    """Indices ``k`` of the iterates whose metric is bounded: ``[N]`` (last) or ``k < N`` (best;
+    ``1 <= k <= N`` for ``step_sq``, which needs ``z_{k-1}``)."""
+    if iterate == "last":
+        return [N]
+    return list(range(1, N + 1)) if metric == "step_sq" else list(range(N))
 
 
 def _solve(m: Any, inputs: dict, verbose: bool) -> PEPResult:
@@ -161,7 +173,8 @@ def _solve(m: Any, inputs: dict, verbose: bool) -> PEPResult:
             zN = traj[-1]
             if not isinstance(zN, Point):
                 raise TypeError(f"the iterate is a {type(zN).__name__}, not a PEPit Point")
-            perf = metric_value(metric, At(z=zN, oracle=oracle, method=m, prev=traj[-2], zstar=zs))
+            perfs = [metric_value(metric, At(z=traj[k], oracle=oracle, method=m, prev=traj[k - 1] if k else None,
+                                             zstar=zs)) for k in _bounded_iterates(metric, N, inputs["iterate"])]
         except PEPNotRepresentable as exc:
             raise PEPNotRepresentable(f"{inputs['method']}: {exc}") from None
         except (AssertionError, TypeError, AttributeError) as exc:
@@ -169,7 +182,8 @@ def _solve(m: Any, inputs: dict, verbose: bool) -> PEPResult:
                 f"{inputs['method']} cannot run on PEPit points (it may only use +, -, multiplication by "
                 f"scalar hyper-parameters, oracle.F, oracle.prox and oracle.resolvent): "
                 f"{type(exc).__name__}: {exc}") from None
-        problem.set_performance_metric(perf)
+        for perf in perfs:   # several: PEPit maximises their minimum (best iterate)
+            problem.set_performance_metric(perf)
 
         value, cstatus, primal, err, printed = _run_solver(problem, solver, inputs["solver_options"], verbose)
         retried = ""
