@@ -11,8 +11,25 @@ from typing import Any
 import numpy as np
 
 
+_NUMPY_NS: Any = None
+
+
+def _numpy_namespace() -> Any:
+    global _NUMPY_NS
+    if _NUMPY_NS is None:
+        import array_api_compat
+
+        _NUMPY_NS = array_api_compat.array_namespace(np.zeros(1))
+    return _NUMPY_NS
+
+
 def namespace_of(*arrays: Any) -> Any:
-    """Return the array-API namespace of ``arrays`` (NumPy arrays give the compat NumPy namespace)."""
+    """Return the array-API namespace of ``arrays`` (NumPy arrays give the compat NumPy namespace).
+
+    One plain NumPy array (the hot path of every operator call) is answered without a look-up.
+    """
+    if len(arrays) == 1 and type(arrays[0]) is np.ndarray:
+        return _numpy_namespace()
     import array_api_compat
 
     return array_api_compat.array_namespace(*arrays)
@@ -20,6 +37,8 @@ def namespace_of(*arrays: Any) -> Any:
 
 def is_numpy(xp: Any) -> bool:
     """True when ``xp`` is (a compat wrapper of) NumPy."""
+    if xp is _NUMPY_NS and xp is not None:
+        return True
     import array_api_compat
 
     return array_api_compat.is_numpy_namespace(xp)

@@ -103,8 +103,8 @@ class LinearOperator(Operator):
         return sol
 
     def _mats(self, z: Any, xp: Any):
-        dev = str(getattr(z, "device", "cpu"))
-        key = (getattr(xp, "__name__", str(xp)), str(z.dtype), dev)
+        # dtype and device objects are hashable: no string formatting on the hot path
+        key = (getattr(xp, "__name__", id(xp)), z.dtype, getattr(z, "device", "cpu"))
         got = self._cache.get(key)
         if got is None:
             MT = asarray_like(self.matrix.T.copy(), z, xp)
