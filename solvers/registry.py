@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from typing import Any, Callable
 
 from .base import Method, check_interval
+from .alternating import AltGDA
 from .lookahead import Lookahead
 from .methods import APP, EG, FEG, GDA, OGDA, PP, AdaptiveCEGPlus, CEGPlus
 
@@ -63,6 +64,8 @@ _SPECS = [
     MethodSpec("la-eg+", lambda gamma, lam, tau, alpha=0.5: Lookahead(_eg_plus(gamma, alpha), tau, lam), "Lookahead over EG+", "paper"),
     MethodSpec("la-ceg+", lambda gamma, lam, tau, alpha=0.5: Lookahead(CEGPlus(gamma, alpha), tau, lam), "Lookahead over CEG+", "paper"),
     MethodSpec("feg", lambda L, rho=0.0: FEG(L, rho), "fast extragradient (LK21), anchored", "related"),
+    MethodSpec("alt-gda", lambda gamma: AltGDA(gamma), "alternating GDA: x first, then y with the new x (needs op.players)", "related"),
+    MethodSpec("la-alt-gda", lambda gamma, lam, tau: Lookahead(AltGDA(gamma), tau, lam), "Lookahead over alternating GDA", "derived"),
 ]
 
 METHODS: dict[str, MethodSpec] = {s.name: s for s in _SPECS}

@@ -31,6 +31,7 @@ import sympy as sp
 
 from monoverify.operators import BilinearGame, LinearOperator, LowerBoundGame, random_comonotone
 from monoverify.solvers import make, run
+from monoverify.solvers.alternating import uses_players
 
 from . import metrics as M
 from .theorems import SYMBOLS, Theorem, get
@@ -39,7 +40,7 @@ __all__ = ["check", "CheckResult", "HypothesisError", "Cell", "battery", "TOL"]
 
 #: relative tolerance for floating-point rounding when comparing a measurement with a bound
 TOL = 1e-9
-_ARGS = ["K", "D0", "rho", "L", "gamma", "lam", "tau", "alpha", "D", "c0"]
+_ARGS = ["K", "D0", "rho", "L", "gamma", "lam", "tau", "alpha", "D", "c0", "sigma"]
 
 
 class HypothesisError(ValueError):
@@ -184,7 +185,64 @@ def _instances(family: str, c: float, L: float, quick: bool, seed: int) -> list[
         return out
     if family == "examples":
         return _example_instances()
+    if family in _PAPER_FAMILIES:
+        return _PAPER_FAMILIES[family](c, L, quick, seed)
     raise ValueError(f"unknown family {family!r}")
+
+
+def _constrained_instances(c: float, L: float, quick: bool, seed: int) -> list:
+    """A != 0: LowerBoundGame and random_comonotone(dim=100) on the ball ||z|| <= 1/2 (z0 outside it).
+
+    For ``T = M + N_Ball`` with ``M`` block rotation-scaling around the ball's centre 0, ``N_Ball(z) =
+    {s z, s >= 0}`` adds ``s`` to every block's real part ``b_j``; ``x/(x^2 + a^2)`` has its minimum over
+    ``x >= b`` at ``x = b`` when ``-a <= b <= 0``, i.e. ``c_j <= 1/sqrt(2)``, and tends to 0 for ``b > 0``,
+    so ``T`` satisfies the weak MVI at ``z* = 0`` with ``rho(M)`` for ``0 <= c <= 1/sqrt(2)`` [derived]
+    (pairwise comonotonicity of ``T`` is only claimed for ``c = 0``: a sum of monotone maps). With
+    ``c = 0`` an L1 regulariser instance (``A = d(0.1 ||.||_1)``, monotone) is added.
+    """
+    from monoverify.operators import L1, Ball
+
+    if c < 0 or c > 2 ** -0.5:
+        return []
+    rho = -c / L
+    ball = Ball(0.5, 2)
+    out = [(f"LowerBoundGame(c={c:g}, L={L:g}) on Ball(0.5)", LowerBoundGame(rho, L).with_constraint(ball),
+            _unit(np.array([1.0, 0.5])))]
+    op = random_comonotone(100, rho, L, seed=seed)
+    out.append((f"random_comonotone(dim=100, c={c:g}, L={L:g}, seed={seed}) on Ball(0.5)",
+                op.with_constraint(Ball(0.5, 100)), _unit(np.random.default_rng(1000 + seed).standard_normal(100))))
+    if c == 0:
+        out.append((f"LowerBoundGame(c=0, L={L:g}) + 0.1||.||_1", LowerBoundGame(0.0, L).with_constraint(L1(0.1, 2)),
+                    _unit(np.array([1.0, 0.5]))))
+    return out
+
+
+def _scaled_identity_instances(c: float, L: float, quick: bool, seed: int) -> list:
+    """``F z = L z`` (rho = 1/L): the EG+ worst case at gamma = 1/L (SPEC R34); only built for c = 0."""
+    if c != 0:
+        return []
+    return [(f"LinearOperator({L:g} I_2)", LinearOperator(L * np.eye(2), name="scaled_identity"), _unit(np.array([1.0, 0.5])))]
+
+
+def _bilinear_alt_instances(c: float, L: float, quick: bool, seed: int) -> list:
+    """Bilinear games with players, for alternating methods: the scalar game and a random 3x3 game."""
+    if c != 0:
+        return []
+    A = np.random.default_rng(seed + 7).standard_normal((3, 3))
+    A *= L / np.linalg.norm(A, 2)
+    return [(f"BilinearGame([[{L:g}]])", BilinearGame([[L]]), _unit(np.array([1.0, 0.5]))),
+            (f"BilinearGame(3x3, L={L:g})", BilinearGame(A), _unit(np.random.default_rng(seed).standard_normal(6)))]
+
+
+def _forsaken_instances(c: float, L: float, quick: bool, seed: int) -> list:
+    """Forsaken (HMC21) on its box [-1.5, 1.5]^2 from (0.2, 0.5) (SPEC §8 item 25); own constants."""
+    from monoverify.operators import Forsaken
+
+    return [("Forsaken() from (0.2, 0.5)", Forsaken(), np.array([0.2, 0.5]))] if c == 0 else []
+
+
+_PAPER_FAMILIES = {"constrained": _constrained_instances, "scaled_identity": _scaled_identity_instances,
+                   "bilinear_players": _bilinear_alt_instances, "forsaken": _forsaken_instances}
 
 
 def _example_instances() -> list:
@@ -280,7 +338,7 @@ def battery(th: Theorem, *, quick: bool = False, seed: int = 0, params: dict | N
         t = combo.get("t")
         vals = {"rho": rho_v, "L": L_v, "gamma": (t / L_v) if t is not None else np.nan,
                 "lam": combo.get("lam", np.nan), "tau": combo.get("tau", np.nan), "alpha": combo.get("alpha", np.nan),
-                "K": combo.get("K", np.nan),
+                "K": combo.get("K", np.nan), "sigma": combo.get("sigma", np.nan),
                 "D0": 1.0 if op.solution is None else float(np.sum((np.asarray(z0) - op.solution) ** 2)) if z0 is not None else 1.0}
         _derive(th, vals)
         if "tau" in th.derived or "tau" in combo:
@@ -378,7 +436,11 @@ def check(theorem: str | Theorem, *, quick: bool = False, explore: bool = False,
     notes = []
     if refused:
         notes.append(f"{refused} grid cell(s) outside the hypotheses were skipped")
-    if th.kind == "rate":
+    if th.metric in M.EXPECTED_METRICS:
+        from .stochastic import check_expected
+
+        res = check_expected(th, bat, notes, seed=seed, quick=quick)
+    elif th.kind == "rate":
         res = _check_rate(th, bat, notes)
     elif th.kind == "region":
         res = _check_region(th, bat, notes)
@@ -449,7 +511,30 @@ def _verdict(th: Theorem, ok: bool, n: int) -> str:
     return "finding" if th.provenance == "reconstruction" else "violated"
 
 
+def _player_radius(method, op) -> np.ndarray:
+    """Spectral radius per batch row through the explicit iteration matrix (methods that update
+    players in turn have no per-eigenvalue multiplier). The eigenvalue 1 of each zero eigenvalue
+    of ``M`` (points of ker M are fixed) is removed, as :func:`_nonzero_eigs` does for multipliers."""
+    from .spectral import iteration_matrix
+
+    n = method.batch_size() or 1
+    k = op.dim - _nonzero_eigs(op).size
+    out = np.empty(n)
+    for j in range(n):
+        mj = method.map_hyper(lambda name, v: float(np.broadcast_to(np.asarray(v, float), (n,))[j]))
+        ev = np.linalg.eigvals(iteration_matrix(mj, op))
+        if k:
+            ev = np.delete(ev, np.argsort(np.abs(ev - 1))[:k])
+        out[j] = np.max(np.abs(ev))
+    return out
+
+
 def _spectral_radius(method, op) -> np.ndarray | None:
+    if uses_players(method):
+        try:
+            return _player_radius(method, op)
+        except ValueError:  # constrained or without players: no iteration matrix
+            return None
     try:
         from .spectral import spectral_radius
     except ImportError:  # pragma: no cover
@@ -507,7 +592,7 @@ def _check_rate(th: Theorem, bat, notes) -> CheckResult:
                     notes.append(f"{label}: {int(out_of_region.sum())} cell(s) left {region!r}, where L holds, "
                                  "and were not judged")
                 excluded = excluded | out_of_region
-            rad = _spectral_radius(method, _nonzero_eigs(op)) if op.is_linear else None
+            rad = _spectral_radius(method, op if uses_players(method) else _nonzero_eigs(op)) if op.is_linear else None
             if rad is not None:
                 radii.append(float(np.max(rad)))
             for j, cell in enumerate(cs):
@@ -554,7 +639,8 @@ def _check_region(th: Theorem, bat, notes) -> CheckResult:
         for (_tau, _K), cs in _group_cells(cells, by_K=False).items():
             n_cells += len(cs)
             method = _method(th, cs)
-            rad = np.broadcast_to(np.asarray(spectral_radius(method, _nonzero_eigs(op)), float), (len(cs),))
+            rad = np.broadcast_to(np.asarray(_player_radius(method, op) if uses_players(method)
+                                             else spectral_radius(method, _nonzero_eigs(op)), float), (len(cs),))
             vals = {a: np.array([c.values.get(a, np.nan) for c in cs], dtype=float) for a in _ARGS}
             cond = np.broadcast_to(np.asarray(_lambdify(th.condition)(*[vals[a] for a in _ARGS]), bool), (len(cs),))
             on_boundary = np.abs(rad - 1) <= 1e-9
@@ -619,8 +705,13 @@ def _check_property(th: Theorem, bat, notes) -> CheckResult:
         for cell in cells:
             n_cells += 1
             method = _method(th, [cell])
-            T = np.asarray(iteration_matrix(method, op.matrix))
-            val = float(np.linalg.norm(T, 2))
+            if th.metric in M.PROPERTY_METRICS:
+                val = float(M.PROPERTY_METRICS[th.metric](method, op, _z0, cell.values))
+            elif th.metric == "spectral_radius":
+                val = float(_spectral_radius(method, op if uses_players(method) else _nonzero_eigs(op))[0])
+            else:
+                T = np.asarray(iteration_matrix(method, op if uses_players(method) else op.matrix))
+                val = float(np.linalg.norm(T, 2))
             b = float(bound_f(*[np.asarray(cell.values.get(a, np.nan), float) for a in _ARGS]))
             ratio = val / b
             ok = ok and ratio <= 1 + TOL
