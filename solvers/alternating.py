@@ -75,6 +75,11 @@ def player_masks(oracle: Any, like: Any) -> list:
         raise PlayersUnavailable(
             f"{getattr(op, 'name', type(op).__name__)} declares no players; give them, e.g. "
             "LinearOperator(M, players=(slice(0, n), slice(n, dim)))")
+    key = (type(like).__module__, str(getattr(like, "dtype", "")), str(getattr(like, "device", "")), id(players),
+           id(getattr(op, "_constraint", None)))
+    cache = op.__dict__.setdefault("_player_masks", {})
+    if key in cache:
+        return cache[key]
     if not _separable(op.constraint):
         raise PlayersUnavailable(
             f"alternating updates need a constraint that acts on each player separately (Whole, Box, L1); "
@@ -84,6 +89,7 @@ def player_masks(oracle: Any, like: Any) -> list:
         m = np.zeros(op.dim)
         m[b] = 1.0
         masks.append(asarray_like(m, like) if hasattr(like, "shape") else m)
+    cache[key] = masks
     return masks
 
 
