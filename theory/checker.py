@@ -512,21 +512,10 @@ def _verdict(th: Theorem, ok: bool, n: int) -> str:
 
 
 def _player_radius(method, op) -> np.ndarray:
-    """Spectral radius per batch row through the explicit iteration matrix (methods that update
-    players in turn have no per-eigenvalue multiplier). The eigenvalue 1 of each zero eigenvalue
-    of ``M`` (points of ker M are fixed) is removed, as :func:`_nonzero_eigs` does for multipliers."""
-    from .spectral import iteration_matrix
+    """Methods that update players in turn have no multiplier: radius via the iteration matrix."""
+    from .players import radius
 
-    n = method.batch_size() or 1
-    k = op.dim - _nonzero_eigs(op).size
-    out = np.empty(n)
-    for j in range(n):
-        mj = method.map_hyper(lambda name, v: float(np.broadcast_to(np.asarray(v, float), (n,))[j]))
-        ev = np.linalg.eigvals(iteration_matrix(mj, op))
-        if k:
-            ev = np.delete(ev, np.argsort(np.abs(ev - 1))[:k])
-        out[j] = np.max(np.abs(ev))
-    return out
+    return radius(method, op)
 
 
 def _spectral_radius(method, op) -> np.ndarray | None:

@@ -120,9 +120,32 @@ def _operator(spec: Mapping[str, Any], rho: float):
     return random_comonotone(spec["dim"], float(rho), 1.0, seed=spec["seed"])
 
 
+def _players_chunk(spec, p, n):
+    """Alternating (player-wise) methods: radius per cell through the iteration matrix (theory.players)."""
+    from monoverify.solvers.registry import make
+    from monoverify.theory.players import radius
+    rho = p.get("rhoL", np.zeros(n))
+    vals = np.full(n, np.nan)
+    invalid = np.zeros(n, bool)
+    for i in range(n):
+        try:
+            vals[i] = float(radius(make(spec["method"], **_method_kwargs(spec, p, i)), _operator(spec, rho[i]))[0])
+        except ValueError:
+            invalid[i] = True
+    status = np.where(invalid, "invalid", np.where(vals < 1, "converged", np.where(np.isnan(vals), "nan", "diverged")))
+    return vals, status, {}
+
+
 def _spectral_chunk(spec, p, n):
+    from monoverify.solvers.alternating import uses_players
     from monoverify.solvers.registry import make
     from monoverify.theory.spectral import spectral_radius
+    try:
+        alternating = uses_players(make(spec["method"], **_method_kwargs(spec, p, 0)))
+    except ValueError:
+        alternating = False
+    if alternating:
+        return _players_chunk(spec, p, n)
     rho = p.get("rhoL", np.zeros(n))
     vals = np.full(n, np.nan)
     try:
