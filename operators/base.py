@@ -60,10 +60,9 @@ def check_players(players: Any, dim: int) -> tuple | None:
         raise ValueError(f"players must list at least 2 blocks, got {len(blocks)}")
     count = np.zeros(dim, dtype=int)
     for b in blocks:
-        idx = np.arange(dim)[b]
         if isinstance(b, np.ndarray) and (b.min(initial=0) < 0 or b.max(initial=0) >= dim):
             raise ValueError(f"player indices must lie in 0..{dim - 1}, got {b.tolist()}")
-        count[idx] += 1
+        count[np.arange(dim)[b]] += 1
     if np.any(count != 1):
         missing = np.nonzero(count == 0)[0].tolist()
         twice = np.nonzero(count > 1)[0].tolist()
