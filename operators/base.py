@@ -40,10 +40,10 @@ def check_players(players: Any, dim: int) -> tuple | None:
 
     >>> check_players([slice(0, 1), [1, 2]], 3)
     (slice(0, 1, None), array([1, 2]))
-    >>> check_players([slice(0, 1)], 3)
+    >>> check_players([slice(0, 3), [0]], 3)
     Traceback (most recent call last):
     ...
-    ValueError: players must partition the coordinates 0..2 into blocks (each exactly once); coordinates [1, 2] are in no block
+    ValueError: players must partition the coordinates 0..2 into blocks (each exactly once); coordinates [0] are in several blocks
     """
     if players is None:
         return None

@@ -9,8 +9,8 @@ Examples
 Lookahead(base=APP(gamma=0.5, tau=5), tau=1, lam=0.5)
 >>> make("la-eg+", gamma=0.5, alpha=0.5, lam=0.5, tau=2)
 Lookahead(base=Lookahead(base=EG(gamma=0.5), tau=1, lam=0.5), tau=2, lam=0.5)
->>> sorted(METHODS)[:4]
-['adaptive-ceg+', 'app', 'ceg+', 'eg']
+>>> sorted(METHODS)[:5]
+['adaptive-ceg+', 'alt-gda', 'app', 'ceg+', 'eg']
 """
 
 from __future__ import annotations

@@ -69,14 +69,7 @@ def _small(tid, **grid):
     return dataclasses.replace(th, grid={**th.grid, **grid})
 
 
-@pytest.mark.parametrize("tid", ["ceg+.constrained_best_iterate", "la-eg+.cohypomonotone", "lookahead.cycling_base",
-                                 "eg+.lower_bound_game_radius", "eg+.best_iterate_extrapolated", "eg+.ddj21",
-                                 "eg+.worst_case_gamma_one_over_L", "alt-gda.bilinear_bounded",
-                                 "eg+.lower_bound_game_general_t", "adaptive-eg+.rotation_scaling"])
-def test_cheap_entries_hold(tid):
-    r = check(tid, quick=True)
-    assert r.verdict == "holds", (r.worst, r.notes)
-    assert r.n_cells > 0
+# every entry holding on its quick battery is tested for all theorems in test_theory_check.py
 
 
 def test_ceg_plus_constrained_variant():
@@ -163,7 +156,8 @@ def test_adaptive_variant():
 def test_stochastic_floor_holds_and_variants():
     th = _small("app.stochastic_inner_floor", c=(0.0, 0.6), t=(0.5, 0.9), sigma=(1.0,), K=(6,))
     r = check(th, quick=True)
-    assert r.verdict == "holds" and r.worst["samples"] == 1000
+    assert r.verdict == "holds" and r.worst["samples"] == 1000 and r.worst_ratio <= 1
+    assert 0.9 < r.worst["mean_ratio"] < 1.2        # tight on rotation-scaling maps (SPEC §8 item 8): mean ~ bound
     assert any("seeded samples" in n for n in r.notes)
     g2s2 = gamma ** 2 * T.sigma ** 2
     assert _caught(dataclasses.replace(th, bound=(gamma * L) ** (2 * K) * D0))                   # no variance floor
