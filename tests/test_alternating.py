@@ -134,3 +134,12 @@ def test_registry():
     assert make("alt-gda", gamma=0.5) == AltGDA(0.5)
     with pytest.raises(ValueError, match="gamma"):
         make("alt-gda", gamma=-1.0)
+
+
+def test_array_api_strict_backend():
+    xp = pytest.importorskip("array_api_strict")
+    g = BilinearGame([[1.0]])
+    m = make("la-alt-gda", gamma=0.5, lam=0.5, tau=3)
+    r = run(m, g, xp.asarray([1.0, 0.5]), iters=60)
+    ref = run(m, g, np.array([1.0, 0.5]), iters=60)
+    assert np.asarray(r.z) == pytest.approx(np.asarray(ref.z), rel=1e-12, abs=1e-300)
