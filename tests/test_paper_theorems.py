@@ -14,10 +14,10 @@ from monoverify.theory import theorems as T
 from monoverify.theory.stochastic import kappa
 
 NEW = ["ceg+.constrained_best_iterate", "la-ceg+.constrained", "la-eg+.cohypomonotone", "lookahead.cycling_base",
-       "alt-gda.bilinear_bounded", "la-alt-gda.bilinear", "rapp.conic_inexact", "rapp.conic_lambda_star",
+       "alt-gda.bilinear_bounded", "la-alt-gda.bilinear", "rapp-conic.inexact", "rapp-conic.lambda_star",
        "eg+.lower_bound_game_general_t", "eg+.lower_bound_game_radius", "eg+.best_iterate_extrapolated", "eg+.ddj21",
-       "eg+.worst_case_gamma_one_over_L", "adaptive-eg+.rotation_scaling", "app.stochastic_inner_floor",
-       "rapp.constrained_natural_residual", "rapp.vs_app.forsaken"]
+       "eg+.worst_case_gamma_one_over_L", "adaptive-eg+.rotation_scaling", "inner-loop.stochastic_floor",
+       "rapp-constrained.natural_residual", "forsaken.rapp_vs_app"]
 
 rho, L, gamma, lam, alpha, K, D0 = T.rho, T.L, T.gamma, T.lam, T.alpha, T.K, T.D0
 
@@ -27,7 +27,7 @@ def test_all_registered_with_sources():
         th = THEOREMS[tid]
         assert th.source and th.provenance in ("paper", "related", "derived", "reconstruction")
     assert THEOREMS["lookahead.cycling_base"].provenance == "paper"
-    assert THEOREMS["rapp.vs_app.forsaken"].provenance == "paper"
+    assert THEOREMS["forsaken.rapp_vs_app"].provenance == "paper"
 
 
 # ------------------------------------------------------------------------------------------
@@ -106,15 +106,15 @@ def test_la_alt_gda_holds_and_variant():
     assert _caught(dataclasses.replace(th, condition=lam < sp.Rational(6, 5)))
 
 
-def test_rapp_conic_inexact_holds_and_variant():
-    th = _small("rapp.conic_inexact", c=(0.6, 0.8), t=(0.97,), lam=(0.3,), K=(10,))
+def test_rapp-conic.inexact_holds_and_variant():
+    th = _small("rapp-conic.inexact", c=(0.6, 0.8), t=(0.97,), lam=(0.3,), K=(10,))
     assert check(th, quick=True).verdict == "holds"
     # R4(a)'s nonexpansive-resolvent bound used beyond rho > -gamma/2 (theta = 1/2 instead of the conic theta)
     assert _caught(dataclasses.replace(th, bound=D0 / (lam * (1 - lam) * (K + 1))))
 
 
 def test_rapp_lambda_star_holds_and_variant():
-    th = _small("rapp.conic_lambda_star", c=(0.6,), tau=(2, 5), lam=(0.3, 0.6, 0.9, 1.1, 1.3))
+    th = _small("rapp-conic.lambda_star", c=(0.6,), tau=(2, 5), lam=(0.3, 0.6, 0.9, 1.1, 1.3))
     assert check(th, quick=True).verdict == "holds"
     assert _caught(dataclasses.replace(th, condition=lam < 2 * (1 + rho / gamma)))   # exact-resolvent threshold
 
@@ -154,7 +154,7 @@ def test_adaptive_variant():
 
 
 def test_stochastic_floor_holds_and_variants():
-    th = _small("app.stochastic_inner_floor", c=(0.0, 0.6), t=(0.5, 0.9), sigma=(1.0,), K=(6,))
+    th = _small("inner-loop.stochastic_floor", c=(0.0, 0.6), t=(0.5, 0.9), sigma=(1.0,), K=(6,))
     r = check(th, quick=True)
     assert r.verdict == "holds" and r.worst["samples"] == 1000 and r.worst_ratio <= 1
     assert 0.9 < r.worst["mean_ratio"] < 1.2        # tight on rotation-scaling maps (SPEC §8 item 8): mean ~ bound
@@ -165,7 +165,7 @@ def test_stochastic_floor_holds_and_variants():
 
 
 def test_stochastic_check_is_reproducible():
-    th = _small("app.stochastic_inner_floor", c=(0.3,), t=(0.9,), sigma=(1.0,), K=(2,))
+    th = _small("inner-loop.stochastic_floor", c=(0.3,), t=(0.9,), sigma=(1.0,), K=(2,))
     a, b = check(th, quick=True), check(th, quick=True)
     assert a.worst_ratio == b.worst_ratio
 
@@ -177,14 +177,14 @@ def test_kappa_closed_form():
 
 
 def test_constrained_natural_residual_holds_and_variant():
-    th = _small("rapp.constrained_natural_residual", t=(0.9,), lam=(0.5,), K=(100,))
+    th = _small("rapp-constrained.natural_residual", t=(0.9,), lam=(0.5,), K=(100,))
     assert check(th, quick=True).verdict == "holds"
     assert _caught(dataclasses.replace(th, derived={**th.derived, "tau": sp.Integer(1)},
                                        bound=th.bound / 1000))
 
 
 def test_forsaken_holds_and_variant():
-    th = THEOREMS["rapp.vs_app.forsaken"]
+    th = THEOREMS["forsaken.rapp_vs_app"]
     r = check(th, quick=True)
     assert r.verdict == "holds" and r.worst_ratio < 1
     assert _caught(dataclasses.replace(th, method_params={**th.method_params, "lam": sp.Integer(1)}))
@@ -207,7 +207,7 @@ def test_r10_lambda_star_values(tau, expected):
     else:
         assert got == pytest.approx(expected, abs=1e-6)
         # the registered condition switches exactly there
-        cond = sp.lambdify([rho, L, gamma, lam, T.tau], THEOREMS["rapp.conic_lambda_star"].condition, "numpy")
+        cond = sp.lambdify([rho, L, gamma, lam, T.tau], THEOREMS["rapp-conic.lambda_star"].condition, "numpy")
         assert bool(cond(-0.6, 1.0, 0.9, expected * 0.999, tau)) and not bool(cond(-0.6, 1.0, 0.9, expected * 1.001, tau))
 
 

@@ -580,7 +580,7 @@ register(Theorem(
 ))
 
 register(Theorem(
-    id="rapp.conic_inexact",
+    id="rapp-conic.inexact",
     title="RAPP for rho > -1/L with the inexactness terms: ||z^K - J z^K||^2 <= theta^2 [2(D0 + 2 mu D c0/sqrt(K) "
           "+ mu^2 c0^2/K^2)/(mu(1-mu)K) + 8 mu^2 c0^2/K], mu = lam theta",
     source="PXC23 v4 footnote (paper: the range 'can be extended to rho > -1/L' by conic nonexpansiveness); "
@@ -601,7 +601,7 @@ register(Theorem(
 _u10 = gamma * (rho * L ** 2 + sp.I * L * sp.sqrt(1 - rho ** 2 * L ** 2))
 _q10 = (1 - (-_u10) ** (tau + 1)) / (1 + _u10)
 register(Theorem(
-    id="rapp.conic_lambda_star",
+    id="rapp-conic.lambda_star",
     title="RAPP on LowerBoundGame: converges iff Re q < 1 and lam < lam*(tau) = 2(1 - Re q)/|1 - q|^2, "
           "q = sum_{j<=tau} (-u)^j (R10: lam* = none, 1.212074, 0.443254, 0.611256, 0.666667 at rho=-0.6, gamma=0.9)",
     source="SPEC R10 (values computed there) and §5 (RAPP multiplier, Lookahead threshold lemma)",
@@ -699,7 +699,7 @@ register(Theorem(
 ))
 
 register(Theorem(
-    id="app.stochastic_inner_floor",
+    id="inner-loop.stochastic_floor",
     title="RAPP's inner loop with a stochastic oracle: E||w^K - J z||^2 <= (gamma L)^{2K} D0 + gamma^2 sigma^2/(1 - gamma^2 L^2)",
     source="PXC23 §5 (paper: the inner loop is a contraction, converging linearly also with stochastic feedback); "
            "constants SPEC R8 (derived; tight on rotation-scaling maps); R32's checkable part",
@@ -714,7 +714,7 @@ register(Theorem(
 ))
 
 register(Theorem(
-    id="rapp.constrained_natural_residual",
+    id="rapp-constrained.natural_residual",
     title="RAPP with A != 0: ||z^K - P(z^K - gamma F z^K)||^2 <= (1 + gamma L)^2 x (R9 bound)",
     source="PXC23 abstract (paper: the construction 'extends to constrained and regularized settings'); "
            "bound: SPEC R9 derived substitute and ||z - P(z - gamma F z)|| <= (1 + gamma L)||z - J z|| (derived)",
@@ -732,7 +732,7 @@ register(Theorem(
 ))
 
 register(Theorem(
-    id="rapp.vs_app.forsaken",
+    id="forsaken.rapp_vs_app",
     title="Forsaken from (0.2, 0.5), gamma = 1/L: RAPP converges where APP with the same step size does not "
           "(final natural residual ratio RAPP/APP <= 1e-3 after 3000 steps)",
     source="PXC23 Fig. 2 (paper: 'we can set the stepsize gamma larger than 1/L while RAPP remains stable', APP "
