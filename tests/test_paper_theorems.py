@@ -106,7 +106,7 @@ def test_la_alt_gda_holds_and_variant():
     assert _caught(dataclasses.replace(th, condition=lam < sp.Rational(6, 5)))
 
 
-def test_rapp-conic.inexact_holds_and_variant():
+def test_rapp_conic_inexact_holds_and_variant():
     th = _small("rapp-conic.inexact", c=(0.6, 0.8), t=(0.97,), lam=(0.3,), K=(10,))
     assert check(th, quick=True).verdict == "holds"
     # R4(a)'s nonexpansive-resolvent bound used beyond rho > -gamma/2 (theta = 1/2 instead of the conic theta)
