@@ -706,7 +706,7 @@ register(Theorem(
     provenance="derived",
     method="app", method_params={"gamma": gamma, "tau": K},
     hypotheses=sp.And(gamma > 0, gamma * L < 1, rho > -gamma, sigma > 0),
-    bound=(gamma * L) ** (2 * K) * D0 + gamma ** 2 * sigma ** 2 / (1 - gamma ** 2 * L ** 2),
+    bound=(gamma * L) ** (2 * K) * D0 + gamma ** 2 * sigma ** 2 / (1 - gamma ** 2 * L ** 2), kind="property",
     metric="expected_inner_error_sq", iterate="last",
     grid={"c": (0.0, 0.3, 0.6), "t": (0.5, 0.9), "sigma": (0.1, 1.0), "K": (10,)},
     note="K = inner steps from w^0 = z, D0 = ||z - J_{gamma T} z||^2; expectation over seeded samples with the "
