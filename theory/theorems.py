@@ -541,9 +541,10 @@ register(Theorem(
     bound=D0 / (lam * (1 - lam) * (K + 1)), metric="fixed_point_residual_sq", iterate="last",
     family=("bilinear",),
     grid={"t": (0.5, 0.9, 1.0), "lam": LAM_GRID, "tau": (1, 2, 3), "K": (200,)}, rate="O(1/K)",
-    note="on a bilinear game M is skew, EG's iteration matrix 1 - u + u^2 is normal with |m|^2 = 1 - s^2 + s^4 <= 1 "
-         "(s = gamma sigma_j <= 1): S is nonexpansive; at gamma L = 1 the top block is a rotation by pi/2 (|m| = 1, "
-         "EG cycles) - the hypothesis class is 'bilinear games', hence the battery",
+    note="class: normal monotone linear maps (bilinear games included). EG's iteration matrix 1 - u + u^2 is then "
+         "normal with |m| <= 1 on {|u| <= 1, Re u >= 0} (on a bilinear game |m|^2 = 1 - s^2 + s^4, s = gamma sigma_j), "
+         "so S is nonexpansive; at gamma L = 1 the top block is a rotation by pi/2 (|m| = 1: EG cycles). For "
+         "non-normal monotone maps only the best-iterate bound of la-eg.monotone applies",
 ))
 
 register(Theorem(
