@@ -35,6 +35,7 @@ from typing import Any, ClassVar
 import numpy as np
 
 from monoverify.arrays import asarray_like
+from monoverify.errors import InvalidValue
 
 from .base import Method, State, check_positive
 from .oracle import Oracle  # noqa: F401  (used by the module example)
@@ -42,8 +43,9 @@ from .oracle import Oracle  # noqa: F401  (used by the module example)
 __all__ = ["AltGDA", "PlayersUnavailable", "player_masks", "uses_players"]
 
 
-class PlayersUnavailable(ValueError):
-    """An alternating method was given an oracle whose operator declares no players."""
+class PlayersUnavailable(InvalidValue):
+    """An alternating method was given an oracle whose operator declares no players (or a set that
+    does not act on each player separately): a user error (a ``ValueError``; the CLI exits with 2)."""
 
 
 def _separable(constraint: Any) -> bool:

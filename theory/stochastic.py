@@ -54,56 +54,81 @@ def _steps(K: int) -> list[int]:
     return sorted({1, min(2, K), max(1, K // 2), K})
 
 
-def check_expected(th, bat, notes: list, *, seed: int = 0, quick: bool = False):
+def _skip(op) -> str:
+    """Why an instance cannot carry the confidence statement ('' when it can)."""
+    if not op.is_linear or op.offset is not None or type(op.constraint).__name__ != "Whole":
+        return "needs an unconstrained linear F (confidence statement)"
+    return ""
+
+
+def _cell_means(th, op, z0, cell, ci: int, n: int, seed: int) -> tuple:
+    """Sample means, bounds and inner-step counts of one cell (one seeded batch of ``n`` per count)."""
+    from .judge.cells import ARGS, Cell, lambdify, method_for
+
+    g = float(cell["gamma"])
+    w_star = resolvent(op, np.asarray(z0, float), g)
+    vals = dict(cell.values, D0=float(np.sum((np.asarray(z0) - w_star) ** 2)))
+    bound_f = lambdify(th.bound)
+    ks = _steps(int(vals["K"]))
+    means, bnds = [], []
+    for k in ks:
+        m = method_for(th, [Cell(dict(vals, K=float(k)))])
+        oracle = StochasticOracle(op, sigma=float(vals["sigma"]), seed=seed + 1000 * ci + k)
+        z = np.broadcast_to(np.asarray(z0, float), (n, op.dim)).copy()
+        w = m.step(m.init(z, oracle), oracle)["z"]
+        means.append(float(np.mean(np.sum((w - w_star) ** 2, axis=-1))))
+        bnds.append(float(bound_f(*[np.asarray(dict(vals, K=float(k)).get(a, np.nan), float) for a in ARGS])))
+    return vals, np.array(ks), np.array(means), np.array(bnds)
+
+
+def check_expected(th, bat, notes: list, progress=None, *, seed: int = 0, quick: bool = False):
     """Check ``E ||w^k - J_{gamma T} z||^2 <= bound`` at ``k in {1, 2, K/2, K}`` on the battery.
 
     ``D0`` in the bound is the inner problem's initial distance ``||z - J_{gamma T} z||^2``
-    (``w^0 = z``), ``K`` the number of inner steps, ``sigma^2`` the oracle variance.
+    (``w^0 = z``), ``K`` the number of inner steps, ``sigma^2`` the oracle variance. Each cell is one
+    :class:`~monoverify.theory.judge.Observation` whose ratio is the lower confidence limit over the
+    bound (its worst ``k``); :func:`~monoverify.theory.judge.judge` gives the verdict.
     """
-    from .checker import _ARGS, TOL, CheckResult, Cell, _label_params, _lambdify, _method, _verdict
+    from .judge.cells import OUTSIDE, label_params
+    from .judge.result import CheckResult
+    from .judge.verdict import Observation, judge
 
     n = _samples(quick)
     k_up, k_lo = kappa(n)
-    bound_f = _lambdify(th.bound)
-    worst_ratio, worst, curves = -np.inf, {}, []
+    curves, obs, extra = [], [], []
     n_inst = n_cells = 0
-    ok = True
     for label, op, z0, cells, _ in bat:
         if not cells:
             continue
-        if not op.is_linear or op.offset is not None or getattr(op.constraint, "__class__").__name__ != "Whole":
+        why_skip = _skip(op)
+        if why_skip:
             notes.append(f"{label}: skipped (the confidence statement needs an unconstrained linear F)")
+            obs += [Observation(label, label_params(c), float("nan"), judged=False, why=why_skip) for c in cells]
+            extra += [{}] * len(cells)
             continue
         n_inst += 1
         for ci, cell in enumerate(cells):
+            if progress:
+                progress(1)
             n_cells += 1
-            g = float(cell["gamma"])
-            w_star = resolvent(op, np.asarray(z0, float), g)
-            vals = dict(cell.values, D0=float(np.sum((np.asarray(z0) - w_star) ** 2)))
-            Kmax = int(vals["K"])
-            means, bnds = [], []
-            ks = _steps(Kmax)
-            for k in ks:
-                m = _method(th, [Cell(dict(vals, K=float(k)))])
-                oracle = StochasticOracle(op, sigma=float(vals["sigma"]), seed=seed + 1000 * ci + k)
-                z = np.broadcast_to(np.asarray(z0, float), (n, op.dim)).copy()
-                w = m.step(m.init(z, oracle), oracle)["z"]
-                means.append(float(np.mean(np.sum((w - w_star) ** 2, axis=-1))))
-                bnds.append(float(bound_f(*[np.asarray(dict(vals, K=float(k)).get(a, np.nan), float) for a in _ARGS])))
-            means, bnds = np.array(means), np.array(bnds)
+            vals, ks, means, bnds = _cell_means(th, op, z0, cell, ci, n, seed)
             lower = means / (1 + k_up)
             ratio = lower / bnds
-            ok = ok and bool(np.all(ratio <= 1 + TOL))
             j = int(np.argmax(ratio))
-            curves.append({"instance": label, "params": _label_params(Cell(vals)), "k": np.array(ks),
-                           "measured": means, "bound": bnds, "ratio": float(ratio[j]), "mean_ratio": means / bnds,
-                           "lower_confidence": lower, "upper_confidence": means / (1 - k_lo), "samples": n})
-            if ratio[j] > worst_ratio:
-                worst_ratio = float(ratio[j])
-                worst = {"instance": label, **_label_params(Cell(vals)), "k": ks[j], "samples": n,
-                         "mean_ratio": float(means[j] / bnds[j])}
+            params = label_params(type(cell)(vals))
+            curves.append({"instance": label, "params": params, "k": ks, "measured": means, "bound": bnds,
+                           "ratio": float(ratio[j]), "mean_ratio": means / bnds, "lower_confidence": lower,
+                           "upper_confidence": means / (1 - k_lo), "samples": n})
+            obs.append(Observation(label, params, float(ratio[j]), judged=cell.inside, why="" if cell.inside else OUTSIDE,
+                                   k=int(ks[j]), measured=float(means[j]), bound=float(bnds[j])))
+            extra.append({"samples": n, "mean_ratio": float(means[j] / bnds[j])})
     notes.append(f"expectations from {n} seeded samples per cell; with probability >= 1 - 2 exp(-{X_CONF:g}) "
                  f"(= {2 * np.exp(-X_CONF):.1e}) per cell the expectation is >= mean/(1 + {k_up:.3f}) "
                  f"and <= mean/(1 - {k_lo:.3f}); violated only if the lower limit exceeds the bound")
-    return CheckResult(th, _verdict(th, ok, n_cells), worst_ratio if n_cells else float("nan"), worst, n_inst,
-                       n_cells, curves, None, None, 0, False, notes)
+    jd = judge(th, obs)
+    worst = {}
+    if jd.worst is not None:
+        worst = {"instance": jd.worst.instance, **jd.worst.params, "k": jd.worst.k,
+                 **extra[next(i for i, o in enumerate(obs) if o is jd.worst)]}
+    res = CheckResult(th, jd.verdict, jd.worst_ratio, worst, n_inst, n_cells, curves, None, None, 0, False, notes)
+    return res.apply(jd)
