@@ -221,3 +221,56 @@ def test_r15_radius_values(c, a, r):
     closed = float(th.bound.subs({alpha: a, rho: -c, L: 1}))
     assert closed == pytest.approx(r, abs=1e-6)
     assert spectral_radius(make("eg+", gamma=1.0, alpha=a), LowerBoundGame(-c, 1.0)) == pytest.approx(closed, rel=1e-12)
+
+
+# ------------------------------------------------------------------------------------------
+# the new metrics are entries of the one metric table: runs, direct evaluation and PEP agree
+# ------------------------------------------------------------------------------------------
+def _by_hand(M, z, g, r):
+    """Independent: zb = P_Ball(r)(z - g M z) with the ball projection written out."""
+    y = z - g * (M @ z)
+    zb = y * min(1.0, r / np.linalg.norm(y))
+    return {"natural_residual_sq": np.sum((z - zb) ** 2),
+            "extrapolated_operator_sq": np.sum((M @ zb) ** 2),
+            "ceg_step_sq": np.sum(((zb - g * (M @ zb)) - (z - g * (M @ z))) ** 2)}
+
+
+@pytest.mark.parametrize("name", ["natural_residual_sq", "extrapolated_operator_sq", "ceg_step_sq"])
+def test_extrapolation_metrics_by_hand_and_in_runs(name):
+    from monoverify.operators import Ball, LowerBoundGame
+    from monoverify.solvers import Oracle, make, run
+    from monoverify.theory import metrics as Mx
+
+    op = LowerBoundGame(-0.2, 1.0).with_constraint(Ball(0.5, 2))
+    z0, g = np.array([1.0, 0.5]), 0.7
+    method = make("eg+", gamma=g, alpha=0.5)
+    want = _by_hand(op.matrix, z0, g, 0.5)[name]
+    at = Mx.At(z=z0[None, :], oracle=Oracle(op), method=method)
+    assert float(Mx.value(name, at)[0]) == pytest.approx(want, rel=1e-13)
+    r = run(method, op, z0.copy(), iters=3, monitors=Mx.monitors_for(name, op, method))
+    assert float(np.asarray(Mx.curve(name, r)).ravel()[0]) == pytest.approx(want, rel=1e-13)
+    assert name in Mx.RUN_METRICS and name in Mx.PEP_METRICS
+
+
+def test_property_and_expected_metrics_are_not_pep_objectives():
+    from monoverify.theory import metrics as Mx
+
+    for name in ("unrelaxed_residual_ratio", "expected_inner_error_sq"):
+        assert name in Mx.METRICS and name not in Mx.RUN_METRICS
+        with pytest.raises(ValueError, match="metric must be one of"):
+            Mx.get_metric(name, pep=True)
+    assert Mx.PROPERTY_METRICS["unrelaxed_residual_ratio"] is Mx.unrelaxed_residual_ratio
+
+
+def test_natural_residual_pep_is_gamma_squared_operator_pep():
+    """Unconstrained: z - (z - gamma F z) = gamma F z, so the two PEP worst cases differ by gamma^2 exactly."""
+    pytest.importorskip("PEPit")
+    from monoverify.solvers import make
+    from monoverify.theory.pep import worst_case
+
+    m = make("eg+", gamma=0.5, alpha=0.5)
+    nat = worst_case(m, -0.1, 1.0, 2, metric="natural_residual_sq", cache=False)
+    opr = worst_case(m, -0.1, 1.0, 2, metric="operator_sq", cache=False)
+    assert nat.value == pytest.approx(0.25 * opr.value, rel=1e-5)
+    ext = worst_case(m, -0.1, 1.0, 2, metric="extrapolated_operator_sq", cache=False)
+    assert 0 < ext.value < np.inf
