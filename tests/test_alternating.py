@@ -143,3 +143,12 @@ def test_array_api_strict_backend():
     r = run(m, g, xp.asarray([1.0, 0.5]), iters=60)
     ref = run(m, g, np.array([1.0, 0.5]), iters=60)
     assert np.asarray(r.z) == pytest.approx(np.asarray(ref.z), rel=1e-12, abs=1e-300)
+
+
+def test_refusal_is_a_user_error_on_the_command_line(capsys):
+    from monoverify.cli import main
+    from monoverify.errors import UserError
+
+    assert issubclass(PlayersUnavailable, UserError)
+    assert main(["spectral", "alt-gda", "--gamma", "0.5", "--rho", "0"]) == 2     # one line, exit status 2
+    assert "multiplier per eigenvalue" in capsys.readouterr().err
