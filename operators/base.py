@@ -21,13 +21,54 @@ from monoverify.arrays import namespace_of
 KINDS = ("exact", "bound", "estimate")
 NOTIONS = ("comonotone", "weak-mvi")
 
-__all__ = ["Constant", "Constants", "Operator", "KINDS"]
+__all__ = ["Constant", "Constants", "Operator", "KINDS", "check_players", "XY_PLAYERS"]
+
+#: players of the 2-D games min_x max_y f(x, y): x = coordinate 0, y = coordinate 1
+XY_PLAYERS = (slice(0, 1), slice(1, 2))
 
 
 def _check_finite_param(name: str, value: Any) -> None:
     arr = np.asarray(value, dtype=float)
     if not np.all(np.isfinite(arr)):
         raise ValueError(f"{name} must be finite, got {value!r}")
+
+
+def check_players(players: Any, dim: int) -> tuple | None:
+    """Validate players' coordinate blocks: slices or index sequences partitioning ``range(dim)``.
+
+    Returns a tuple of slices / integer index arrays (``None`` stays ``None``).
+
+    >>> check_players([slice(0, 1), [1, 2]], 3)
+    (slice(0, 1, None), array([1, 2]))
+    >>> check_players([slice(0, 3), [0]], 3)
+    Traceback (most recent call last):
+    ...
+    ValueError: players must partition the coordinates 0..2 into blocks (each exactly once); coordinates [0] are in several blocks
+    """
+    if players is None:
+        return None
+    blocks = []
+    for p in players:
+        if isinstance(p, slice):
+            blocks.append(p)
+        else:
+            idx = np.asarray(p)
+            if idx.ndim != 1 or idx.dtype.kind not in "iu":
+                raise ValueError(f"players must be slices or 1-D integer index sequences, got {p!r}")
+            blocks.append(idx)
+    if len(blocks) < 2:
+        raise ValueError(f"players must list at least 2 blocks, got {len(blocks)}")
+    count = np.zeros(dim, dtype=int)
+    for b in blocks:
+        if isinstance(b, np.ndarray) and (b.min(initial=0) < 0 or b.max(initial=0) >= dim):
+            raise ValueError(f"player indices must lie in 0..{dim - 1}, got {b.tolist()}")
+        count[np.arange(dim)[b]] += 1
+    if np.any(count != 1):
+        missing = np.nonzero(count == 0)[0].tolist()
+        twice = np.nonzero(count > 1)[0].tolist()
+        why = f"coordinates {missing} are in no block" if missing else f"coordinates {twice} are in several blocks"
+        raise ValueError(f"players must partition the coordinates 0..{dim - 1} into blocks (each exactly once); {why}")
+    return tuple(blocks)
 
 
 @dataclass(frozen=True)
@@ -121,6 +162,10 @@ class Operator:
         The constraint set or regulariser ``A`` of ``0 in A z + F z`` (default: whole space).
     solution : numpy.ndarray or None
         A known zero ``z*`` (of ``F`` or of ``A + F``), or ``None``.
+    players : tuple of slice or None
+        The coordinate blocks of the players of a game ``min_x max_y f`` (``(x_block,
+        y_block)``), used by methods that update the players in turn (``alt-gda``); ``None``
+        (the default) when the operator declares no players.
     """
 
     dim: int
@@ -129,6 +174,7 @@ class Operator:
     constants: Constants
     solution: np.ndarray | None = None
     is_linear: bool = False
+    players: tuple | None = None
 
     def __init__(self) -> None:  # pragma: no cover - subclasses set everything
         raise TypeError("Operator is abstract")

@@ -39,7 +39,7 @@ import numpy as np
 import sympy as sp
 
 from monoverify.arrays import to_numpy
-from .base import Constant, Constants, Operator
+from .base import XY_PLAYERS, Constant, Constants, Operator
 from .linear import spectral_norm_2x2
 from .sets import Ball, Box
 
@@ -168,6 +168,7 @@ class PolarGame(Operator):
             )
         self.dim = 2
         self.name = "PolarGame"
+        self.players = XY_PLAYERS
         self.params = {"a": a_s, "b": b_s}
         self.a = float(a_s)
         self.b = float(b_s)
@@ -258,6 +259,7 @@ class Forsaken(Operator):
     def __init__(self) -> None:
         self.dim = 2
         self.name = "Forsaken"
+        self.players = XY_PLAYERS
         self.params = {}
         self._constraint = Box(-1.5, 1.5, dim=2)
         self.solution = self._refine_solution()
@@ -350,6 +352,7 @@ class GlobalForsaken(Operator):
     def __init__(self) -> None:
         self.dim = 2
         self.name = "GlobalForsaken"
+        self.players = XY_PLAYERS
         self.params = {}
         self._constraint = Ball(4.0 / 3.0, dim=2)
         self.solution = np.zeros(2)

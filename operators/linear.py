@@ -29,7 +29,7 @@ import numpy as np
 import sympy as sp
 
 from monoverify.arrays import asarray_like, is_numpy
-from .base import Constant, Constants, Operator, _check_finite_param
+from .base import Constant, Constants, Operator, _check_finite_param, check_players
 from .matrices import (_EXACT_MAX_DIM, _as_matrix, _is_exact_entry, _max_by_value, _sym_eigs, linear_constants, real_scalar, rotation_scaling,
                        rotation_scaling_block, spectral_norm_2x2)
 
@@ -62,12 +62,16 @@ class LinearOperator(Operator):
         unless ``solution`` is given.
     name : str
         Display name.
+    players : sequence of slices or index sequences, optional
+        The players' coordinate blocks (``(x, y)``) of a game, for alternating methods; they
+        must partition ``range(dim)`` (see :func:`monoverify.operators.base.check_players`).
     """
 
     is_linear = True
 
     def __init__(self, M: Any, b: Any = None, *, constraint: Any = None, name: str = "LinearOperator",
-                 solution: Any = None, constants: Constants | None = None, params: dict | None = None):
+                 solution: Any = None, constants: Constants | None = None, params: dict | None = None,
+                 players: Any = None):
         arr, exact = _as_matrix(M)
         if arr.shape[0] != arr.shape[1]:
             raise ValueError(f"M must be square, got shape {arr.shape}")
@@ -86,6 +90,7 @@ class LinearOperator(Operator):
         if constraint is not None and constraint.dim != self.dim:
             raise ValueError(f"constraint has dim {constraint.dim}, operator has dim {self.dim}")
         self._constraint = constraint
+        self.players = check_players(players, self.dim)
         if solution is not None:
             self.solution = np.asarray(solution, dtype=float)
         elif constraint is None or getattr(constraint, "__class__").__name__ == "Whole":
@@ -177,7 +182,8 @@ def BilinearGame(A: Any) -> LinearOperator:
         rho=Constant(sp.Integer(0), "exact", "SPEC §2.1: <Mz, z> = 0 for skew M, so rho = 0", ""),
     )
     op = LinearOperator(Me if Me is not None and n + m <= _EXACT_MAX_DIM else M, name="BilinearGame",
-                        constants=consts, params={"A": arr.tolist() if arr.size <= 16 else f"{n}x{m}"})
+                        constants=consts, params={"A": arr.tolist() if arr.size <= 16 else f"{n}x{m}"},
+                        players=(slice(0, n), slice(n, n + m)))
     return op
 
 
@@ -209,7 +215,7 @@ def LowerBoundGame(rho: Any, L: Any) -> LinearOperator:
     )
     arr = np.array(Me.evalf(17), dtype=float)
     op = LinearOperator(Me if exact_input else arr, name="LowerBoundGame", constants=consts,
-                        params={"rho": rho_s, "L": L_s})
+                        params={"rho": rho_s, "L": L_s}, players=(slice(0, 1), slice(1, 2)))
     b, a = arr[0, 0], arr[0, 1]
     op._eig = np.array([b + 1j * a, b - 1j * a])
     return op

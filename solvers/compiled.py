@@ -15,7 +15,8 @@ replays that list on NumPy ``float64`` batches:
 Every operation is the same IEEE operation on the same operands as in the uncompiled step, in the
 same order, so the iterates are **bit-for-bit** those of ``method.step`` (tested for every
 registered method). A step that branches on values, asks for inner products (``adaptive-ceg+``)
-or keeps a non-array state entry that changes (``feg``'s counter) is not traceable:
+or keeps a non-array state entry that changes (``feg``'s counter) or restricts vectors to the players'
+coordinates (``alt-gda``: constant 0/1 masks) is not traceable:
 :func:`compile_step` returns ``None`` and the runner uses ``method.step``.
 
 >>> import numpy as np
@@ -125,6 +126,12 @@ class _TraceOracle:
 
     def __init__(self, prog: _Program, whole: bool):
         self.prog, self.whole = prog, whole
+
+    @property
+    def op(self):
+        """Alternating methods (``alt-gda``) restrict vectors to the players' coordinates with constant
+        masks of ``oracle.op``: array constants the tracer does not record (``method.step`` is used)."""
+        raise NotTraceable("per-player coordinate masks (alternating updates)")
 
     def F(self, z):
         return self.prog.emit("F", z)

@@ -9,8 +9,8 @@ Examples
 Lookahead(base=APP(gamma=0.5, tau=5), tau=1, lam=0.5)
 >>> make("la-eg+", gamma=0.5, alpha=0.5, lam=0.5, tau=2)
 Lookahead(base=Lookahead(base=EG(gamma=0.5), tau=1, lam=0.5), tau=2, lam=0.5)
->>> sorted(METHODS)[:4]
-['adaptive-ceg+', 'app', 'ceg+', 'eg']
+>>> sorted(METHODS)[:5]
+['adaptive-ceg+', 'alt-gda', 'app', 'ceg+', 'eg']
 """
 
 from __future__ import annotations
@@ -23,6 +23,7 @@ from typing import Any, Callable
 import numpy as np
 
 from .base import Method, check_interval
+from .alternating import AltGDA
 from .lookahead import Lookahead
 from .methods import APP, EG, FEG, GDA, OGDA, PP, AdaptiveCEGPlus, CEGPlus
 
@@ -65,6 +66,8 @@ _SPECS = [
     MethodSpec("la-eg+", lambda gamma, lam, tau, alpha=0.5: Lookahead(_eg_plus(gamma, alpha), tau, lam), "Lookahead over EG+", "paper"),
     MethodSpec("la-ceg+", lambda gamma, lam, tau, alpha=0.5: Lookahead(CEGPlus(gamma, alpha), tau, lam), "Lookahead over CEG+", "paper"),
     MethodSpec("feg", lambda L, rho=0.0: FEG(L, rho), "fast extragradient (LK21), anchored", "related"),
+    MethodSpec("alt-gda", lambda gamma: AltGDA(gamma), "alternating GDA: x first, then y with the new x (needs op.players)", "related"),
+    MethodSpec("la-alt-gda", lambda gamma, lam, tau: Lookahead(AltGDA(gamma), tau, lam), "Lookahead over alternating GDA", "derived"),
 ]
 
 METHODS: dict[str, MethodSpec] = {s.name: s for s in _SPECS}

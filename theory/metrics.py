@@ -9,12 +9,21 @@ step of the method) plus one inner product. The same :class:`Metric` is therefor
 * the rotation-scaling blocks of :func:`monoverify.theory.pep.linear_lower_bound`,
 
 so a theorem's ``metric`` means the same thing in runs and in PEPs (no scale or index bridge).
-``distance_ratio`` (quasi-nonexpansiveness) is a ratio of two squared norms: runs only.
+``distance_ratio`` (quasi-nonexpansiveness) is a ratio of two squared norms: runs only. The
+extrapolation metrics of EG+/CEG+ (``natural_residual_sq``, ``extrapolated_operator_sq``,
+``ceg_step_sq``) build the extrapolated point ``zb = J_{gamma A}(z - gamma F z)`` from the
+method's ``gamma`` with ``oracle.F`` and ``oracle.prox``, so they are PEP objectives as well.
+Two quantities of ``property`` theorems are not squared norms of one vector and carry their own
+evaluation instead: ``unrelaxed_residual_ratio`` (``measure``: two runs) and
+``expected_inner_error_sq`` (``expected``: an expectation, checked by
+:mod:`monoverify.theory.stochastic`).
 
 >>> sorted(RUN_METRICS)
-['distance_ratio', 'fixed_point_residual_sq', 'operator_sq', 'resolvent_residual_sq']
->>> sorted(PEP_METRICS)
-['distance', 'distance_sq', 'fixed_point_residual_sq', 'operator', 'operator_sq', 'resolvent_residual_sq', 'step', 'step_sq']
+['ceg_step_sq', 'distance_ratio', 'extrapolated_operator_sq', 'fixed_point_residual_sq', 'natural_residual_sq', 'operator_sq', 'resolvent_residual_sq']
+>>> [m for m in PEP_METRICS if m not in ('distance', 'distance_sq', 'operator', 'step', 'step_sq')]
+['ceg_step_sq', 'extrapolated_operator_sq', 'fixed_point_residual_sq', 'natural_residual_sq', 'operator_sq', 'resolvent_residual_sq']
+>>> sorted(PROPERTY_METRICS), sorted(EXPECTED_METRICS)
+(['unrelaxed_residual_ratio'], ['expected_inner_error_sq'])
 >>> import numpy as np
 >>> from monoverify.operators import BilinearGame
 >>> from monoverify.solvers import Oracle, make
@@ -34,7 +43,7 @@ import numpy as np
 from monoverify.arrays import to_numpy
 from monoverify.solvers import Lookahead, Method, Oracle
 
-__all__ = ["Metric", "At", "METRICS", "RUN_METRICS", "PEP_METRICS", "get_metric", "vector", "value", "sqnorm",
+__all__ = ["Metric", "At", "METRICS", "RUN_METRICS", "PEP_METRICS", "PROPERTY_METRICS", "EXPECTED_METRICS", "get_metric", "vector", "value", "sqnorm",
            "monitors_for", "curve", "running_best", "rows"]
 
 
@@ -66,6 +75,11 @@ class Metric:
         Fields of :class:`At` besides ``z`` and ``oracle`` it reads (``prev``, ``zstar``, ``method``).
     check : callable or None
         ``check(method)`` raises ``ValueError`` when the metric is undefined for the method.
+    measure : callable or None
+        ``measure(method, op, z0, values) -> float`` for a ``property`` quantity that is not the
+        squared norm of one vector (``residual`` is then ``None``).
+    expected : bool
+        An expectation over a stochastic oracle (checked by :mod:`monoverify.theory.stochastic`).
     """
 
     name: str
@@ -75,6 +89,8 @@ class Metric:
     pep: bool = True
     needs: tuple = ()
     check: Callable[[Any], Any] | None = None
+    measure: Callable[..., float] | None = None
+    expected: bool = False
 
 
 def _find(m: Method, name: str) -> Any:
@@ -111,6 +127,49 @@ def _fixed_point(at: At) -> Any:
     return _with_lam_one(at.method).step({"z": at.z}, at.oracle)["z"] - at.z
 
 
+def _gamma(m: Any) -> Any:
+    return _find(m, "gamma")
+
+
+def _extrapolation(at: At) -> tuple:
+    """``(gamma, F z, zb)`` with the extrapolated point ``zb = J_{gamma A}(z - gamma F z)`` of EG+/CEG+."""
+    g = _gamma(at.method)
+    Fz = at.oracle.F(at.z)
+    return g, Fz, at.oracle.prox(at.z - g * Fz, g)
+
+
+def _natural(at: At) -> Any:
+    return at.z - _extrapolation(at)[2]
+
+
+def _extrapolated_operator(at: At) -> Any:
+    return at.oracle.F(_extrapolation(at)[2])
+
+
+def _ceg_step(at: At) -> Any:
+    g, Fz, zb = _extrapolation(at)
+    return (zb - g * at.oracle.F(zb)) - (at.z - g * Fz)
+
+
+def _final_residual(method: Method, op: Any, z0: Any, K: int) -> float:
+    from monoverify.solvers import run
+
+    r = run(method, op, np.asarray(z0, float), iters=K)
+    return float(r.history.residual[-1]) if str(r.status) in ("max_iter", "converged") else float("inf")
+
+
+def unrelaxed_residual_ratio(method: Method, op: Any, z0: Any, values: dict) -> float:
+    """Final natural residual after ``K`` steps of a Lookahead/RAPP method divided by that of the
+    same method with ``lam = 1`` (e.g. RAPP vs APP with the same step size, SPEC R33); ``inf``
+    when the relaxed run diverges, 0 when only the unrelaxed one does."""
+    if not isinstance(method, Lookahead):
+        raise ValueError("unrelaxed_residual_ratio needs a Lookahead method (e.g. rapp)")
+    K = int(values["K"])
+    mine = _final_residual(method, op, z0, K)
+    ref = _final_residual(_with_lam_one(method), op, z0, K)
+    return mine / ref if np.isfinite(ref) and ref > 0 else (0.0 if np.isfinite(mine) else float("inf"))
+
+
 _TABLE = (
     Metric("operator_sq", "||F z^k||^2 (with a constraint A: the natural residual ||z - J_A(z - F z)||^2)",
            _operator),
@@ -121,6 +180,16 @@ _TABLE = (
     Metric("step_sq", "||z^k - z^{k-1}||^2 (outer iterates)", lambda at: at.z - at.prev, run=False, needs=("prev",)),
     Metric("distance_sq", "||z^k - z*||^2", lambda at: at.z - at.zstar, run=False, needs=("zstar",)),
     Metric("distance_ratio", "||z^{k} - z*||^2 / ||z^{k-1} - z*||^2 (quasi-nonexpansiveness)", None, pep=False),
+    Metric("natural_residual_sq", "||z^k - J_{gamma A}(z^k - gamma F z^k)||^2 (gamma of the method)", _natural,
+           needs=("method",), check=_gamma),
+    Metric("extrapolated_operator_sq", "||F zb^k||^2 at zb^k = J_{gamma A}(z^k - gamma F z^k) (EG+, SPEC R14)",
+           _extrapolated_operator, needs=("method",), check=_gamma),
+    Metric("ceg_step_sq", "||H zb^k - H z^k||^2, H = id - gamma F (CEG+, SPEC R25)", _ceg_step,
+           needs=("method",), check=_gamma),
+    Metric("unrelaxed_residual_ratio", "final natural residual of a Lookahead method over that with lam = 1 "
+           "(RAPP vs APP, SPEC R33)", None, run=False, pep=False, measure=unrelaxed_residual_ratio),
+    Metric("expected_inner_error_sq", "E||w^K - J_{gamma T} z||^2 after K anchored inner steps w <- z - gamma F^(w) "
+           "with a stochastic oracle (RAPP's inner loop, SPEC R8)", None, run=False, pep=False, expected=True),
 )
 #: every metric, by name
 METRICS: dict[str, Metric] = {m.name: m for m in _TABLE}
@@ -128,6 +197,11 @@ METRICS: dict[str, Metric] = {m.name: m for m in _TABLE}
 ALIASES: dict[str, str] = {"operator": "operator_sq", "step": "step_sq", "distance": "distance_sq"}
 #: metrics measurable on runs (with their run monitors)
 RUN_METRICS: dict[str, Metric] = {k: m for k, m in METRICS.items() if m.run}
+#: ``property`` quantities measured by a function: ``fn(method, op, z0, values) -> float``
+#: (``iteration_matrix_norm`` and ``spectral_radius`` are computed by :mod:`monoverify.theory.judge.property`)
+PROPERTY_METRICS: dict[str, Callable] = {k: m.measure for k, m in METRICS.items() if m.measure is not None}
+#: expectations over seeded stochastic runs (checked by :mod:`monoverify.theory.stochastic`)
+EXPECTED_METRICS: dict[str, str] = {k: m.doc for k, m in METRICS.items() if m.expected}
 #: names accepted as a PEP objective
 PEP_METRICS: tuple[str, ...] = tuple(sorted([k for k, m in METRICS.items() if m.pep] + list(ALIASES)))
 

@@ -75,6 +75,9 @@ _METRIC_TEXT = {
     "fixed_point_residual_sq": "||S z^k - z^k||^2 (S = base^tau)",
     "distance_ratio": "||z^k - z*||^2 / ||z^{k-1} - z*||^2",
     "iteration_matrix_norm": "||T||_2 of the iteration matrix T",
+    "natural_residual_sq": "||z^k - J_{gamma A}(z^k - gamma F z^k)||^2",
+    "extrapolated_operator_sq": "||F zb^k||^2, zb^k = J_{gamma A}(z^k - gamma F z^k)",
+    "ceg_step_sq": "||H zb^k - H z^k||^2, H = id - gamma F",
 }
 
 

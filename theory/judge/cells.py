@@ -25,7 +25,7 @@ from ..theorems import SYMBOLS, Theorem
 __all__ = ["ARGS", "OUTSIDE", "Cell", "lambdify", "evaluate", "derive", "method_for", "group_cells", "label_params"]
 
 #: the symbols a theorem's expressions may use, in the order of the lambdified arguments
-ARGS = ["K", "D0", "rho", "L", "gamma", "lam", "tau", "alpha", "D", "c0"]
+ARGS = ["K", "D0", "rho", "L", "gamma", "lam", "tau", "alpha", "D", "c0", "sigma"]
 
 
 #: why an explored cell outside the hypotheses is not judged
@@ -34,7 +34,7 @@ OUTSIDE = "outside the hypotheses (explored: no claim)"
 
 @dataclass
 class Cell:
-    """One parameter combination: values of rho, L, gamma, lam, tau, alpha, K, D0, D, c0.
+    """One parameter combination: values of rho, L, gamma, lam, tau, alpha, K, D0, D, c0, sigma.
 
     ``inside``: the values satisfy the theorem's hypotheses (``False`` only for cells run with
     ``explore=True``: measured and shown, never judged).

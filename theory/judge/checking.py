@@ -15,6 +15,7 @@ import sympy as sp
 
 from monoverify.errors import HypothesisError, InvalidValue, UnknownName, UnusedOption
 
+from ..metrics import EXPECTED_METRICS
 from ..theorems import SYMBOLS, Theorem, get
 from .instances import battery
 from .property import check_property
@@ -112,8 +113,14 @@ def check(theorem: str | Theorem, *, quick: bool = False, explore: bool = False,
     notes = []
     if refused:
         notes.append(f"{refused} grid cell(s) outside the hypotheses were skipped")
-    kind = {"rate": check_rate, "region": check_region, "property": check_property}[th.kind]
-    res = kind(th, bat, notes, _counter(progress, sum(len(a) for _, _, _, a, _ in bat)))
+    counter = _counter(progress, sum(len(a) for _, _, _, a, _ in bat))
+    if th.metric in EXPECTED_METRICS:  # an expectation over a stochastic oracle: a confidence statement
+        from ..stochastic import check_expected
+
+        res = check_expected(th, bat, notes, counter, seed=seed, quick=quick)
+    else:
+        kind = {"rate": check_rate, "region": check_region, "property": check_property}[th.kind]
+        res = kind(th, bat, notes, counter)
     res.explored_outside = bool(explore and any(not c.inside for *_, cells, _ in bat for c in cells))
     if th.kind == "rate" and adversarial and not params and th.method and res.n_cells:
         from .adversary import fold

@@ -74,7 +74,65 @@ def _instances(family: str, c: float, L: float, quick: bool, seed: int) -> list[
         return out
     if family == "examples":
         return _example_instances()
+    if family in _PAPER_FAMILIES:
+        return _PAPER_FAMILIES[family](c, L, quick, seed)
     raise ValueError(f"unknown family {family!r}")
+
+
+def _constrained_instances(c: float, L: float, quick: bool, seed: int) -> list:
+    """A != 0: LowerBoundGame and random_comonotone(dim=100) on the ball ||z|| <= 1/2 (z0 outside it).
+
+    For ``T = M + N_Ball`` with ``M`` block rotation-scaling around the ball's centre 0, ``N_Ball(z) =
+    {s z, s >= 0}`` adds ``s`` to every block's real part ``b_j``; ``x/(x^2 + a^2)`` has its minimum over
+    ``x >= b`` at ``x = b`` when ``-a <= b <= 0``, i.e. ``c_j <= 1/sqrt(2)``, and tends to 0 for ``b > 0``,
+    so ``T`` satisfies the weak MVI at ``z* = 0`` with ``rho(M)`` for ``0 <= c <= 1/sqrt(2)`` [derived]
+    (pairwise comonotonicity of ``T`` is only claimed for ``c = 0``: a sum of monotone maps). With
+    ``c = 0`` an L1 regulariser instance (``A = d(0.1 ||.||_1)``, monotone) is added.
+    """
+    from monoverify.operators import L1, Ball
+
+    if c < 0 or c > 2 ** -0.5:
+        return []
+    rho = -c / L
+    out = [(f"LowerBoundGame(c={c:g}, L={L:g}) on Ball(0.5)", LowerBoundGame(rho, L).with_constraint(Ball(0.5, 2)),
+            _unit(np.array([1.0, 0.5])))]
+    op = random_comonotone(100, rho, L, seed=seed)
+    out.append((f"random_comonotone(dim=100, c={c:g}, L={L:g}, seed={seed}) on Ball(0.5)",
+                op.with_constraint(Ball(0.5, 100)), _unit(np.random.default_rng(1000 + seed).standard_normal(100))))
+    if c == 0:
+        out.append((f"LowerBoundGame(c=0, L={L:g}) + 0.1||.||_1", LowerBoundGame(0.0, L).with_constraint(L1(0.1, 2)),
+                    _unit(np.array([1.0, 0.5]))))
+    return out
+
+
+def _scaled_identity_instances(c: float, L: float, quick: bool, seed: int) -> list:
+    """``F z = L z`` (rho = 1/L): the EG+ worst case at gamma = 1/L (SPEC R34); only built for c = 0."""
+    if c != 0:
+        return []
+    return [(f"LinearOperator({L:g} I_2)", LinearOperator(L * np.eye(2), name="scaled_identity"),
+             _unit(np.array([1.0, 0.5])))]
+
+
+def _bilinear_players_instances(c: float, L: float, quick: bool, seed: int) -> list:
+    """Bilinear games with players, for alternating methods: the scalar game and a random 3x3 game."""
+    if c != 0:
+        return []
+    A = np.random.default_rng(seed + 7).standard_normal((3, 3))
+    A *= L / np.linalg.norm(A, 2)
+    return [(f"BilinearGame([[{L:g}]])", BilinearGame([[L]]), _unit(np.array([1.0, 0.5]))),
+            (f"BilinearGame(3x3, L={L:g})", BilinearGame(A), _unit(np.random.default_rng(seed).standard_normal(6)))]
+
+
+def _forsaken_instances(c: float, L: float, quick: bool, seed: int) -> list:
+    """Forsaken (HMC21) on its box [-1.5, 1.5]^2 from (0.2, 0.5) (SPEC §8 item 25); own constants."""
+    from monoverify.operators import Forsaken
+
+    return [("Forsaken() from (0.2, 0.5)", Forsaken(), np.array([0.2, 0.5]))] if c == 0 else []
+
+
+#: the families added for the whole paper (issue 14)
+_PAPER_FAMILIES = {"constrained": _constrained_instances, "scaled_identity": _scaled_identity_instances,
+                   "bilinear_players": _bilinear_players_instances, "forsaken": _forsaken_instances}
 
 
 def _example_instances() -> list:
@@ -154,7 +212,7 @@ def _cell(th: Theorem, op: Any, z0: Any, combo: dict) -> Cell:
     D0 = 1.0 if op.solution is None or z0 is None else float(np.sum((np.asarray(z0) - op.solution) ** 2))
     vals = {"rho": rho_v, "L": L_v, "gamma": (t / L_v) if t is not None else np.nan,
             "lam": combo.get("lam", np.nan), "tau": combo.get("tau", np.nan), "alpha": combo.get("alpha", np.nan),
-            "K": combo.get("K", np.nan), "D0": D0}
+            "K": combo.get("K", np.nan), "sigma": combo.get("sigma", np.nan), "D0": D0}
     derive(th, vals)
     if "tau" in th.derived or "tau" in combo:
         vals["tau"] = int(round(vals["tau"]))

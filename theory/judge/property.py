@@ -1,6 +1,11 @@
-"""Property theorems: an operator quantity (the norm of the iteration matrix) against the bound.
+"""Property theorems: an operator quantity against the bound.
 
-Each cell is one instance and parameter combination; its observation is ``||T||_2 / bound``.
+The quantity is the norm of the iteration matrix (``iteration_matrix_norm``), the spectral radius
+(``spectral_radius``; through the iteration matrix for methods that update the players in turn),
+or a :data:`monoverify.theory.metrics.PROPERTY_METRICS` function (e.g. ``unrelaxed_residual_ratio``:
+two runs). Expectations (:data:`~monoverify.theory.metrics.EXPECTED_METRICS`) are checked by
+:mod:`monoverify.theory.stochastic`. Each cell is one instance and parameter combination; its
+observation is ``value / bound``.
 """
 
 from __future__ import annotations
@@ -17,13 +22,21 @@ from .verdict import Observation, judge
 __all__ = ["check_property", "property_value"]
 
 
-def property_value(th: Theorem, method: Any, op: Any) -> float:
-    """The quantity a property theorem bounds, for ``method`` on the linear operator ``op``."""
-    from ..spectral import iteration_matrix
+def property_value(th: Theorem, method: Any, op: Any, z0: Any = None, values: dict | None = None) -> float:
+    """The quantity a property theorem bounds, for ``method`` on ``op`` (from ``z0``, cell ``values``)."""
+    from monoverify.solvers.alternating import uses_players
 
-    if th.metric != "iteration_matrix_norm":  # pragma: no cover - no such entry yet
+    from .. import metrics as M
+    from ..spectral import iteration_matrix
+    from .rate import spectral_column
+
+    if th.metric in M.PROPERTY_METRICS:
+        return float(M.PROPERTY_METRICS[th.metric](method, op, z0, values or {}))
+    if th.metric == "spectral_radius":
+        return float(spectral_column(method, op)[0])
+    if th.metric != "iteration_matrix_norm":
         raise ValueError(f"unsupported property metric {th.metric!r}")
-    return float(np.linalg.norm(np.asarray(iteration_matrix(method, op.matrix)), 2))
+    return float(np.linalg.norm(np.asarray(iteration_matrix(method, op if uses_players(method) else op.matrix)), 2))
 
 
 def property_ratio(val: float, b: float) -> float:
@@ -36,7 +49,7 @@ def check_property(th: Theorem, bat: list, notes: list, progress: Callable[[int]
     bound_f = lambdify(th.bound)
     curves, obs = [], []
     n_inst = n_cells = 0
-    for label, op, _z0, cells, _ in bat:
+    for label, op, z0, cells, _ in bat:
         if not cells:
             continue
         n_inst += 1
@@ -44,7 +57,7 @@ def check_property(th: Theorem, bat: list, notes: list, progress: Callable[[int]
             if progress:
                 progress(1)
             n_cells += 1
-            val = property_value(th, method_for(th, [cell]), op)
+            val = property_value(th, method_for(th, [cell]), op, z0, cell.values)
             b = float(bound_f(*[np.asarray(cell.values.get(a, np.nan), float) for a in ARGS]))
             ratio = property_ratio(val, b)
             curves.append({"instance": label, "params": label_params(cell), "measured": val, "bound": b, "ratio": ratio})

@@ -32,11 +32,23 @@ RESOLVENT = "resolvent not converged"
 def spectral_column(method: Any, op: Any) -> np.ndarray | None:
     """Spectral radius of ``method`` on the nonzero eigenvalues of ``op``.
 
-    ``None`` only for the documented case of a non-stationary method (e.g. feg: its step counter
-    changes, there is no single multiplier); every other exception propagates.
+    Methods that update the players in turn (``alt-gda``) have no multiplier per eigenvalue: their
+    radius comes from the iteration matrix (:func:`monoverify.theory.players.radius`), ``None`` where
+    that does not exist (a constrained operator, or one without players). Otherwise ``None`` only for
+    the documented case of a non-stationary method (e.g. feg: its step counter changes, there is no
+    single multiplier); every other exception propagates.
     """
+    from monoverify.solvers.alternating import uses_players
+
     from ..spectral import spectral_radius
 
+    if uses_players(method):
+        from ..players import radius
+
+        try:
+            return np.atleast_1d(radius(method, op))
+        except ValueError:  # constrained or without players: no iteration matrix
+            return None
     try:
         return np.atleast_1d(np.asarray(spectral_radius(method, nonzero_eigs(op)), dtype=float))
     except ValueError as exc:

@@ -30,8 +30,6 @@ ON_BOUNDARY = "on the boundary (radius within 1e-9 of 1)"
 
 def check_region(th: Theorem, bat: list, notes: list, progress: Callable[[int], None] | None = None) -> CheckResult:
     """Judge the condition against the exact spectral radius on every admitted cell."""
-    from ..spectral import spectral_radius
-
     mism = n_inst = n_cells = emp_bad = 0
     curves, obs = [], []
     cond_f = lambdify(th.condition)
@@ -44,7 +42,7 @@ def check_region(th: Theorem, bat: list, notes: list, progress: Callable[[int], 
                 progress(len(cs))
             n_cells += len(cs)
             method = method_for(th, cs)
-            rad = np.broadcast_to(np.asarray(spectral_radius(method, nonzero_eigs(op)), float), (len(cs),))
+            rad = np.broadcast_to(np.asarray(_radius(method, op), float), (len(cs),))
             cond = np.broadcast_to(np.asarray(cond_f(*[column(cs, a) for a in ARGS]), bool), (len(cs),))
             on_boundary = np.abs(rad - 1) <= BOUNDARY
             bad = ~on_boundary & (cond != (rad < 1))
@@ -67,6 +65,17 @@ def check_region(th: Theorem, bat: list, notes: list, progress: Callable[[int], 
     res = CheckResult(th, j.verdict, j.worst_ratio, worst, n_inst, n_cells, curves, None,
                       {"cells": n_cells, "boundary": boundary}, mism, False, notes)
     return res.apply(j)
+
+
+def _radius(method: Any, op: Any) -> np.ndarray:
+    """Exact spectral radius: the multiplier on the nonzero eigenvalues, or the iteration matrix for
+    methods that update the players in turn (:mod:`monoverify.theory.players`)."""
+    from monoverify.solvers.alternating import uses_players
+
+    from ..players import radius
+    from ..spectral import spectral_radius
+
+    return radius(method, op) if uses_players(method) else spectral_radius(method, nonzero_eigs(op))
 
 
 def _empirical_confirmation(method: Any, op: Any, z0: Any, rad: np.ndarray, n: int, iters: int = 3000) -> int:

@@ -10,10 +10,15 @@ vertical lines. Adding a region theorem therefore draws its boundary.
 The overlays of SPEC §5.2 that are *not* registered conditions live in :data:`BOUNDARIES`
 (labelled constants, the one place they are written); :data:`LABELS` holds display names only.
 
+At ``gamma L = 1`` two registered conditions give the same curve: PLPFC22's ``2c + alpha = 1``
+(``eg+.lower_bound_game``) and SPEC R15's any-``gamma`` condition
+(``eg+.lower_bound_game_general_t``), which reduces to it since ``t(1 - 2c^2) - c = (1 - 2c)(1 + c)``
+at ``t = 1``:
+
 >>> import numpy as np
 >>> [(label, np.round(y[[0, -1]], 3).tolist()) for label, x, y, kind in
 ...  derived_boundaries("eg+", "lower_bound", "rhoL", "alpha", {"gammaL": 1.0}, np.linspace(-0.4, 0.0, 5))]
-[('$2c+\\alpha=1$', [0.2, 1.0])]
+[('$2c+\\alpha=1$', [0.2, 1.0]), ('eg+.lower_bound_game_general_t: $\\alpha=2.0 \\rho + 1.0$', [0.2, 1.0])]
 """
 
 from __future__ import annotations

@@ -86,9 +86,40 @@ def _operator(spec: Mapping[str, Any], rho: float):
     return random_comonotone(spec["dim"], float(rho), 1.0, seed=spec["seed"])
 
 
+def _radius_status(vals: np.ndarray, invalid: np.ndarray) -> np.ndarray:
+    """Nothing was run: the cells carry what the radius says, not a run's status words."""
+    return np.where(invalid, "invalid", np.where(vals < 1, "radius<1", np.where(np.isnan(vals), "nan", "radius>=1")))
+
+
+def _players_chunk(spec, p, n):
+    """Alternating (player-wise) methods: radius per cell through the iteration matrix (theory.players)."""
+    from monoverify.solvers.registry import make
+    from monoverify.theory.players import radius
+    rho = p.get("rhoL", np.zeros(n))
+    vals = np.full(n, np.nan)
+    invalid = np.zeros(n, bool)
+    for i in range(n):
+        try:
+            vals[i] = float(radius(make(spec["method"], **_method_kwargs(spec, p, i)), _operator(spec, rho[i]))[0])
+        except ValueError:
+            invalid[i] = True
+    return vals, _radius_status(vals, invalid), {}
+
+
+def _alternating(spec, p) -> bool:
+    from monoverify.solvers.alternating import uses_players
+    from monoverify.solvers.registry import make
+    try:
+        return uses_players(make(spec["method"], **_method_kwargs(spec, p, 0)))
+    except ValueError:
+        return False
+
+
 def _spectral_chunk(spec, p, n):
     from monoverify.solvers.registry import make
     from monoverify.theory.spectral import spectral_radius
+    if _alternating(spec, p):
+        return _players_chunk(spec, p, n)
     rho = p.get("rhoL", np.zeros(n))
     vals = np.full(n, np.nan)
     try:
@@ -104,9 +135,7 @@ def _spectral_chunk(spec, p, n):
                 vals[i] = float(np.asarray(spectral_radius(make(spec["method"], **_method_kwargs(spec, p, i)), e[0])))
             except ValueError:
                 invalid[i] = True
-    # nothing was run: the cells carry what the radius says, not a run's status words
-    status = np.where(invalid, "invalid", np.where(vals < 1, "radius<1", np.where(np.isnan(vals), "nan", "radius>=1")))
-    return vals, status, {}
+    return vals, _radius_status(vals, invalid), {}
 
 
 def _empirical_chunk(spec, p, n):

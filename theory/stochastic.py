@@ -1,0 +1,134 @@
+"""Expectations over seeded stochastic runs, with a confidence statement that cannot flake.
+
+A theorem whose metric is in :data:`monoverify.theory.metrics.EXPECTED_METRICS` bounds an
+expectation ``E X`` (e.g. RAPP's inner-loop error with a stochastic oracle, SPEC R8). The check
+draws ``n`` independent samples of ``X`` in one batched run (a seeded
+:class:`~monoverify.solvers.StochasticOracle`: the same numbers on every machine, so CI cannot
+flake) and compares the sample mean with the bound through a concentration inequality, not a
+loosened tolerance.
+
+**Confidence statement.** For a linear ``F`` and Gaussian noise the error ``e`` after ``k`` inner
+steps is Gaussian, ``X = ||e||^2 = ||a + zeta||^2`` with ``zeta ~ N(0, Sigma)``. With
+``V = tr Sigma``, ``A = ||a||^2``, ``E X = A + V``, the Laurent-Massart inequality for
+``sum_i lambda_i (g_i^2 - 1)`` (``||lambda||_2 <= sqrt(n) V``, ``||lambda||_inf <= V``) and the
+Gaussian tail of ``2 <a, zeta>`` (variance ``<= 4 n V A``, ``2 sqrt(V A) <= E X``) give, for the
+mean of ``n`` samples and any ``x > 0``,
+
+    P( mean >= (1 + kappa) E X ) <= 2 exp(-x),    kappa = 2 sqrt(x/n) + 2 x/n + sqrt(2 x/n),
+
+and symmetrically ``P(mean <= (1 - kappa_lo) E X) <= 2 exp(-x)`` with ``kappa_lo = 2 sqrt(x/n) +
+sqrt(2 x/n)``. So ``mean/(1 + kappa)`` is a lower confidence limit of ``E X``: the verdict is
+*violated* only when that limit exceeds the bound (false alarm probability ``<= 2 exp(-x)`` per
+cell, ``x = 20``: 4.1e-9), and the reported ratio is ``mean/bound``.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from monoverify.operators.resolvent import resolvent
+from monoverify.solvers import StochasticOracle
+
+__all__ = ["check_expected", "kappa", "X_CONF"]
+
+#: confidence parameter x of the tail bound 2 exp(-x)
+X_CONF = 20.0
+
+
+def kappa(n: int, x: float = X_CONF) -> tuple[float, float]:
+    """Relative half-widths ``(kappa_up, kappa_lo)`` of the confidence band for ``n`` samples.
+
+    >>> [round(k, 4) for k in kappa(4000)]
+    [0.2514, 0.2414]
+    """
+    r = np.sqrt(x / n)
+    return float(2 * r + 2 * x / n + np.sqrt(2 * x / n)), float(2 * r + np.sqrt(2 * x / n))
+
+
+def _samples(quick: bool) -> int:
+    return 1000 if quick else 4000
+
+
+def _steps(K: int) -> list[int]:
+    """Inner-step counts checked: 1, 2, K/2 and K (each is a separate seeded batch)."""
+    return sorted({1, min(2, K), max(1, K // 2), K})
+
+
+def _skip(op) -> str:
+    """Why an instance cannot carry the confidence statement ('' when it can)."""
+    if not op.is_linear or op.offset is not None or type(op.constraint).__name__ != "Whole":
+        return "needs an unconstrained linear F (confidence statement)"
+    return ""
+
+
+def _cell_means(th, op, z0, cell, ci: int, n: int, seed: int) -> tuple:
+    """Sample means, bounds and inner-step counts of one cell (one seeded batch of ``n`` per count)."""
+    from .judge.cells import ARGS, Cell, lambdify, method_for
+
+    g = float(cell["gamma"])
+    w_star = resolvent(op, np.asarray(z0, float), g)
+    vals = dict(cell.values, D0=float(np.sum((np.asarray(z0) - w_star) ** 2)))
+    bound_f = lambdify(th.bound)
+    ks = _steps(int(vals["K"]))
+    means, bnds = [], []
+    for k in ks:
+        m = method_for(th, [Cell(dict(vals, K=float(k)))])
+        oracle = StochasticOracle(op, sigma=float(vals["sigma"]), seed=seed + 1000 * ci + k)
+        z = np.broadcast_to(np.asarray(z0, float), (n, op.dim)).copy()
+        w = m.step(m.init(z, oracle), oracle)["z"]
+        means.append(float(np.mean(np.sum((w - w_star) ** 2, axis=-1))))
+        bnds.append(float(bound_f(*[np.asarray(dict(vals, K=float(k)).get(a, np.nan), float) for a in ARGS])))
+    return vals, np.array(ks), np.array(means), np.array(bnds)
+
+
+def check_expected(th, bat, notes: list, progress=None, *, seed: int = 0, quick: bool = False):
+    """Check ``E ||w^k - J_{gamma T} z||^2 <= bound`` at ``k in {1, 2, K/2, K}`` on the battery.
+
+    ``D0`` in the bound is the inner problem's initial distance ``||z - J_{gamma T} z||^2``
+    (``w^0 = z``), ``K`` the number of inner steps, ``sigma^2`` the oracle variance. Each cell is one
+    :class:`~monoverify.theory.judge.Observation` whose ratio is the lower confidence limit over the
+    bound (its worst ``k``); :func:`~monoverify.theory.judge.judge` gives the verdict.
+    """
+    from .judge.cells import OUTSIDE, label_params
+    from .judge.result import CheckResult
+    from .judge.verdict import Observation, judge
+
+    n = _samples(quick)
+    k_up, k_lo = kappa(n)
+    curves, obs, extra = [], [], []
+    n_inst = n_cells = 0
+    for label, op, z0, cells, _ in bat:
+        if not cells:
+            continue
+        why_skip = _skip(op)
+        if why_skip:
+            notes.append(f"{label}: skipped (the confidence statement needs an unconstrained linear F)")
+            obs += [Observation(label, label_params(c), float("nan"), judged=False, why=why_skip) for c in cells]
+            extra += [{}] * len(cells)
+            continue
+        n_inst += 1
+        for ci, cell in enumerate(cells):
+            if progress:
+                progress(1)
+            n_cells += 1
+            vals, ks, means, bnds = _cell_means(th, op, z0, cell, ci, n, seed)
+            lower = means / (1 + k_up)
+            ratio = lower / bnds
+            j = int(np.argmax(ratio))
+            params = label_params(type(cell)(vals))
+            curves.append({"instance": label, "params": params, "k": ks, "measured": means, "bound": bnds,
+                           "ratio": float(ratio[j]), "mean_ratio": means / bnds, "lower_confidence": lower,
+                           "upper_confidence": means / (1 - k_lo), "samples": n})
+            obs.append(Observation(label, params, float(ratio[j]), judged=cell.inside, why="" if cell.inside else OUTSIDE,
+                                   k=int(ks[j]), measured=float(means[j]), bound=float(bnds[j])))
+            extra.append({"samples": n, "mean_ratio": float(means[j] / bnds[j])})
+    notes.append(f"expectations from {n} seeded samples per cell; with probability >= 1 - 2 exp(-{X_CONF:g}) "
+                 f"(= {2 * np.exp(-X_CONF):.1e}) per cell the expectation is >= mean/(1 + {k_up:.3f}) "
+                 f"and <= mean/(1 - {k_lo:.3f}); violated only if the lower limit exceeds the bound")
+    jd = judge(th, obs)
+    worst = {}
+    if jd.worst is not None:
+        worst = {"instance": jd.worst.instance, **jd.worst.params, "k": jd.worst.k,
+                 **extra[next(i for i, o in enumerate(obs) if o is jd.worst)]}
+    res = CheckResult(th, jd.verdict, jd.worst_ratio, worst, n_inst, n_cells, curves, None, None, 0, False, notes)
+    return res.apply(jd)

@@ -1,0 +1,120 @@
+"""Registry entries: Lookahead over GDA/EG, bilinear GDA/OGDA, cocoercive GDA."""
+
+from __future__ import annotations
+
+from .core import *  # noqa: F401,F403  (symbols, Theorem, register, shorthands)
+from .core import _tau_R9  # noqa: F401
+
+# ------------------------------------------------------------------------------------------
+# Lookahead
+# ------------------------------------------------------------------------------------------
+register(Theorem(
+    id="la-gda.tau2.best_iterate",
+    title="LA-GDA(tau=2): min_{k<K} ||F z^k||^2 <= D0/(lam gamma c_LA K), c_LA = 2rho + gamma(1-2lam) - (1-lam) gamma^3 L^2 > 0",
+    source="SPEC R13 derived substitute (for PXC23's LA-GDA theorem)", provenance="derived",
+    statement="PXC23: LA-GDA(tau=2) converges on cohypomonotone problems (existence [paper]; its hypotheses and "
+              "constants are reconstructed)", statement_provenance="reconstruction",
+    method="la-gda", method_params={"gamma": gamma, "lam": lam, "tau": tau},
+    hypotheses=sp.And(2 * rho + gamma * (1 - 2 * lam) - (1 - lam) * gamma ** 3 * L ** 2 > 0, lam > 0, lam <= 1, gamma > 0),
+    bound=D0 / (lam * gamma * (2 * rho + gamma * (1 - 2 * lam) - (1 - lam) * gamma ** 3 * L ** 2) * K),
+    metric="operator_sq", iterate="best", derived={"tau": sp.Integer(2)},
+    family=("lower_bound", "random", "examples"),
+    grid={"c": (0.0, 0.05, 0.1, 0.15, 0.19), "t": (0.3, 0.5, 0.577), "lam": (0.01, 0.05, 0.1, 0.3), "K": (200,)},
+    rate="O(1/K)",
+))
+
+register(Theorem(
+    id="lookahead.nonexpansive_last_iterate",
+    title="Lookahead over a nonexpansive base S = Alg^tau: ||S z^K - z^K||^2 <= D0/(lam(1-lam)(K+1))",
+    source="SPEC R16, R30 (cocoercive GDA); for PXC23 Thm. 7.3 / Remark 7.4",
+    provenance="derived",
+    statement="PXC23 Thm. 7.3: Lookahead converges when its base is quasi-nonexpansive, even if the base does not",
+    statement_provenance="reconstruction",
+    method="la-gda", method_params={"gamma": gamma, "lam": lam, "tau": tau},
+    hypotheses=sp.And(rho > 0, gamma > 0, gamma <= 2 * rho, lam > 0, lam < 1),
+    bound=D0 / (lam * (1 - lam) * (K + 1)), metric="fixed_point_residual_sq", iterate="last",
+    grid={"c": (-1.0, -0.5, -0.2), "t": (0.1, 0.4, 1.0, 2.0), "lam": LAM_GRID, "tau": (1, 2, 5), "K": (200,)},
+    rate="O(1/K)", note="GDA with 0 < gamma <= 2 rho is nonexpansive (R30); c = -rho L < 0 is cocoercive",
+    pep={"lipschitz": True,
+         "cells": ({"c": -0.5, "t": 0.4, "lam": 0.5, "tau": 2},), "Ks": (1, 2, 4)}
+))
+
+register(Theorem(
+    id="la-eg.monotone",
+    title="LA-EG, monotone: min_{k<K} ||S z^k - z^k||^2 <= D0/(lam(1-lam)K), EG quasi-nonexpansive",
+    source="SPEC R17 (R14 with alpha=1, rho=0, + R16); for PXC23 §7 (a proposal)",
+    provenance="derived",
+    statement="PXC23 §7: an extragradient-based Lookahead converges when only monotonicity and Lipschitz hold",
+    statement_provenance="reconstruction",
+    method="la-eg", method_params={"gamma": gamma, "lam": lam, "tau": tau},
+    hypotheses=sp.And(rho >= 0, gamma * L <= 1, gamma > 0, lam > 0, lam < 1),
+    bound=D0 / (lam * (1 - lam) * K), metric="fixed_point_residual_sq", iterate="best",
+    family=("lower_bound", "random", "bilinear"),
+    grid={"c": (0.0,), "t": (0.5, 0.9, 1.0), "lam": LAM_GRID, "tau": (1, 2, 4), "K": (200,)}, rate="O(1/K)",
+))
+
+register(Theorem(
+    id="la-eg.lower_bound_game",
+    title="LA-EG(tau=1) at gamma = 1/L on LowerBoundGame converges iff lam < 1 - 2c",
+    source="SPEC R19", provenance="derived",
+    method="la-eg", method_params={"gamma": gamma, "lam": lam, "tau": tau},
+    hypotheses=sp.And(sp.Eq(gamma * L, 1), lam > 0, rho <= 0, rho * L >= -1), derived={"tau": sp.Integer(1)},
+    kind="region", condition=lam < 1 + 2 * rho * L, metric="spectral_radius", iterate="n/a",
+    family=("lower_bound",),
+    grid={"c": (0.0, 0.1, 0.2, 0.3, 0.45, 0.5, 0.6), "t": (1.0,), "lam": tuple(np.round(np.linspace(0.05, 1.0, 20), 3))},
+))
+
+_t, _c = gamma * L, -rho * L
+register(Theorem(
+    id="la-gda.lower_bound_game",
+    title="LA-GDA(tau=2) on LowerBoundGame converges iff t(1-2c^2) > 2c and lam < 2(t(1-2c^2)-2c)/(t(t^2+4ct+4))",
+    source="SPEC R20", provenance="derived",
+    method="la-gda", method_params={"gamma": gamma, "lam": lam, "tau": tau},
+    hypotheses=sp.And(gamma > 0, lam > 0, rho <= 0, rho * L >= -1), derived={"tau": sp.Integer(2)},
+    kind="region",
+    condition=sp.And(_t * (1 - 2 * _c ** 2) > 2 * _c, lam < 2 * (_t * (1 - 2 * _c ** 2) - 2 * _c) / (_t * (_t ** 2 + 4 * _c * _t + 4))),
+    metric="spectral_radius", iterate="n/a", family=("lower_bound",),
+    grid={"c": (0.0, 0.1, 0.2, 0.3, 0.36, 0.37, 0.45), "t": (0.5, 1.0), "lam": tuple(np.round(np.linspace(0.005, 0.5, 25), 4))},
+))
+
+register(Theorem(
+    id="gda.bilinear",
+    title="GDA diverges on every bilinear game for every gamma > 0 (modulus sqrt(1 + t^2))",
+    source="SPEC R21", provenance="derived",
+    method="gda", method_params={"gamma": gamma},
+    hypotheses=sp.And(gamma > 0), kind="region", condition=sp.false, metric="spectral_radius", iterate="n/a",
+    family=("bilinear",), grid={"t": (0.001, 0.01, 0.1, 1.0, 10.0)},
+))
+
+register(Theorem(
+    id="gda.cocoercive",
+    title="GDA is nonexpansive in the cocoercive regime: rho > 0, gamma <= 2 rho => ||I - gamma M||_2 <= 1",
+    source="SPEC R30", provenance="derived",
+    method="gda", method_params={"gamma": gamma},
+    statement="PXC23 covers the cocoercive regime (whether the paper states it is unknown, SPEC R30)",
+    statement_provenance="reconstruction",
+    hypotheses=sp.And(rho > 0, gamma > 0, gamma <= 2 * rho), kind="property", bound=sp.Integer(1),
+    metric="iteration_matrix_norm", iterate="n/a", family=("random_nonnormal",),
+    grid={"c": (-1.0, -0.5, -0.1), "t": (0.05, 0.2, 1.0, 2.0), "L": (1.0,)},
+))
+
+register(Theorem(
+    id="ogda.bilinear",
+    title="OGDA converges on bilinear games iff gamma L < 1/sqrt(3)",
+    source="SPEC R21", provenance="derived",
+    method="ogda", method_params={"gamma": gamma},
+    hypotheses=sp.And(gamma > 0), kind="region", condition=gamma * L < 1 / sp.sqrt(3), metric="spectral_radius",
+    iterate="n/a", family=("bilinear",), grid={"t": (0.1, 0.3, 0.5, 0.57, 0.58, 0.6, 0.8)},
+))
+
+_q = (1 - sp.I * gamma * L) ** tau
+register(Theorem(
+    id="la-gda.bilinear",
+    title="LA-GDA on bilinear games: q = (1 - i gamma L)^tau; converges iff Re q < 1 and lam < 2(1 - Re q)/|1 - q|^2",
+    source="SPEC R22 (tau = 2: lam < 2/(4 + t^2)), R23", provenance="derived",
+    method="la-gda", method_params={"gamma": gamma, "lam": lam, "tau": tau},
+    hypotheses=sp.And(gamma > 0, lam > 0), kind="region",
+    condition=sp.And(sp.re(_q) < 1, lam < 2 * (1 - sp.re(_q)) / sp.Abs(1 - _q) ** 2),
+    metric="spectral_radius", iterate="n/a", family=("bilinear",),
+    grid={"t": (0.25, 0.5, 1.0, 2.0), "tau": (2, 3, 5, 8), "lam": tuple(np.round(np.linspace(0.02, 1.0, 25), 3))},
+))
