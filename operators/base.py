@@ -16,6 +16,7 @@ from typing import Any, Mapping
 import numpy as np
 import sympy as sp
 
+from monoverify.errors import InvalidValue
 from monoverify.arrays import namespace_of
 
 KINDS = ("exact", "bound", "estimate")
@@ -30,7 +31,7 @@ XY_PLAYERS = (slice(0, 1), slice(1, 2))
 def _check_finite_param(name: str, value: Any) -> None:
     arr = np.asarray(value, dtype=float)
     if not np.all(np.isfinite(arr)):
-        raise ValueError(f"{name} must be finite, got {value!r}")
+        raise InvalidValue(f"{name} must be finite, got {value!r}")
 
 
 def check_players(players: Any, dim: int) -> tuple | None:
@@ -54,20 +55,20 @@ def check_players(players: Any, dim: int) -> tuple | None:
         else:
             idx = np.asarray(p)
             if idx.ndim != 1 or idx.dtype.kind not in "iu":
-                raise ValueError(f"players must be slices or 1-D integer index sequences, got {p!r}")
+                raise InvalidValue(f"players must be slices or 1-D integer index sequences, got {p!r}")
             blocks.append(idx)
     if len(blocks) < 2:
-        raise ValueError(f"players must list at least 2 blocks, got {len(blocks)}")
+        raise InvalidValue(f"players must list at least 2 blocks, got {len(blocks)}")
     count = np.zeros(dim, dtype=int)
     for b in blocks:
         if isinstance(b, np.ndarray) and (b.min(initial=0) < 0 or b.max(initial=0) >= dim):
-            raise ValueError(f"player indices must lie in 0..{dim - 1}, got {b.tolist()}")
+            raise InvalidValue(f"player indices must lie in 0..{dim - 1}, got {b.tolist()}")
         count[np.arange(dim)[b]] += 1
     if np.any(count != 1):
         missing = np.nonzero(count == 0)[0].tolist()
         twice = np.nonzero(count > 1)[0].tolist()
         why = f"coordinates {missing} are in no block" if missing else f"coordinates {twice} are in several blocks"
-        raise ValueError(f"players must partition the coordinates 0..{dim - 1} into blocks (each exactly once); {why}")
+        raise InvalidValue(f"players must partition the coordinates 0..{dim - 1} into blocks (each exactly once); {why}")
     return tuple(blocks)
 
 
@@ -102,7 +103,7 @@ class Constant:
 
     def __post_init__(self) -> None:
         if self.kind not in KINDS:
-            raise ValueError(f"kind must be one of {KINDS}, got {self.kind!r}")
+            raise InvalidValue(f"kind must be one of {KINDS}, got {self.kind!r}")
         object.__setattr__(self, "value", sp.sympify(self.value))
 
     def __float__(self) -> float:
@@ -140,7 +141,7 @@ class Constants:
 
     def __post_init__(self) -> None:
         if self.rho_notion not in NOTIONS:
-            raise ValueError(f"rho_notion must be one of {NOTIONS}, got {self.rho_notion!r}")
+            raise InvalidValue(f"rho_notion must be one of {NOTIONS}, got {self.rho_notion!r}")
 
     def as_dict(self) -> dict:
         return {"L": self.L.as_dict(), "rho": self.rho.as_dict(), "rho_notion": self.rho_notion}
@@ -202,13 +203,13 @@ class Operator:
         """Validate the last axis of ``z`` and return its array namespace."""
         shape = getattr(z, "shape", None)
         if shape is None or len(shape) == 0 or shape[-1] != self.dim:
-            raise ValueError(
+            raise InvalidValue(
                 f"{name} must have shape (..., {self.dim}) for {self.name} (dim={self.dim}), "
                 f"got shape {shape}"
             )
         kind = getattr(getattr(z, "dtype", None), "kind", None)  # NumPy-like dtypes; array-API dtypes pass
         if kind in ("O", "U", "S", "V", "c", "M", "m"):
-            raise ValueError(f"{name} must be an array of real numbers, got dtype {z.dtype} (valid: real floats or "
+            raise InvalidValue(f"{name} must be an array of real numbers, got dtype {z.dtype} (valid: real floats or "
                              "integers)")
         return namespace_of(z)
 
@@ -239,7 +240,7 @@ class Operator:
         import copy
 
         if constraint is not None and constraint.dim != self.dim:
-            raise ValueError(f"constraint has dim {constraint.dim}, operator has dim {self.dim}")
+            raise InvalidValue(f"constraint has dim {constraint.dim}, operator has dim {self.dim}")
         new = copy.copy(self)
         new._constraint = constraint
         return new

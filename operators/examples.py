@@ -38,6 +38,7 @@ from typing import Any
 import numpy as np
 import sympy as sp
 
+from monoverify.errors import InvalidValue
 from monoverify.arrays import to_numpy
 from .base import XY_PLAYERS, Constant, Constants, Operator
 from .linear import spectral_norm_2x2
@@ -58,11 +59,11 @@ def _positive_number(name: str, value: Any, special: tuple = ()) -> sp.Expr:
     """
     bad = f"{name} must be a finite number > 0 (valid range (0, oo)), got {name}={value!r}"
     if isinstance(value, (bool, np.bool_)):
-        raise ValueError(bad)
+        raise InvalidValue(bad)
     if isinstance(value, sp.Basic):
         v = sp.sympify(value)
         if v.free_symbols:
-            raise ValueError(f"{name} must be a number, got the symbolic expression {value!r}")
+            raise InvalidValue(f"{name} must be a number, got the symbolic expression {value!r}")
     elif isinstance(value, (numbers.Integral, np.integer)):
         v = sp.Integer(int(value))
     elif isinstance(value, Fraction):
@@ -71,9 +72,9 @@ def _positive_number(name: str, value: Any, special: tuple = ()) -> sp.Expr:
         try:
             f = float(value)
         except (TypeError, ValueError):
-            raise ValueError(bad) from None
+            raise InvalidValue(bad) from None
         if not math.isfinite(f):
-            raise ValueError(bad)
+            raise InvalidValue(bad)
         v = next((c for c in special if float(c) == f), None)
         if v is None:
             v = sp.nsimplify(repr(f), rational=True)
@@ -82,9 +83,9 @@ def _positive_number(name: str, value: Any, special: tuple = ()) -> sp.Expr:
     try:
         fv = float(v)
     except (TypeError, ValueError):
-        raise ValueError(bad) from None
+        raise InvalidValue(bad) from None
     if not math.isfinite(fv) or fv <= 0:
-        raise ValueError(bad)
+        raise InvalidValue(bad)
     return v
 
 
@@ -110,7 +111,7 @@ def _max_jacobian_norm_on_box(jac, lo: float, hi: float, n_grid: int = 401) -> t
 def _as_float_array(z: Any) -> np.ndarray:
     z = np.asarray(to_numpy(z), dtype=float)
     if z.ndim == 0 or z.shape[-1] != 2:
-        raise ValueError(f"z must have shape (..., 2), got shape {z.shape}")
+        raise InvalidValue(f"z must have shape (..., 2), got shape {z.shape}")
     return z
 
 
@@ -162,7 +163,7 @@ class PolarGame(Operator):
         a_s = _positive_number("a", a, special=tuple(_POLAR_L_EXACT))
         b_s = _positive_number("b", b, special=(sp.Integer(1),))
         if not bool(sp.Rational(49, 1024) * a_s < b_s):
-            raise ValueError(
+            raise InvalidValue(
                 f"PolarGame needs 49*a/1024 < b (a in (0, 1024*b/49) = (0, {1024 * float(b_s) / 49:.6g}) for b={b}); "
                 f"got a={a!r}, b={b!r}: the weak-MVI formula for rho does not hold there"
             )

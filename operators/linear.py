@@ -28,6 +28,7 @@ from typing import Any
 import numpy as np
 import sympy as sp
 
+from monoverify.errors import InvalidValue
 from monoverify.arrays import asarray_like, is_numpy
 from .base import Constant, Constants, Operator, _check_finite_param, check_players
 from .matrices import (_EXACT_MAX_DIM, _as_matrix, _is_exact_entry, _max_by_value, _sym_eigs, linear_constants, real_scalar, rotation_scaling,
@@ -74,21 +75,21 @@ class LinearOperator(Operator):
                  players: Any = None):
         arr, exact = _as_matrix(M)
         if arr.shape[0] != arr.shape[1]:
-            raise ValueError(f"M must be square, got shape {arr.shape}")
+            raise InvalidValue(f"M must be square, got shape {arr.shape}")
         self.dim = arr.shape[0]
         self.matrix = arr
         self.matrix_exact = exact
         if b is not None:
             b = np.asarray(b, dtype=float)
             if b.shape != (self.dim,):
-                raise ValueError(f"b must have shape ({self.dim},), got shape {b.shape}")
+                raise InvalidValue(f"b must have shape ({self.dim},), got shape {b.shape}")
             _check_finite_param("b", b)
         self.offset = b
         self.name = name
         self.params = params if params is not None else {"dim": self.dim}
         self.constants = constants if constants is not None else linear_constants(exact if exact is not None and self.dim <= _EXACT_MAX_DIM else arr)
         if constraint is not None and constraint.dim != self.dim:
-            raise ValueError(f"constraint has dim {constraint.dim}, operator has dim {self.dim}")
+            raise InvalidValue(f"constraint has dim {constraint.dim}, operator has dim {self.dim}")
         self._constraint = constraint
         self.players = check_players(players, self.dim)
         if solution is not None:
@@ -164,7 +165,7 @@ def BilinearGame(A: Any) -> LinearOperator:
     arr, exact = _as_matrix(A, "A")
     n, m = arr.shape
     if not np.any(arr):
-        raise ValueError("A must be nonzero (for A = 0 every rho holds and the game is trivial)")
+        raise InvalidValue("A must be nonzero (for A = 0 every rho holds and the game is trivial)")
     top = np.hstack([np.zeros((n, n)), arr])
     bot = np.hstack([-arr.T, np.zeros((m, m))])
     M = np.vstack([top, bot])
@@ -200,9 +201,9 @@ def LowerBoundGame(rho: Any, L: Any) -> LinearOperator:
     rho_s, L_s = real_scalar("rho", rho), real_scalar("L", L)
     Lf, rf = float(L_s), float(rho_s)
     if not np.isfinite(Lf) or Lf <= 0:
-        raise ValueError(f"L must be finite and > 0, got L={L!r}")
+        raise InvalidValue(f"L must be finite and > 0, got L={L!r}")
     if not np.isfinite(rf) or abs(rf * Lf) > 1 + 1e-15:
-        raise ValueError(
+        raise InvalidValue(
             f"rho must satisfy |rho*L| <= 1 (rho in [{-1 / Lf:g}, {1 / Lf:g}] for L={Lf:g}); got rho={rho!r}, rho*L={rf * Lf:g}"
         )
     if sp.Abs(rho_s * L_s) > 1:  # within the rounding tolerance above: the extreme game rho L = +-1 exactly
@@ -233,13 +234,13 @@ def random_comonotone(dim: int, rho: Any, L: Any, seed: int | None = 0) -> Linea
     (-0.2, 2.0)
     """
     if not isinstance(dim, (int, np.integer)) or isinstance(dim, bool) or dim < 2:
-        raise ValueError(f"dim must be an integer >= 2, got {dim!r}")
+        raise InvalidValue(f"dim must be an integer >= 2, got {dim!r}")
     rho_s, L_s = real_scalar("rho", rho), real_scalar("L", L)
     Lf, rf = float(L_s), float(rho_s)
     if not np.isfinite(Lf) or Lf <= 0:
-        raise ValueError(f"L must be finite and > 0, got L={L!r}")
+        raise InvalidValue(f"L must be finite and > 0, got L={L!r}")
     if not np.isfinite(rf) or abs(rf * Lf) > 1:
-        raise ValueError(f"rho must satisfy |rho*L| <= 1 (rho in [{-1 / Lf:g}, {1 / Lf:g}]); got rho={rho!r}")
+        raise InvalidValue(f"rho must satisfy |rho*L| <= 1 (rho in [{-1 / Lf:g}, {1 / Lf:g}]); got rho={rho!r}")
     rng = np.random.default_rng(seed)
     blocks, eigs = [], []
 

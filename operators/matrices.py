@@ -12,6 +12,7 @@ from typing import Any
 import numpy as np
 import sympy as sp
 
+from monoverify.errors import InvalidValue
 from .base import Constant, Constants
 
 __all__ = ["real_scalar", "linear_constants", "rotation_scaling", "rotation_scaling_block", "spectral_norm_2x2"]
@@ -48,15 +49,15 @@ def real_scalar(name: str, value: Any) -> sp.Expr:
     ValueError: rho must be a real number, got rho=0.1j
     """
     if isinstance(value, (bool, np.bool_, str, bytes)) or value is None:
-        raise ValueError(f"{name} must be a real number, got {name}={value!r}")
+        raise InvalidValue(f"{name} must be a real number, got {name}={value!r}")
     try:
         v = sp.sympify(value)
     except (sp.SympifyError, TypeError):
-        raise ValueError(f"{name} must be a real number, got {name}={value!r}") from None
+        raise InvalidValue(f"{name} must be a real number, got {name}={value!r}") from None
     if v.free_symbols:
-        raise ValueError(f"{name} must be numeric (SymPy numbers are fine, free symbols are not), got {name}={value!r}")
+        raise InvalidValue(f"{name} must be numeric (SymPy numbers are fine, free symbols are not), got {name}={value!r}")
     if not v.is_number or v.is_real is False or (v.is_real is None and sp.im(sp.N(v)) != 0):
-        raise ValueError(f"{name} must be a real number, got {name}={value!r}")
+        raise InvalidValue(f"{name} must be a real number, got {name}={value!r}")
     return v
 
 
@@ -65,30 +66,30 @@ def _as_matrix(M: Any, name: str = "M") -> tuple[np.ndarray, sp.Matrix | None]:
     if isinstance(M, sp.MatrixBase):
         exact = sp.Matrix(M)
         if any(e.free_symbols for e in exact):
-            raise ValueError(f"{name} has free symbols {sorted(map(str, exact.free_symbols))}; substitute values first")
+            raise InvalidValue(f"{name} has free symbols {sorted(map(str, exact.free_symbols))}; substitute values first")
         arr = np.array(exact.evalf(), dtype=float)
     else:
         obj = np.asarray(M, dtype=object)
         if obj.ndim != 2:
-            raise ValueError(f"{name} must be a 2-D matrix, got an array of shape {obj.shape}")
+            raise InvalidValue(f"{name} must be a 2-D matrix, got an array of shape {obj.shape}")
         if obj.size == 0:
-            raise ValueError(f"{name} must be a non-empty square matrix, got shape {obj.shape}")
+            raise InvalidValue(f"{name} must be a non-empty square matrix, got shape {obj.shape}")
         for idx, x in np.ndenumerate(obj):
             if not _is_real_number(x):
-                raise ValueError(f"{name} must hold real numbers; entry {tuple(int(i) for i in idx)} is {x!r} "
+                raise InvalidValue(f"{name} must hold real numbers; entry {tuple(int(i) for i in idx)} is {x!r} "
                                  f"(type {type(x).__name__})")
         exact = sp.Matrix(obj.tolist()) if all(_is_exact_entry(x) for x in obj.ravel()) else None
         try:
             arr = np.asarray(obj, dtype=float)
         except (TypeError, ValueError) as exc:
-            raise ValueError(f"{name} must be numeric: {exc}") from None
+            raise InvalidValue(f"{name} must be numeric: {exc}") from None
     if arr.ndim != 2:
-        raise ValueError(f"{name} must be a 2-D matrix, got shape {arr.shape}")
+        raise InvalidValue(f"{name} must be a 2-D matrix, got shape {arr.shape}")
     if arr.size == 0:
-        raise ValueError(f"{name} must be a non-empty square matrix, got shape {arr.shape}")
+        raise InvalidValue(f"{name} must be a non-empty square matrix, got shape {arr.shape}")
     if not np.all(np.isfinite(arr)):
         bad = np.argwhere(~np.isfinite(arr))[0]
-        raise ValueError(f"{name} must be finite; entry {tuple(int(i) for i in bad)} is {arr[tuple(bad)]}")
+        raise InvalidValue(f"{name} must be finite; entry {tuple(int(i) for i in bad)} is {arr[tuple(bad)]}")
     return arr, exact
 
 
@@ -177,7 +178,7 @@ def linear_constants(M: Any) -> Constants:
     """
     arr, exact = _as_matrix(M)
     if arr.shape[0] != arr.shape[1]:
-        raise ValueError(f"M must be square, got shape {arr.shape}")
+        raise InvalidValue(f"M must be square, got shape {arr.shape}")
     if exact is not None and arr.shape[0] <= _EXACT_MAX_DIM:
         L, rho = _exact_constants(exact)
         note = "SymPy exact (rational matrix)"

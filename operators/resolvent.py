@@ -22,6 +22,7 @@ from typing import Any
 
 import numpy as np
 
+from monoverify.errors import InvalidValue
 from monoverify.arrays import asarray_like, is_numpy, to_numpy
 from .sets import Whole
 
@@ -126,7 +127,7 @@ def resolvent(op: Any, z: Any, gamma: Any, *, tol: float = 1e-13, max_iter: int 
     A = op.constraint
     g_host = to_numpy(gamma) if hasattr(gamma, "shape") else np.asarray(float(gamma))
     if np.any(~np.isfinite(g_host)) or np.any(g_host <= 0):
-        raise ValueError(f"gamma must be > 0 and finite for the resolvent, got {g_host.ravel()[:3]}")
+        raise InvalidValue(f"gamma must be > 0 and finite for the resolvent, got {g_host.ravel()[:3]}")
     if getattr(op, "is_linear", False) and isinstance(A, Whole):
         w = _linear_solve(op, z, gamma, xp)
         info = ResolventInfo("linear-solve", 0, 0.0, True)

@@ -23,6 +23,7 @@ from typing import Any
 
 import numpy as np
 
+from monoverify.errors import InvalidValue
 from monoverify.arrays import asarray_like, namespace_of
 
 __all__ = ["Set", "Whole", "Box", "Ball", "Simplex", "L1"]
@@ -30,7 +31,7 @@ __all__ = ["Set", "Whole", "Box", "Ball", "Simplex", "L1"]
 
 def _check_dim(dim: Any) -> int:
     if not isinstance(dim, (int, np.integer)) or isinstance(dim, bool) or dim < 1:
-        raise ValueError(f"dim must be a positive integer, got {dim!r}")
+        raise InvalidValue(f"dim must be a positive integer, got {dim!r}")
     return int(dim)
 
 
@@ -56,7 +57,7 @@ class Set:
     def _check(self, z: Any) -> Any:
         shape = getattr(z, "shape", None)
         if shape is None or len(shape) == 0 or shape[-1] != self.dim:
-            raise ValueError(f"z must have shape (..., {self.dim}) for {self!r}, got shape {shape}")
+            raise InvalidValue(f"z must have shape (..., {self.dim}) for {self!r}, got shape {shape}")
         return namespace_of(z)
 
 
@@ -86,19 +87,19 @@ class Box(Set):
         if dim is None:
             dim = max(lo_a.size, hi_a.size) if (lo_a.ndim or hi_a.ndim) else None
             if dim is None:
-                raise ValueError("dim must be given when lo and hi are scalars")
+                raise InvalidValue("dim must be given when lo and hi are scalars")
         self.dim = _check_dim(dim)
         for name, a in (("lo", lo_a), ("hi", hi_a)):
             if a.ndim > 1 or (a.ndim == 1 and a.size != self.dim):
-                raise ValueError(f"{name} must be a scalar or have shape ({self.dim},), got shape {a.shape}")
+                raise InvalidValue(f"{name} must be a scalar or have shape ({self.dim},), got shape {a.shape}")
             if np.any(np.isnan(a)):
-                raise ValueError(f"{name} must not be NaN, got {lo if name == 'lo' else hi!r}")
+                raise InvalidValue(f"{name} must not be NaN, got {lo if name == 'lo' else hi!r}")
         self.lo = np.broadcast_to(lo_a, (self.dim,)).copy()
         self.hi = np.broadcast_to(hi_a, (self.dim,)).copy()
         bad = np.nonzero(self.lo > self.hi)[0]
         if bad.size:
             i = int(bad[0])
-            raise ValueError(
+            raise InvalidValue(
                 f"Box needs lo <= hi in every coordinate; coordinate {i} has lo={self.lo[i]} > hi={self.hi[i]}"
             )
 
@@ -125,11 +126,11 @@ class Ball(Set):
         self.dim = _check_dim(dim)
         r = float(radius)
         if not np.isfinite(r) or r <= 0:
-            raise ValueError(f"radius must be a finite positive number, got {radius!r}")
+            raise InvalidValue(f"radius must be a finite positive number, got {radius!r}")
         self.radius = r
         c = np.zeros(self.dim) if center is None else np.asarray(center, dtype=float)
         if c.shape != (self.dim,):
-            raise ValueError(f"center must have shape ({self.dim},), got shape {c.shape}")
+            raise InvalidValue(f"center must have shape ({self.dim},), got shape {c.shape}")
         self.center = c
 
     def prox(self, z: Any, gamma: Any = 1.0) -> Any:
@@ -184,7 +185,7 @@ class L1(Set):
         self.dim = _check_dim(dim)
         e = float(eta)
         if not np.isfinite(e) or e < 0:
-            raise ValueError(f"eta must be a finite number >= 0, got {eta!r}")
+            raise InvalidValue(f"eta must be a finite number >= 0, got {eta!r}")
         self.eta = e
 
     def prox(self, z: Any, gamma: Any = 1.0) -> Any:

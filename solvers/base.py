@@ -21,6 +21,8 @@ from typing import Any, Callable, ClassVar
 
 import numpy as np
 
+from monoverify.errors import InvalidValue
+
 __all__ = ["Method", "check_positive", "check_interval", "check_int", "State"]
 
 State = dict
@@ -32,18 +34,20 @@ def _values(x: Any, name: str = "hyper-parameter") -> np.ndarray | None:
     Booleans, strings, ``None``, complex numbers and empty arrays are refused naming ``name``.
     """
     if isinstance(x, (bool, np.bool_)):
-        raise ValueError(f"expected a number, got {name}={x!r}")
+        raise InvalidValue(f"expected a number, got {name}={x!r}")
     if x is None or isinstance(x, (str, bytes)) or (isinstance(x, numbers.Complex) and not isinstance(x, numbers.Real)):
-        raise ValueError(f"{name} must be a real number (or an array of them), got {name}={x!r}")
+        raise InvalidValue(f"{name} must be a real number (or an array of them), got {name}={x!r}")
     if isinstance(x, numbers.Real) or isinstance(x, (np.ndarray, list, tuple)):
         a = np.asarray(x)
         if a.dtype.kind == "c":
-            raise ValueError(f"{name} must be real, got complex values {name}={x!r}")
+            raise InvalidValue(f"{name} must be real, got complex values {name}={x!r}")
+        if a.dtype.kind in "USV":
+            raise InvalidValue(f"{name} must be a real number (or an array of them), got {name}={x!r}")
         if a.size == 0:
-            raise ValueError(f"{name} must be a scalar or a non-empty array of shape (batch,), got shape {a.shape}")
+            raise InvalidValue(f"{name} must be a scalar or a non-empty array of shape (batch,), got shape {a.shape}")
         bad = [v for v in a.ravel() if v is None or isinstance(v, (str, bytes, complex))] if a.dtype == object else []
         if bad:
-            raise ValueError(f"{name} must hold real numbers, got {bad[0]!r} in {name}")
+            raise InvalidValue(f"{name} must hold real numbers, got {bad[0]!r} in {name}")
         try:
             return np.asarray(x, dtype=float)
         except (TypeError, ValueError):
@@ -53,7 +57,7 @@ def _values(x: Any, name: str = "hyper-parameter") -> np.ndarray | None:
 
 def _shape_check(name: str, a: np.ndarray) -> None:
     if a.ndim > 1:
-        raise ValueError(f"{name} must be a scalar or an array of shape (batch,), got shape {a.shape}")
+        raise InvalidValue(f"{name} must be a scalar or an array of shape (batch,), got shape {a.shape}")
 
 
 def check_positive(name: str, x: Any, upper: float | None = None, upper_closed: bool = False) -> None:
@@ -67,7 +71,7 @@ def check_positive(name: str, x: Any, upper: float | None = None, upper_closed: 
     if not np.all(ok):
         bad = a[~ok].ravel()[0]
         rng = f"(0, {hi:g}{']' if upper_closed else ')'}" if upper is not None else "(0, inf)"
-        raise ValueError(f"{name} must lie in {rng}, got {name}={bad:g}")
+        raise InvalidValue(f"{name} must lie in {rng}, got {name}={bad:g}")
 
 
 def check_interval(name: str, x: Any, lo: float, hi: float, lo_closed: bool = False, hi_closed: bool = True) -> None:
@@ -79,7 +83,7 @@ def check_interval(name: str, x: Any, lo: float, hi: float, lo_closed: bool = Fa
     if not np.all(ok):
         bad = a[~ok].ravel()[0]
         rng = f"{'[' if lo_closed else '('}{lo:g}, {hi:g}{']' if hi_closed else ')'}"
-        raise ValueError(f"{name} must lie in {rng}, got {name}={bad:g}")
+        raise InvalidValue(f"{name} must lie in {rng}, got {name}={bad:g}")
 
 
 def check_finite(name: str, x: Any) -> None:
@@ -88,12 +92,12 @@ def check_finite(name: str, x: Any) -> None:
         return
     _shape_check(name, a)
     if not np.all(np.isfinite(a)):
-        raise ValueError(f"{name} must be finite, got {name}={a[~np.isfinite(a)].ravel()[0]}")
+        raise InvalidValue(f"{name} must be finite, got {name}={a[~np.isfinite(a)].ravel()[0]}")
 
 
 def check_int(name: str, x: Any, lo: int = 1) -> None:
     if isinstance(x, bool) or not isinstance(x, (int, np.integer)) or x < lo:
-        raise ValueError(f"{name} must be an integer >= {lo}, got {name}={x!r}")
+        raise InvalidValue(f"{name} must be an integer >= {lo}, got {name}={x!r}")
 
 
 @dataclasses.dataclass(frozen=True)
@@ -156,9 +160,9 @@ class Method:
             if getattr(a, "ndim", 0) == 1:
                 sizes.add(int(a.shape[0]))
             elif getattr(a, "ndim", 0) > 1:
-                raise ValueError(f"hyper-parameter {name} must be a scalar or have shape (batch,), got shape {a.shape}")
+                raise InvalidValue(f"hyper-parameter {name} must be a scalar or have shape (batch,), got shape {a.shape}")
         if len(sizes) > 1:
-            raise ValueError(f"array hyper-parameters have different lengths {sorted(sizes)}; they must share one batch size")
+            raise InvalidValue(f"array hyper-parameters have different lengths {sorted(sizes)}; they must share one batch size")
         return sizes.pop() if sizes else None
 
     def params(self) -> dict[str, Any]:

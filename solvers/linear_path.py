@@ -29,10 +29,12 @@ import numpy as np
 from .base import Method
 from .oracle import Oracle
 
+from monoverify.errors import InvalidValue
+
 __all__ = ["Transition", "transition_matrix", "linear_transition", "apply", "NotLinear"]
 
 
-class NotLinear(ValueError):
+class NotLinear(InvalidValue):
     """The method or operator has no state-transition matrix (nonlinear, time-varying, constrained)."""
 
 

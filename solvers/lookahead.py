@@ -21,6 +21,7 @@ from __future__ import annotations
 import dataclasses
 from typing import Any, ClassVar
 
+from monoverify.errors import InvalidValue
 from .base import Method, State, check_int, check_positive
 
 __all__ = ["Lookahead"]
@@ -49,7 +50,7 @@ class Lookahead(Method):
 
     def __post_init__(self):
         if not isinstance(self.base, Method):
-            raise ValueError(f"base must be a Method, got {self.base!r}")
+            raise InvalidValue(f"base must be a Method, got {self.base!r}")
         check_int("tau", self.tau, 1)
         check_positive("lam", self.lam)
 

@@ -17,6 +17,7 @@ from typing import Any
 
 import numpy as np
 
+from monoverify.errors import InvalidValue
 from monoverify.arrays import asarray_like, namespace_of
 from monoverify.operators.resolvent import resolvent as _resolvent
 from monoverify.operators.sets import Whole
@@ -95,9 +96,9 @@ class StochasticOracle(Oracle):
         super().__init__(op, **kw)
         s = float(sigma)
         if not np.isfinite(s) or s < 0:
-            raise ValueError(f"sigma must be a finite number >= 0, got sigma={sigma!r}")
+            raise InvalidValue(f"sigma must be a finite number >= 0, got sigma={sigma!r}")
         if isinstance(batch_size, bool) or not isinstance(batch_size, (int, np.integer)) or batch_size < 1:
-            raise ValueError(f"batch_size must be an integer >= 1, got batch_size={batch_size!r}")
+            raise InvalidValue(f"batch_size must be an integer >= 1, got batch_size={batch_size!r}")
         self.sigma = s
         self.batch_size = int(batch_size)
         self.rng = np.random.default_rng(seed)

@@ -24,6 +24,7 @@ from typing import Any
 
 import numpy as np
 
+from monoverify.errors import InvalidValue
 from monoverify.arrays import asarray_like, is_numpy, namespace_of, to_numpy
 from monoverify.result import Result, jsonable
 from monoverify.operators.sets import Whole
@@ -172,7 +173,7 @@ def _broadcast_batch(method: Method, z0: Any, xp: Any) -> tuple[int, bool]:
         return (mb if mb is not None else 1), mb is None
     B = int(z0.shape[0])
     if mb is not None and mb != B:
-        raise ValueError(
+        raise InvalidValue(
             f"hyper-parameter arrays have batch size {mb} but z0 has batch size {B} (shape {tuple(z0.shape)}); "
             "they must match"
         )
@@ -182,14 +183,14 @@ def _broadcast_batch(method: Method, z0: Any, xp: Any) -> tuple[int, bool]:
 def _host_hyper(name: str, v: Any, B: int) -> np.ndarray:
     """A hyper-parameter as a float array of shape ``(B,)``; strings, complex and objects refused."""
     if isinstance(v, (str, bytes)) or (isinstance(v, np.ndarray) and v.dtype.kind in "USOcV"):
-        raise ValueError(f"hyper-parameter {name} must be a real number or an array of real numbers, got {name}={v!r}")
+        raise InvalidValue(f"hyper-parameter {name} must be a real number or an array of real numbers, got {name}={v!r}")
     try:
         a = np.asarray(v)
         if a.dtype.kind not in "biuf":
             raise TypeError
         return np.broadcast_to(a.astype(float), (B,))
     except (TypeError, ValueError):
-        raise ValueError(f"hyper-parameter {name} must be a real number or an array of real numbers, "
+        raise InvalidValue(f"hyper-parameter {name} must be a real number or an array of real numbers, "
                          f"got {name}={v!r}") from None
 
 
@@ -198,23 +199,23 @@ def _check_z0(z0: Any, op: Any) -> tuple[Any, Any, np.ndarray]:
         try:
             z0 = np.asarray(z0, dtype=float)
         except (TypeError, ValueError):
-            raise ValueError(f"z0 must be an array of real numbers, got {z0!r}") from None
+            raise InvalidValue(f"z0 must be an array of real numbers, got {z0!r}") from None
     elif isinstance(z0, np.ndarray) and z0.dtype.kind in "iub":
         z0 = np.asarray(z0, dtype=float)
     if isinstance(z0, np.ndarray) and z0.dtype.kind not in "f":
-        raise ValueError(f"z0 must be an array of real floating-point numbers, got dtype {z0.dtype} "
+        raise InvalidValue(f"z0 must be an array of real numbers, got dtype {z0.dtype} "
                          "(complex start points are not supported: split real and imaginary parts)")
     xp = op.check_point(z0, "z0")
     if z0.ndim > 2:
-        raise ValueError(f"z0 must have shape (dim,) or (batch, dim), got shape {tuple(z0.shape)}")
+        raise InvalidValue(f"z0 must have shape (dim,) or (batch, dim), got shape {tuple(z0.shape)}")
     z0h = to_numpy(z0)
     if z0h.dtype.kind != "f":
-        raise ValueError(f"z0 must be an array of real floating-point numbers, got dtype {z0h.dtype}")
+        raise InvalidValue(f"z0 must be an array of real floating-point numbers, got dtype {z0h.dtype}")
     if z0h.size == 0:
-        raise ValueError(f"z0 must hold at least one instance, got shape {tuple(z0.shape)}")
+        raise InvalidValue(f"z0 must hold at least one instance, got shape {tuple(z0.shape)}")
     if not np.all(np.isfinite(z0h)):
         bad = np.argwhere(~np.isfinite(z0h))[0]
-        raise ValueError(f"z0 must be finite; entry {tuple(int(i) for i in bad)} is {z0h[tuple(bad)]}")
+        raise InvalidValue(f"z0 must be finite; entry {tuple(int(i) for i in bad)} is {z0h[tuple(bad)]}")
     return z0, xp, z0h
 
 
@@ -268,15 +269,15 @@ def run(method: Method, op: Any, z0: Any, iters: int = 100, tol: float | None = 
         (``iters = 10**7`` with ``tol`` set costs only the iterations run).
     """
     if not isinstance(method, Method):
-        raise ValueError(f"method must be a monoverify Method (see solvers.make), got {method!r}")
+        raise InvalidValue(f"method must be a monoverify Method (see solvers.make), got {method!r}")
     if isinstance(iters, bool) or not isinstance(iters, (int, np.integer)) or iters < 0:
-        raise ValueError(f"iters must be an integer >= 0, got iters={iters!r}")
+        raise InvalidValue(f"iters must be an integer >= 0, got iters={iters!r}")
     if tol is not None and (isinstance(tol, (str, bytes, bool)) or not (np.isfinite(tol) and tol >= 0)):
-        raise ValueError(f"tol must be a finite number >= 0, got tol={tol!r}")
+        raise InvalidValue(f"tol must be a finite number >= 0, got tol={tol!r}")
     if isinstance(diverge_at, (str, bytes, bool)) or not (np.isfinite(diverge_at) and diverge_at > 0):
-        raise ValueError(f"diverge_at must be a finite number > 0, got diverge_at={diverge_at!r}")
+        raise InvalidValue(f"diverge_at must be a finite number > 0, got diverge_at={diverge_at!r}")
     if linear not in ("never", "auto", "always"):
-        raise ValueError(f"linear must be 'never', 'auto' or 'always', got linear={linear!r}")
+        raise InvalidValue(f"linear must be 'never', 'auto' or 'always', got linear={linear!r}")
     iters = int(iters)
     z0, xp, _ = _check_z0(z0, op)
     B, squeeze = _broadcast_batch(method, z0, xp)

@@ -12,6 +12,7 @@ from typing import Any
 
 import numpy as np
 
+from monoverify.errors import InvalidValue
 from monoverify.arrays import asarray_like, is_numpy
 from monoverify.operators.sets import Whole
 
@@ -153,7 +154,7 @@ def make_stepper(method: Method, host: Method, op: Any, z: Any, xp: Any, oracle:
         if tr is not None:
             return _Linear(host, op, z, xp, tr)
         if linear == "always":
-            raise ValueError(f"linear='always' does not apply: {why}")
+            raise InvalidValue(f"linear='always' does not apply: {why}")
     if compiled and isinstance(z, np.ndarray) and z.dtype == np.float64:
         return _Compiled(host, op, z, xp)
     return _Stepper(host, op, z, xp)

@@ -40,6 +40,7 @@ from typing import Any, Callable, Mapping
 
 import numpy as np
 
+from monoverify.errors import InvalidValue
 from monoverify.arrays import to_numpy
 from monoverify.solvers import Lookahead, Method, Oracle
 
@@ -98,7 +99,7 @@ def _find(m: Method, name: str) -> Any:
     for k, v in m.hyper().items():
         if k.split(".")[-1] == name:
             return v
-    raise ValueError(f"method {m!r} has no hyper-parameter {name!r}")
+    raise InvalidValue(f"method {m!r} has no hyper-parameter {name!r}")
 
 
 def _with_lam_one(m: Lookahead) -> Lookahead:
@@ -119,7 +120,7 @@ def _resolvent(at: At) -> Any:
 
 def _needs_lookahead(method: Any) -> None:
     if not isinstance(method, Lookahead):
-        raise ValueError("fixed_point_residual_sq needs a Lookahead method (S = base^tau)")
+        raise InvalidValue("fixed_point_residual_sq needs a Lookahead method (S = base^tau)")
 
 
 def _fixed_point(at: At) -> Any:
@@ -163,7 +164,7 @@ def unrelaxed_residual_ratio(method: Method, op: Any, z0: Any, values: dict) -> 
     same method with ``lam = 1`` (e.g. RAPP vs APP with the same step size, SPEC R33); ``inf``
     when the relaxed run diverges, 0 when only the unrelaxed one does."""
     if not isinstance(method, Lookahead):
-        raise ValueError("unrelaxed_residual_ratio needs a Lookahead method (e.g. rapp)")
+        raise InvalidValue("unrelaxed_residual_ratio needs a Lookahead method (e.g. rapp)")
     K = int(values["K"])
     mine = _final_residual(method, op, z0, K)
     ref = _final_residual(_with_lam_one(method), op, z0, K)
@@ -211,7 +212,7 @@ def get_metric(name: str, *, pep: bool = False) -> Metric:
     valid = PEP_METRICS if pep else tuple(sorted(METRICS))
     m = METRICS.get(ALIASES.get(name, name)) if isinstance(name, str) else None
     if m is None or (pep and not m.pep):
-        raise ValueError(f"metric must be one of {valid}, got {name!r}")
+        raise InvalidValue(f"metric must be one of {valid}, got {name!r}")
     return m
 
 
@@ -219,7 +220,7 @@ def vector(name: str, at: At) -> Any:
     """The residual vector of metric ``name`` at ``at`` (same type as the iterate)."""
     m = get_metric(name)
     if m.residual is None:
-        raise ValueError(f"metric {name!r} is not a squared norm of one vector")
+        raise InvalidValue(f"metric {name!r} is not a squared norm of one vector")
     return m.residual(at)
 
 
@@ -259,7 +260,7 @@ def monitors_for(metric: str, op: Any, host: Method) -> dict:
     """Monitors that :func:`run` must record for ``metric`` (the runner records ``||F z||`` and ``||z - z*||``)."""
     spec = RUN_METRICS.get(metric)
     if spec is None:
-        raise ValueError(f"unknown run metric {metric!r}; known: {sorted(RUN_METRICS)}")
+        raise InvalidValue(f"unknown run metric {metric!r}; known: {sorted(RUN_METRICS)}")
     if metric in ("operator_sq", "distance_ratio"):
         return {}
     return {metric: _monitor(metric, op, host)}
@@ -270,7 +271,7 @@ def curve(metric: str, run: Any) -> np.ndarray:
     h = run.history
     if metric == "operator_sq":
         if h.kind != "operator":
-            raise ValueError("operator_sq needs an unconstrained operator")
+            raise InvalidValue("operator_sq needs an unconstrained operator")
         return h.residual ** 2
     if metric == "distance_ratio":
         d2 = h.distance ** 2

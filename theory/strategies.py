@@ -35,6 +35,7 @@ import numpy as np
 import sympy as sp
 from hypothesis import strategies as st
 
+from monoverify.errors import InvalidValue
 from monoverify.operators import LinearOperator
 from monoverify.operators.base import Constant, Constants
 from monoverify.operators.linear import rotation_scaling_block
@@ -126,20 +127,20 @@ def comonotone_operators(draw, rho: Any = None, L: Any = None, dim: Any = None, 
     rho_s, L_s = sp.sympify(rho_v), sp.sympify(L_v)
     Lf, rf = float(L_s), float(rho_s)
     if not (np.isfinite(Lf) and Lf > 0):
-        raise ValueError(f"L must be finite and > 0, got L={L_v!r}")
+        raise InvalidValue(f"L must be finite and > 0, got L={L_v!r}")
     if not np.isfinite(rf) or abs(rf * Lf) > 1 + 1e-15:
         if rho is None or L is None or isinstance(rho, st.SearchStrategy) or isinstance(L, st.SearchStrategy):
             from hypothesis import assume
 
             assume(False)
-        raise ValueError(f"rho must satisfy |rho*L| <= 1; got rho={rho_v!r}, L={L_v!r}")
+        raise InvalidValue(f"rho must satisfy |rho*L| <= 1; got rho={rho_v!r}, L={L_v!r}")
     d = draw(_as_strategy(dim, st.integers(min_dim, max_dim)))
     if not isinstance(d, (int, np.integer)) or d < 1:
-        raise ValueError(f"dim must be an integer >= 1, got {d!r}")
+        raise InvalidValue(f"dim must be an integer >= 1, got {d!r}")
     if d == 1:
         # a 1x1 block mu has rho = 1/mu: only rho L = 1 (mu = L) is exact with L as norm
         if abs(rf * Lf - 1) > 1e-15:
-            raise ValueError("dim = 1 admits only rho = 1/L; use dim >= 2")
+            raise InvalidValue("dim = 1 admits only rho = 1/L; use dim >= 2")
         blocks, desc = [np.array([[Lf]])], [("mu", Lf)]
     else:
         blocks, desc = [_block(rf, Lf)], [(rf, Lf)]
@@ -219,7 +220,7 @@ def constrained_operators(draw, rho: Any = None, L: Any = None, dim: Any = None,
     elif kind == "ball":
         S = Ball(size, base.dim)
     else:
-        raise ValueError(f"kind must be 'box' or 'ball', got {kind!r}")
+        raise InvalidValue(f"kind must be 'box' or 'ball', got {kind!r}")
     op = LinearOperator(base.matrix, constraint=S, name="comonotone+" + kind, solution=np.zeros(base.dim),
                         constants=base.constants, params=dict(base.params, constraint=repr(S)))
     op._eig = base._eig

@@ -10,6 +10,7 @@ from typing import Any, Callable
 
 import numpy as np
 
+from monoverify.errors import InvalidValue
 from monoverify.arrays import to_numpy
 
 from ..sets import Ball, Box, Set, Simplex
@@ -126,13 +127,13 @@ def _make_region(op: Any, region: Any, radius: float | None) -> _Region:
         raise TypeError(f"region must be a Box, Ball, Simplex or Whole (or L1, searched as the whole space), "
                         f"a (lo, hi) tuple or None; got {region!r}")
     if region.dim != dim:
-        raise ValueError(f"region has dim {region.dim}, operator {getattr(op, 'name', op)} has dim {dim}")
+        raise InvalidValue(f"region has dim {region.dim}, operator {getattr(op, 'name', op)} has dim {dim}")
     if radius is None:
         sol = getattr(op, "solution", None)
         radius = max(1.0, 2.0 * float(np.max(np.abs(to_numpy(sol))))) if sol is not None and np.size(sol) else 1.0
     radius = float(radius)
     if not (math.isfinite(radius) and radius > 0):
-        raise ValueError(f"radius must be finite and > 0, got radius={radius!r}")
+        raise InvalidValue(f"radius must be finite and > 0, got radius={radius!r}")
     if kind in ("Whole", "L1"):
         return _Region("box", dim, lo=np.full(dim, -radius), hi=np.full(dim, radius))
     if kind == "Box":
@@ -141,7 +142,7 @@ def _make_region(op: Any, region: Any, radius: float | None) -> _Region:
         lo = np.where(np.isfinite(lo), lo, -radius)
         hi = np.where(np.isfinite(hi), hi, radius)
         if np.any(lo > hi):
-            raise ValueError(f"the box {region!r} with infinite bounds cut at +-radius={radius} is empty")
+            raise InvalidValue(f"the box {region!r} with infinite bounds cut at +-radius={radius} is empty")
         return _Region("box", dim, lo=lo, hi=hi, set_=region if finite else None)
     if kind == "Ball":
         return _Region("ball", dim, center=np.asarray(region.center, dtype=float).copy(), radius=float(region.radius),

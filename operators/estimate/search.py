@@ -8,6 +8,7 @@ from typing import Any
 
 import numpy as np
 
+from monoverify.errors import InvalidValue
 from monoverify.arrays import to_numpy
 
 from .quantities import (_EPS, _F, _lip_margin, _lip_quotient, _local_quotient, _mvi_stats, _norm,
@@ -103,11 +104,11 @@ def estimate_constants(
 
 def _validate(n_samples: Any, n_starts: Any, min_ratio: Any) -> tuple[int, int]:
     if isinstance(n_samples, bool) or not isinstance(n_samples, (int, np.integer)) or n_samples < 2:
-        raise ValueError(f"n_samples must be an integer >= 2, got n_samples={n_samples!r}")
+        raise InvalidValue(f"n_samples must be an integer >= 2, got n_samples={n_samples!r}")
     if isinstance(n_starts, bool) or not isinstance(n_starts, (int, np.integer)) or n_starts < 0:
-        raise ValueError(f"n_starts must be an integer >= 0, got n_starts={n_starts!r}")
+        raise InvalidValue(f"n_starts must be an integer >= 0, got n_starts={n_starts!r}")
     if not (isinstance(min_ratio, (int, float)) and 0 <= min_ratio < 1):
-        raise ValueError(f"min_ratio must be in [0, 1), got min_ratio={min_ratio!r}")
+        raise InvalidValue(f"min_ratio must be in [0, 1), got min_ratio={min_ratio!r}")
     return int(n_samples), int(n_starts)
 
 

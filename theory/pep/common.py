@@ -6,6 +6,7 @@ import math
 import threading
 from typing import Any
 
+from monoverify.errors import InvalidValue
 from monoverify.theory.metrics import PEP_METRICS
 
 __all__ = ["METRICS", "TOL", "PEPNotRepresentable"]
@@ -21,7 +22,7 @@ _FORMULATION = 1
 _PEPIT_LOCK = threading.RLock()
 
 
-class PEPNotRepresentable(ValueError):
+class PEPNotRepresentable(InvalidValue):
     """The method (or its parameters) cannot be written as a PEP: e.g. array hyper-parameters,
     or step sizes that depend on per-instance inner products (``oracle.vdot``)."""
 
@@ -30,15 +31,15 @@ def _real(name: str, v: Any) -> float:
     try:
         f = float(v)
     except (TypeError, ValueError):
-        raise ValueError(f"{name} must be a real number, got {v!r}") from None
+        raise InvalidValue(f"{name} must be a real number, got {v!r}") from None
     if not math.isfinite(f):
-        raise ValueError(f"{name} must be finite, got {v!r}")
+        raise InvalidValue(f"{name} must be finite, got {v!r}")
     return f
 
 
 def _positive(name: str, v: Any) -> float:
     f = _real(name, v)
     if f <= 0:
-        raise ValueError(f"{name} must be > 0, got {v!r}")
+        raise InvalidValue(f"{name} must be > 0, got {v!r}")
     return f
 

@@ -6,6 +6,7 @@ from typing import Any, Mapping
 
 import numpy as np
 
+from monoverify.errors import InvalidValue
 from .cache import _versions, method_source_hash
 from monoverify.theory.metrics import get_metric
 
@@ -25,7 +26,7 @@ def _normalise_constraint(constraint: Any) -> str | None:
     if constraint is None or isinstance(constraint, str):
         key = constraint.lower() if isinstance(constraint, str) else None
         if key not in _CONSTRAINTS:
-            raise ValueError(f"constraint must be None, one of {sorted(k for k in _CONSTRAINTS if k)} "
+            raise InvalidValue(f"constraint must be None, one of {sorted(k for k in _CONSTRAINTS if k)} "
                              f"or a monoverify set, got {constraint!r}")
         return _CONSTRAINTS[key]
     name = type(constraint).__name__
@@ -35,7 +36,7 @@ def _normalise_constraint(constraint: Any) -> str | None:
         return "indicator"
     if name == "L1":
         return "convex-function"
-    raise ValueError(f"constraint {constraint!r} is not a known set or regulariser")
+    raise InvalidValue(f"constraint {constraint!r} is not a known set or regulariser")
 
 
 def _scalar_hyper(method: Any) -> Any:
@@ -66,18 +67,18 @@ def _inputs(method: Any, rho: Any, L: Any, n_iter: Any, metric: str, solver: str
     rho_f = _real("rho", rho)
     L_f = None if L is None else _positive("L", L)
     if isinstance(n_iter, bool) or not isinstance(n_iter, (int, np.integer)) or n_iter < 1:
-        raise ValueError(f"n_iter must be an integer >= 1, got {n_iter!r}")
+        raise InvalidValue(f"n_iter must be an integer >= 1, got {n_iter!r}")
     spec = get_metric(metric, pep=True)
     if spec.check is not None:
         spec.check(m)
     if iterate not in ("last", "best"):
-        raise ValueError(f"iterate must be 'last' or 'best', got iterate={iterate!r}")
+        raise InvalidValue(f"iterate must be 'last' or 'best', got iterate={iterate!r}")
     if not isinstance(solver, str) or not solver:
-        raise ValueError(f"solver must be a CVXPY solver name such as 'CLARABEL' or 'SCS', got {solver!r}")
+        raise InvalidValue(f"solver must be a CVXPY solver name such as 'CLARABEL' or 'SCS', got {solver!r}")
     if bilinear and rho_f > 0:
-        raise ValueError(f"bilinear (skew-symmetric) maps are 0-comonotone: need rho <= 0, got rho={rho!r}")
+        raise InvalidValue(f"bilinear (skew-symmetric) maps are 0-comonotone: need rho <= 0, got rho={rho!r}")
     if solver_options is not None and not isinstance(solver_options, Mapping):
-        raise ValueError(f"solver_options must be a dict of solver settings, got {solver_options!r}")
+        raise InvalidValue(f"solver_options must be a dict of solver settings, got {solver_options!r}")
     inputs = {
         "method": f"{type(m).__module__}.{type(m).__qualname__}:{m!r}",
         "method_code": method_source_hash(m),

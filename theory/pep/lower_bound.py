@@ -8,6 +8,7 @@ from typing import Any
 
 import numpy as np
 
+from monoverify.errors import InvalidValue
 from monoverify.theory.metrics import At, get_metric
 
 from .common import _positive, _real
@@ -87,16 +88,16 @@ def linear_lower_bound(method: Any, rho: float, L: float | None, n_iter: int, me
     """
     check = get_metric(metric, pep=True).check
     if isinstance(n_iter, bool) or not isinstance(n_iter, (int, np.integer)) or n_iter < 1:
-        raise ValueError(f"n_iter must be an integer >= 1, got {n_iter!r}")
+        raise InvalidValue(f"n_iter must be an integer >= 1, got {n_iter!r}")
     if not isinstance(n_grid, (int, np.integer)) or n_grid < 2:
-        raise ValueError(f"n_grid must be an integer >= 2, got {n_grid!r}")
+        raise InvalidValue(f"n_grid must be an integer >= 2, got {n_grid!r}")
     m = _scalar_hyper(method)
     if check is not None:
         check(m)
     rho = _real("rho", rho)
     L = None if L is None else _positive("L", L)
     if bilinear and rho > 0:
-        raise ValueError(f"bilinear maps are 0-comonotone: need rho <= 0, got rho={rho!r}")
+        raise InvalidValue(f"bilinear maps are 0-comonotone: need rho <= 0, got rho={rho!r}")
     t0 = time.perf_counter()
     th = np.linspace(0.0, np.pi, n_directions, endpoint=False) + 0.3
     dirs = np.stack([np.cos(th), np.sin(th)], axis=1)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from concurrent.futures import Executor
 from typing import Any, Iterable, Mapping
 
+from monoverify.errors import InvalidValue
 from .cache import _cache_path, _cache_read
 from .inputs import _inputs
 from .result import PEPResult
@@ -21,7 +22,7 @@ def _job_kwargs(job: Any) -> dict:
         return dict(job)
     if isinstance(job, (tuple, list)):
         if len(job) > len(_WC_ARGS):
-            raise ValueError(f"a job tuple is (method, rho, L, n_iter[, metric]), got {len(job)} entries")
+            raise InvalidValue(f"a job tuple is (method, rho, L, n_iter[, metric]), got {len(job)} entries")
         return dict(zip(_WC_ARGS, job))
     raise TypeError(f"a job is a dict of worst_case arguments or a tuple (method, rho, L, n_iter[, metric]), got {job!r}")
 

@@ -6,6 +6,7 @@ import dataclasses
 from typing import Any, Callable, ClassVar
 
 
+from monoverify.errors import InvalidValue
 from .common import _positive, _real
 
 __all__ = ["PairwiseConstraint", "ComonotoneLipschitzOperator"]
@@ -114,7 +115,7 @@ class ComonotoneLipschitzOperator(Function):  # type: ignore[misc,valid-type]
         self.L = None if L is None else _positive("L", L)
         self.bilinear = bool(bilinear)
         if self.bilinear and self.rho > 0:
-            raise ValueError(f"skew-symmetric linear maps are 0-comonotone, not rho-cocoercive: need rho <= 0, got rho={rho!r}")
+            raise InvalidValue(f"skew-symmetric linear maps are 0-comonotone, not rho-cocoercive: need rho <= 0, got rho={rho!r}")
 
     def active_constraints(self) -> list[PairwiseConstraint]:
         """The families of :attr:`PAIRWISE` imposed on this operator."""

@@ -20,6 +20,8 @@ import warnings
 from pathlib import Path
 from typing import Any, Iterator, Mapping
 
+from monoverify.errors import InvalidValue
+
 try:  # POSIX
     import fcntl
 except ImportError:  # pragma: no cover - Windows: no locking
@@ -51,8 +53,8 @@ def _header(h: str, spec: Mapping[str, Any]) -> dict:
     return {"kind": CHECKPOINT_KIND, "format": FORMAT, "hash": h, "version": spec.get("version"), "sweep": dict(spec)}
 
 
-def _refuse(path: Path, why: str) -> ValueError:
-    return ValueError(f"{str(path)!r} is not a monoverify phase checkpoint ({why}); refusing to overwrite or mix it: "
+def _refuse(path: Path, why: str) -> InvalidValue:
+    return InvalidValue(f"{str(path)!r} is not a monoverify phase checkpoint ({why}); refusing to overwrite or mix it: "
                       "give a new path or delete the file")
 
 
@@ -66,7 +68,7 @@ def _check_header(path: Path, line: bytes, h: str, spec: Mapping[str, Any]) -> N
     if obj.get("hash") != h:
         old = obj.get("sweep") if isinstance(obj.get("sweep"), dict) else {}
         diff = sorted(k for k in set(old) | set(spec) if old.get(k) != spec.get(k))
-        raise ValueError(f"checkpoint {str(path)!r} belongs to a different sweep (hash {obj.get('hash')} != {h}; "
+        raise InvalidValue(f"checkpoint {str(path)!r} belongs to a different sweep (hash {obj.get('hash')} != {h}; "
                          f"differs in {diff}); refusing to mix results: delete it or use another path")
 
 
@@ -112,7 +114,7 @@ def load(path: Path, h: str, spec: Mapping[str, Any], n_chunks: int, n_cells: in
         try:
             obj = json.loads(line)
         except ValueError:
-            raise ValueError(f"checkpoint {str(path)!r} is corrupt at line {n} (not a truncated last line); "
+            raise InvalidValue(f"checkpoint {str(path)!r} is corrupt at line {n} (not a truncated last line); "
                              "delete it or use another path") from None
         why = _shape_error(obj, n_chunks, n_cells)
         if why is None:

@@ -10,6 +10,8 @@ import time
 from concurrent.futures import ProcessPoolExecutor
 from typing import Any
 
+from monoverify.errors import InvalidValue
+
 __all__ = ["process_pool", "check_workers"]
 
 _PR_SET_PDEATHSIG = 1
@@ -32,7 +34,7 @@ def check_workers(workers: Any) -> int:
                 return int(workers)
         except ImportError:  # pragma: no cover
             pass
-        raise ValueError(f"workers must be an integer >= 1, got workers={workers!r}")
+        raise InvalidValue(f"workers must be an integer >= 1, got workers={workers!r}")
     return workers
 
 
@@ -71,5 +73,5 @@ def process_pool(workers: int, **kwargs: Any) -> ProcessPoolExecutor:
     """
     n = check_workers(workers)
     if "initializer" in kwargs:
-        raise ValueError("process_pool sets its own initializer (workers die with their parent)")
+        raise InvalidValue("process_pool sets its own initializer (workers die with their parent)")
     return ProcessPoolExecutor(max_workers=n, initializer=_die_with_parent, initargs=(os.getpid(),), **kwargs)

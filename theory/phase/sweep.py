@@ -11,6 +11,7 @@ from typing import Any, Mapping
 
 import numpy as np
 
+from monoverify.errors import InvalidValue
 from .checkpoint import open_checkpoint
 from .compute import METHOD_PARAM as _METHOD_PARAM
 from .compute import compute_chunk
@@ -35,12 +36,12 @@ def _version() -> str:
 def _grid(name: str, g: Any) -> list:
     a = np.asarray(g, dtype=float) if not isinstance(g, (int, float)) else np.asarray([g], dtype=float)
     if a.ndim != 1 or a.size == 0:
-        raise ValueError(f"axis {name!r} must be a non-empty 1-D grid, got shape {a.shape}")
+        raise InvalidValue(f"axis {name!r} must be a non-empty 1-D grid, got shape {a.shape}")
     if not np.all(np.isfinite(a)):
-        raise ValueError(f"axis {name!r} has non-finite values: {a[~np.isfinite(a)][:5].tolist()}")
+        raise InvalidValue(f"axis {name!r} has non-finite values: {a[~np.isfinite(a)][:5].tolist()}")
     if name == "tau":
         if np.any(a != np.round(a)) or np.any(a < 1):
-            raise ValueError(f"tau must hold integers >= 1 (axis or fixed value), got tau={a.tolist()}")
+            raise InvalidValue(f"tau must hold integers >= 1 (axis or fixed value), got tau={a.tolist()}")
         return [int(v) for v in a]
     return [float(v) for v in a]
 
@@ -84,20 +85,20 @@ def phase_diagram(method: str, axes: Mapping[str, Any], fixed: Mapping[str, Any]
     if method not in METHODS:
         import difflib
         close = difflib.get_close_matches(str(method), list(METHODS), n=3)
-        raise ValueError(f"unknown method {method!r}" + (f"; did you mean {close}?" if close else f"; known: {sorted(METHODS)}"))
+        raise InvalidValue(f"unknown method {method!r}" + (f"; did you mean {close}?" if close else f"; known: {sorted(METHODS)}"))
     if mode not in MODES:
-        raise ValueError(f"unknown mode {mode!r}; valid modes: {list(MODES)}")
+        raise InvalidValue(f"unknown mode {mode!r}; valid modes: {list(MODES)}")
     if family not in FAMILIES:
-        raise ValueError(f"unknown family {family!r}; valid families: {list(FAMILIES)}")
+        raise InvalidValue(f"unknown family {family!r}; valid families: {list(FAMILIES)}")
     if not isinstance(axes, Mapping) or len(axes) != 2:
-        raise ValueError(f"axes must be a dict of exactly two axis names -> grids (valid names: {list(AXES)})")
+        raise InvalidValue(f"axes must be a dict of exactly two axis names -> grids (valid names: {list(AXES)})")
     fixed = dict(fixed or {})
     bad = [k for k in list(axes) + list(fixed) if k not in AXES]
     if bad:
-        raise ValueError(f"unknown axis/parameter name(s) {bad}; valid names: {list(AXES)}")
+        raise InvalidValue(f"unknown axis/parameter name(s) {bad}; valid names: {list(AXES)}")
     both = [k for k in axes if k in fixed]
     if both:
-        raise ValueError(f"parameter(s) {both} given both as an axis and in fixed")
+        raise InvalidValue(f"parameter(s) {both} given both as an axis and in fixed")
     grids = {k: _grid(k, v) for k, v in axes.items()}
     for k, v in list(fixed.items()):
         g = _grid(k, [v])
@@ -105,16 +106,16 @@ def phase_diagram(method: str, axes: Mapping[str, Any], fixed: Mapping[str, Any]
     mparams = METHODS[method].params
     for k in list(grids) + list(fixed):
         if k != "rhoL" and _METHOD_PARAM[k] not in mparams:
-            raise ValueError(f"method {method!r} has no parameter {_METHOD_PARAM[k]!r} (axis {k!r}); its parameters: "
+            raise InvalidValue(f"method {method!r} has no parameter {_METHOD_PARAM[k]!r} (axis {k!r}); its parameters: "
                              f"{list(mparams)}")
     if "gamma" in mparams and "gammaL" not in grids and "gammaL" not in fixed:
         fixed["gammaL"] = 1.0
     if "rhoL" in grids and any(abs(v) > 1 for v in grids["rhoL"]) and family != "bilinear":
-        raise ValueError("axis 'rhoL' must lie in [-1, 1] (LowerBoundGame needs |rho L| <= 1)")
+        raise InvalidValue("axis 'rhoL' must lie in [-1, 1] (LowerBoundGame needs |rho L| <= 1)")
     if iters is None:
         iters = 300 if mode == "empirical" else 2
     if isinstance(iters, bool) or not isinstance(iters, (int, np.integer)) or iters < 1:
-        raise ValueError(f"iters must be an integer >= 1, got {iters!r}")
+        raise InvalidValue(f"iters must be an integer >= 1, got {iters!r}")
     names = list(grids)
     chunk_axis = "tau" if "tau" in grids else names[0]
     other_axis = names[1] if chunk_axis == names[0] else names[0]
@@ -130,7 +131,7 @@ def phase_diagram(method: str, axes: Mapping[str, Any], fixed: Mapping[str, Any]
         try:
             import monoverify.theory.pep  # noqa: F401
         except Exception as e:  # pragma: no cover - depends on the environment
-            raise ValueError(f"mode='pep' needs monoverify.theory.pep (import failed: {e})") from e
+            raise InvalidValue(f"mode='pep' needs monoverify.theory.pep (import failed: {e})") from e
     h = _hash(spec)
 
     n_chunks = len(grids[chunk_axis])

@@ -7,6 +7,7 @@ from typing import Any, Callable, Mapping, Sequence
 import numpy as np
 import sympy as sp
 
+from monoverify.errors import InvalidValue
 from monoverify.operators.linear import rotation_scaling
 from monoverify.solvers.base import Method
 from monoverify.solvers.lookahead import Lookahead
@@ -34,12 +35,12 @@ def lower_bound_eigenvalues(rho: Any, L: Any = 1.0) -> np.ndarray:
     try:
         r, l = np.broadcast_arrays(np.asarray(rho, dtype=float), np.asarray(L, dtype=float))
     except (TypeError, ValueError):
-        raise ValueError(f"LowerBoundGame needs real rho and L > 0 (numbers or arrays of numbers), got rho={rho!r}, "
+        raise InvalidValue(f"LowerBoundGame needs real rho and L > 0 (numbers or arrays of numbers), got rho={rho!r}, "
                          f"L={L!r}") from None
     if not (np.all(np.isfinite(r)) and np.all(np.isfinite(l)) and np.all(l > 0)):
-        raise ValueError("LowerBoundGame needs finite rho and L > 0")
+        raise InvalidValue("LowerBoundGame needs finite rho and L > 0")
     if np.any(np.abs(r * l) > 1 + 1e-15):
-        raise ValueError(f"LowerBoundGame needs |rho L| <= 1, got rho*L in [{np.min(r * l):g}, {np.max(r * l):g}]")
+        raise InvalidValue(f"LowerBoundGame needs |rho L| <= 1, got rho*L in [{np.min(r * l):g}, {np.max(r * l):g}]")
     if _LBG_FN is None:
         rs, Ls = sp.symbols("rho L", real=True)
         _LBG_FN = sp.lambdify((rs, Ls), rotation_scaling(rs, Ls).tolist(), "numpy")
@@ -59,10 +60,10 @@ def _source(op: Any, eigenvalues: Any, rho: Any, L: Any, param: str) -> tuple[st
         given.append("rho/L")
     if param in _OP_PARAMS:
         if given:
-            raise ValueError(f"param={param!r} varies LowerBoundGame(rho, L): give only L (default 1), not {given}")
+            raise InvalidValue(f"param={param!r} varies LowerBoundGame(rho, L): give only L (default 1), not {given}")
         return "game", 1.0 if L is None else L
     if len(given) != 1:
-        raise ValueError("give exactly one of op=, eigenvalues= or rho= (with L=, default 1) "
+        raise InvalidValue("give exactly one of op=, eigenvalues= or rho= (with L=, default 1) "
                          f"for the linear map; got {given or 'none'}")
     if op is not None:
         return "eigs", op
@@ -82,10 +83,10 @@ def _fixed(method_name: str, fixed: Mapping[str, Any] | None, param: str) -> dic
         make(method_name)  # raises with suggestions
     fixed = dict(fixed or {})
     if param in fixed:
-        raise ValueError(f"{param!r} is the varied parameter; remove it from fixed={fixed}")
+        raise InvalidValue(f"{param!r} is the varied parameter; remove it from fixed={fixed}")
     allowed = METHODS[method_name].params
     if param not in _OP_PARAMS and param not in allowed:
-        raise ValueError(f"{method_name!r} has parameters {list(allowed)}; param must be one of them or 'c'/'rho' "
+        raise InvalidValue(f"{method_name!r} has parameters {list(allowed)}; param must be one of them or 'c'/'rho' "
                          f"(LowerBoundGame), got {param!r}")
     return fixed
 
@@ -95,10 +96,10 @@ def _symbolic_slot(method_name: str, fixed: dict, param: str) -> tuple[Method, s
     try:
         m = make(method_name, **fixed, **{param: sym})
     except ValueError as exc:
-        raise ValueError(f"{param!r} of {method_name!r} is not a continuous hyper-parameter ({exc})") from None
+        raise InvalidValue(f"{param!r} of {method_name!r} is not a continuous hyper-parameter ({exc})") from None
     paths = [k for k, v in m.hyper().items() if v is sym]
     if not paths:
-        raise ValueError(f"{param!r} of {method_name!r} is not a hyper-parameter of the built method")
+        raise InvalidValue(f"{param!r} of {method_name!r} is not a hyper-parameter of the built method")
     return m, sym, paths
 
 
@@ -106,7 +107,7 @@ def _radius_fn(method_name: str, param: str, fixed: dict, kind: str, src: Any) -
     if kind == "game":
         m = make(method_name, **fixed)
         if m.batch_size() is not None:
-            raise ValueError("with param 'c'/'rho' the method's hyper-parameters must be scalars")
+            raise InvalidValue("with param 'c'/'rho' the method's hyper-parameters must be scalars")
 
         def f(values: np.ndarray) -> np.ndarray:
             return np.atleast_1d(spectral_radius(m, _game_eigs(param, values, src)))
@@ -114,7 +115,7 @@ def _radius_fn(method_name: str, param: str, fixed: dict, kind: str, src: Any) -
     m, sym, _ = _symbolic_slot(method_name, fixed, param)
     e, _op = _eigs(src)
     if e.ndim != 1:
-        raise ValueError("critical/region need one eigenvalue set of shape (n_eig,)")
+        raise InvalidValue("critical/region need one eigenvalue set of shape (n_eig,)")
 
     def f(values: np.ndarray) -> np.ndarray:
         vals = np.asarray(values, float)
@@ -171,12 +172,12 @@ def critical(method_name: str, param: str, fixed: Mapping[str, Any] | None = Non
         if param == "c":
             bracket = (0.0, 1.0)
         else:
-            raise ValueError(f"critical value of {param!r} for {method_name!r} needs bracket=(lo, hi)")
+            raise InvalidValue(f"critical value of {param!r} for {method_name!r} needs bracket=(lo, hi)")
     lo, hi = (float(b) for b in bracket)
     if not (np.isfinite(lo) and np.isfinite(hi) and lo < hi):
-        raise ValueError(f"bracket must be finite with lo < hi, got {bracket!r}")
+        raise InvalidValue(f"bracket must be finite with lo < hi, got {bracket!r}")
     if isinstance(n_grid, bool) or not isinstance(n_grid, (int, np.integer)) or n_grid < 2:
-        raise ValueError(f"n_grid must be an integer >= 2, got {n_grid!r}")
+        raise InvalidValue(f"n_grid must be an integer >= 2, got {n_grid!r}")
     f = _radius_fn(method_name, param, fixed, kind, src)
     grid = np.linspace(lo, hi, int(n_grid))
     g = f(grid) - 1.0
@@ -221,17 +222,17 @@ def region(method_name: str, param: str, grid: Any, fixed: Mapping[str, Any] | N
     [(0.0, 0.366)]
     """
     if criterion not in ("converges", "lookahead"):
-        raise ValueError(f"criterion must be 'converges' or 'lookahead', got {criterion!r}")
+        raise InvalidValue(f"criterion must be 'converges' or 'lookahead', got {criterion!r}")
     grid = np.asarray(grid, dtype=float)
     if grid.ndim != 1 or grid.size == 0 or not np.all(np.isfinite(grid)):
-        raise ValueError("grid must be a non-empty finite 1-D array")
+        raise InvalidValue("grid must be a non-empty finite 1-D array")
     fixed = _fixed(method_name, fixed, param)
     kind, src = _source(op, eigenvalues, rho, L, param)
     if criterion == "converges":
         ok = _radius_fn(method_name, param, fixed, kind, src)(grid) < 1
     else:
         if param == "lam":
-            raise ValueError("criterion 'lookahead' asks whether some lam works; vary another parameter")
+            raise InvalidValue("criterion 'lookahead' asks whether some lam works; vary another parameter")
         if "lam" in METHODS[method_name].params and "lam" not in fixed:
             fixed["lam"] = 1.0
         if kind == "game":
@@ -242,7 +243,7 @@ def region(method_name: str, param: str, grid: Any, fixed: Mapping[str, Any] | N
             m = m.map_hyper(lambda n, v: grid if v is sym else v)
             eigs = src
         if not isinstance(m, Lookahead):
-            raise ValueError(f"criterion 'lookahead' needs a Lookahead method at the top, {method_name!r} is {m!r}")
+            raise InvalidValue(f"criterion 'lookahead' needs a Lookahead method at the top, {method_name!r} is {m!r}")
         lam = lookahead_threshold(m.base, m.tau, eigs)
         ok = np.isfinite(np.atleast_1d(np.asarray(lam, dtype=float)))
         ok = np.broadcast_to(ok, grid.shape)

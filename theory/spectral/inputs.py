@@ -7,6 +7,7 @@ from typing import Any
 import numpy as np
 import sympy as sp
 
+from monoverify.errors import InvalidValue
 from monoverify.solvers.base import Method
 
 
@@ -18,7 +19,7 @@ def _numeric_method(method: Method) -> Method:
         try:
             a = np.asarray(v, dtype=float)
         except (TypeError, ValueError):
-            raise ValueError(f"hyper-parameter {name}={v!r} is not numeric; substitute a value or use exact=True") from None
+            raise InvalidValue(f"hyper-parameter {name}={v!r} is not numeric; substitute a value or use exact=True") from None
         return a.reshape(-1, 1) if a.ndim else float(a)
 
     return method.map_hyper(conv)
@@ -26,7 +27,7 @@ def _numeric_method(method: Method) -> Method:
 
 def _exact_method(method: Method) -> Method:
     if method.batch_size() is not None:
-        raise ValueError("exact=True needs scalar hyper-parameters (numbers or SymPy symbols), not arrays")
+        raise InvalidValue("exact=True needs scalar hyper-parameters (numbers or SymPy symbols), not arrays")
     return method.map_hyper(lambda name, v: sp.sympify(v))
 
 
@@ -40,31 +41,31 @@ def _tidy(expr: Any) -> Any:
 
 def _check_steps(steps: Any) -> int:
     if isinstance(steps, bool) or not isinstance(steps, (int, np.integer)) or steps < 1:
-        raise ValueError(f"steps must be an integer >= 1, got steps={steps!r}")
+        raise InvalidValue(f"steps must be an integer >= 1, got steps={steps!r}")
     return int(steps)
 
 
-def _time_varying_error(method: Method) -> ValueError:
-    return ValueError(f"{method!r} is not stationary (its state counter changes every step, e.g. feg's k): it has no "
+def _time_varying_error(method: Method) -> InvalidValue:
+    return InvalidValue(f"{method!r} is not stationary (its state counter changes every step, e.g. feg's k): it has no "
                       "single multiplier; use transition_matrix(method, mu, steps=K) or k_step_multiplier(method, mu, K)")
 
 
 def _as_mu(mu: Any) -> np.ndarray:
     if mu is None:
-        raise ValueError("numeric multipliers need eigenvalues mu (a number or an array); "
+        raise InvalidValue("numeric multipliers need eigenvalues mu (a number or an array); "
                          "use exact=True for a symbolic result")
     if isinstance(mu, sp.Basic):
         if mu.free_symbols:
-            raise ValueError(f"mu={mu!r} is symbolic; use exact=True")
+            raise InvalidValue(f"mu={mu!r} is symbolic; use exact=True")
         mu = complex(mu)
     a = np.asarray(mu)
     if a.dtype == object:
         try:
             a = a.astype(complex)
         except (TypeError, ValueError):
-            raise ValueError("mu must be numeric (complex); use exact=True for symbols") from None
+            raise InvalidValue("mu must be numeric (complex); use exact=True for symbols") from None
     a = a.astype(complex)
     if not np.all(np.isfinite(a)):
-        raise ValueError("eigenvalues must be finite")
+        raise InvalidValue("eigenvalues must be finite")
     return a
 

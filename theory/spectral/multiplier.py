@@ -7,6 +7,7 @@ from typing import Any
 import numpy as np
 import sympy as sp
 
+from monoverify.errors import InvalidValue
 from monoverify.operators.linear import LinearOperator
 from monoverify.operators.sets import Whole
 from monoverify.solvers.base import Method
@@ -25,7 +26,7 @@ class _LinearOnlyOracle(Oracle):
     """The normal array oracle, refusing inner products (they make a method nonlinear)."""
 
     def vdot(self, a: Any, b: Any) -> Any:
-        raise ValueError("this method uses inner products (e.g. adaptive-ceg+): it is not linear, so it has no "
+        raise InvalidValue("this method uses inner products (e.g. adaptive-ceg+): it is not linear, so it has no "
                          "iteration matrix; its multiplier exists only on one rotation-scaling block (multiplier())")
 
 
@@ -210,15 +211,15 @@ def iteration_matrix(method: Method, M: Any) -> np.ndarray:
     if isinstance(M, LinearOperator):
         op = M
         if not isinstance(op.constraint, Whole) or op.offset is not None:
-            raise ValueError("iteration_matrix needs an unconstrained linear operator without offset")
+            raise InvalidValue("iteration_matrix needs an unconstrained linear operator without offset")
     else:
         shape = np.shape(M)
         if len(shape) != 2 or shape[0] != shape[1]:
-            raise ValueError(f"M must be a square matrix, got shape {shape}")
+            raise InvalidValue(f"M must be a square matrix, got shape {shape}")
         op = LinearOperator(M if np.asarray(M).dtype == object else np.asarray(M, dtype=float))
     bs = method.batch_size()
     if bs is not None:
-        raise ValueError("iteration_matrix needs scalar hyper-parameters (the batch holds the unit vectors)")
+        raise InvalidValue("iteration_matrix needs scalar hyper-parameters (the batch holds the unit vectors)")
     method = _numeric_method(method)
     tr = run_matrix(method, _LinearOnlyOracle(op), op.dim)
     if tr.time_varying:

@@ -6,6 +6,7 @@ from typing import Any
 
 import numpy as np
 
+from monoverify.errors import InvalidValue
 from monoverify.operators.sets import Whole
 from monoverify.solvers.base import Method
 from monoverify.solvers.lookahead import Lookahead
@@ -32,14 +33,14 @@ def _eigs(op_or_eigs: Any) -> tuple[np.ndarray, Any]:
     if hasattr(op_or_eigs, "F") and hasattr(op_or_eigs, "dim"):
         op = op_or_eigs
         if not getattr(op, "is_linear", False) or not hasattr(op, "eigenvalues"):
-            raise ValueError(f"spectral analysis needs a LinearOperator, got {type(op).__name__} (nonlinear)")
+            raise InvalidValue(f"spectral analysis needs a LinearOperator, got {type(op).__name__} (nonlinear)")
         if not isinstance(op.constraint, Whole):
-            raise ValueError(f"spectral analysis needs an unconstrained operator; {getattr(op, 'name', op)} has the "
+            raise InvalidValue(f"spectral analysis needs an unconstrained operator; {getattr(op, 'name', op)} has the "
                              f"constraint {op.constraint!r} (a projection makes the method nonlinear)")
         return np.asarray(op.eigenvalues(), dtype=complex), op
     e = _as_mu(op_or_eigs)
     if e.ndim not in (1, 2) or e.shape[-1] == 0:
-        raise ValueError(f"eigenvalues must have shape (n_eig,) or (batch, n_eig) with n_eig >= 1, got {e.shape}")
+        raise InvalidValue(f"eigenvalues must have shape (n_eig,) or (batch, n_eig) with n_eig >= 1, got {e.shape}")
     return e, None
 
 
@@ -81,7 +82,7 @@ def _check_inner(method: Method, op: Any) -> None:
     if op is None:
         return
     if _uses_inner(method) and not _is_rotation_scaling(op):
-        raise ValueError(f"{method!r} uses inner products: its multiplier describes one 2x2 rotation-scaling block "
+        raise InvalidValue(f"{method!r} uses inner products: its multiplier describes one 2x2 rotation-scaling block "
                          "only, and this operator is not one (pass its eigenvalues explicitly to treat each as a "
                          "separate block)")
 
@@ -168,7 +169,7 @@ def lookahead_threshold(base_method: Method, tau: int, op_or_eigs: Any) -> Any:
     True
     """
     if not isinstance(tau, (int, np.integer)) or isinstance(tau, bool) or tau < 1:
-        raise ValueError(f"tau must be an integer >= 1, got tau={tau!r}")
+        raise InvalidValue(f"tau must be an integer >= 1, got tau={tau!r}")
     e, _ = _eigs(op_or_eigs)
     q = multipliers(Lookahead(base_method, int(tau), 1.0), op_or_eigs)
     with np.errstate(all="ignore"):

@@ -18,6 +18,7 @@ from typing import Any
 import numpy as np
 import sympy as sp
 
+from monoverify.errors import InvalidValue
 from monoverify.solvers.base import Method
 
 from .oracle import EigenOracle
@@ -134,7 +135,7 @@ def apply_to_unit_states(method: Method, oracle: Any, basis: Any, steps: int = 1
         st = method.init(basis.one, oracle)
         coords = [k for k, v in st.items() if basis.is_coord(v)]
         if "z" not in coords:
-            raise ValueError(f"the state of {method!r} {basis.z_message}")
+            raise InvalidValue(f"the state of {method!r} {basis.z_message}")
         others = {k: v for k, v in st.items() if k not in coords}
         init_vec = basis.init_vec(st, coords)
         P = None
@@ -143,7 +144,7 @@ def apply_to_unit_states(method: Method, oracle: Any, basis: Any, steps: int = 1
             outs = [method.step({**unit, **others}, oracle) for unit in basis.unit_states(coords)]
             missing = [c for c in coords if c not in outs[-1]]
             if missing:
-                raise ValueError(f"step of {method!r} dropped the state entries {missing}")
+                raise InvalidValue(f"step of {method!r} dropped the state entries {missing}")
             new_others = {k: outs[-1].get(k) for k in others}
             if any(not _same(new_others[k], others[k]) for k in others):
                 time_varying = True
@@ -162,7 +163,7 @@ def run_numeric(method: Method, mu: np.ndarray, steps: int = 1) -> Transition:
     try:
         shape = np.broadcast_shapes(mu.shape, *_hyper_shapes(method))
     except ValueError:
-        raise ValueError(f"eigenvalues of shape {mu.shape} do not broadcast against the hyper-parameter batch "
+        raise InvalidValue(f"eigenvalues of shape {mu.shape} do not broadcast against the hyper-parameter batch "
                          f"(shapes {_hyper_shapes(method)}); use eigenvalues of shape (n_eig,) or (batch, n_eig)") from None
     return apply_to_unit_states(method, EigenOracle(mu), _EigenBasis(shape), steps)
 

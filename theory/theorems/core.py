@@ -82,6 +82,10 @@ class Theorem:
         bound standing in for a [reconstruction] of a paper's corollary): that statement and its
         tag. ``provenance`` is always the tag of the bound *checked* (SPEC §4): a violation of a
         ``derived`` substitute fails, whatever the tag of the statement it stands for.
+    attack_cells : tuple of dict
+        Normalised cells (``c``, ``t``, ``lam`` ..., optionally ``K``) that the adversarial search
+        always attacks besides the declared PEP cells and the battery's worst cell (e.g. where a
+        certified worst case is known).
     """
 
     id: str
@@ -106,6 +110,7 @@ class Theorem:
     note: str = ""
     statement: str = ""
     statement_provenance: str = ""
+    attack_cells: tuple = ()
 
     def __post_init__(self) -> None:
         if self.provenance not in PROVENANCE:
