@@ -44,7 +44,7 @@ def check_players(players: Any, dim: int) -> tuple | None:
     >>> check_players([slice(0, 3), [0]], 3)
     Traceback (most recent call last):
     ...
-    ValueError: players must partition the coordinates 0..2 into blocks (each exactly once); coordinates [0] are in several blocks
+    monoverify.errors.InvalidValue: players must partition the coordinates 0..2 into blocks (each exactly once); coordinates [0] are in several blocks
     """
     if players is None:
         return None

@@ -46,7 +46,7 @@ def real_scalar(name: str, value: Any) -> sp.Expr:
     >>> real_scalar("rho", 0.1j)
     Traceback (most recent call last):
     ...
-    ValueError: rho must be a real number, got rho=0.1j
+    monoverify.errors.InvalidValue: rho must be a real number, got rho=0.1j
     """
     if isinstance(value, (bool, np.bool_, str, bytes)) or value is None:
         raise InvalidValue(f"{name} must be a real number, got {name}={value!r}")

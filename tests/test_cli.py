@@ -112,7 +112,8 @@ def test_verify_interrupted_keeps_and_writes_the_finished_checks(tmp_path, capsy
         return real(*a, **kw)
 
     monkeypatch.setattr(checker, "check", interrupt_on_second)
-    status = main(["verify", "--quick", "--only", "pp.", "--report", str(tmp_path / "rep"), "--no-progress"])
+    status = main(["verify", "--quick", "--only", "pp.", "--report", str(tmp_path / "rep"), "--no-progress",
+                   "--workers", "1"])  # serial: the patched check runs in this process
     assert status == 130
     captured = capsys.readouterr()
     assert "INTERRUPTED after 1 of" in captured.out

@@ -138,9 +138,13 @@ def _solve_for(part: Any, th: Theorem) -> tuple[str, sp.Expr, bool] | None:
     for v in _VARS:
         if v not in names:
             continue
+        # only conjuncts linear in v (after clearing denominators): a unique, cheap root; higher
+        # degrees give several roots and SymPy's radicals can take minutes to simplify
         try:
+            if sp.Poly(sp.numer(sp.together(pn.lhs - pn.rhs)), names[v]).degree() != 1:
+                continue
             sols = sp.solve(sp.Eq(pn.lhs, pn.rhs), names[v])
-        except NotImplementedError:
+        except (NotImplementedError, sp.PolynomialError):
             continue
         if len(sols) != 1 or not sols[0].is_real and sols[0].free_symbols == set():
             continue

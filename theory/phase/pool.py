@@ -25,7 +25,7 @@ def check_workers(workers: Any) -> int:
     >>> check_workers(-2)
     Traceback (most recent call last):
     ...
-    ValueError: workers must be an integer >= 1, got workers=-2
+    monoverify.errors.InvalidValue: workers must be an integer >= 1, got workers=-2
     """
     if isinstance(workers, bool) or not isinstance(workers, int) or workers < 1:
         try:
