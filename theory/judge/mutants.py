@@ -138,17 +138,18 @@ def _solve_for(part: Any, th: Theorem) -> tuple[str, sp.Expr, bool] | None:
     for v in _VARS:
         if v not in names:
             continue
-        # only conjuncts linear in v (after clearing denominators): a unique, cheap root; higher
-        # degrees give several roots and SymPy's radicals can take minutes to simplify
+        # only conjuncts linear in v (after clearing denominators): the root of a v + b is -b/a,
+        # with no call to SymPy's solve/simplify (their radicals and trigsimp can take minutes)
         try:
-            if sp.Poly(sp.numer(sp.together(pn.lhs - pn.rhs)), names[v]).degree() != 1:
-                continue
-            sols = sp.solve(sp.Eq(pn.lhs, pn.rhs), names[v])
-        except (NotImplementedError, sp.PolynomialError):
+            P = sp.Poly(sp.numer(sp.together(pn.lhs - pn.rhs)), names[v])
+        except sp.PolynomialError:
             continue
-        if len(sols) != 1 or not sols[0].is_real and sols[0].free_symbols == set():
+        if P.degree() != 1:
             continue
-        g = sp.simplify(sols[0])
+        a, b = P.all_coeffs()
+        g = sp.cancel(-b / a)
+        if g.free_symbols == set() and not g.is_real:
+            continue
         # side: the relation holds just below g (upper) or just above
         probe = {s: sp.Rational(1, 2) for s in pn.free_symbols if s.name != v}
         g0 = g.subs(probe)
