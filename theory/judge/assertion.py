@@ -17,13 +17,13 @@ import math
 from dataclasses import dataclass, field
 from typing import Any
 
-from monoverify.result import Result
+from .verdict import VerdictResult
 
 __all__ = ["assert_theorem", "TheoremReport"]
 
 
 @dataclass
-class TheoremReport(Result):
+class TheoremReport(VerdictResult):
     """What :func:`assert_theorem` measured (returned when the judge says ``holds``).
 
     ``ratio``: max over the checked ``k`` of measured/bound; ``k``: where it is attained;
@@ -44,13 +44,6 @@ class TheoremReport(Result):
     verdict: str = "holds"
     message: str = ""
 
-    @property
-    def status(self) -> str:
-        return self.verdict
-
-    @property
-    def success(self) -> bool:
-        return self.verdict == "holds"
 
     def to_dict(self) -> dict:
         d = super().to_dict()

@@ -11,16 +11,16 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Mapping
 
-from monoverify.result import Result, jsonable, unjson_float
+from monoverify.result import jsonable, unjson_float
 
 from ..theorems import Theorem
-from .verdict import Judgement
+from .verdict import Judgement, VerdictResult
 
 __all__ = ["CheckResult"]
 
 
 @dataclass
-class CheckResult(Result):
+class CheckResult(VerdictResult):
     """Outcome of :func:`~monoverify.theory.judge.check`.
 
     ``verdict``: ``holds`` | ``violated`` | ``finding`` (a violated ``reconstruction``) |
@@ -56,13 +56,6 @@ class CheckResult(Result):
     adversary: list = field(default_factory=list)
     reference: dict | None = None
 
-    @property
-    def status(self) -> str:
-        return self.verdict
-
-    @property
-    def success(self) -> bool:
-        return self.verdict == "holds"
 
     @property
     def holds(self) -> bool:

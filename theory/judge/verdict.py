@@ -78,8 +78,20 @@ class Observation:
     bound: float | None = None
 
 
+class VerdictResult(Result):
+    """A result whose ``status`` is its verdict; ``success`` means ``holds`` (shared by every judged result)."""
+
+    @property
+    def status(self) -> str:
+        return self.verdict
+
+    @property
+    def success(self) -> bool:
+        return self.verdict == "holds"
+
+
 @dataclass
-class Judgement(Result):
+class Judgement(VerdictResult):
     """The verdict on a set of observations (see :func:`judge`).
 
     ``worst_ratio`` is the largest ratio over *judged* cells (NaN when none was judged);
@@ -95,13 +107,6 @@ class Judgement(Result):
     not_judged: dict = field(default_factory=dict)
     message: str = ""
 
-    @property
-    def status(self) -> str:
-        return self.verdict
-
-    @property
-    def success(self) -> bool:
-        return self.verdict == "holds"
 
     @classmethod
     def from_dict(cls, d: Any) -> "Judgement":
