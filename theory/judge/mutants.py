@@ -34,6 +34,7 @@ import math
 from dataclasses import dataclass, field
 from typing import Any, Callable, Iterable
 
+import numpy as np
 import sympy as sp
 
 from monoverify.result import Result
@@ -224,6 +225,7 @@ def mutants(th: Theorem, *, reference: dict | None, quick: bool = True) -> list[
             continue
         new, desc = r
         mut = dataclasses.replace(th, id=f"{th.id}~hyp{i}", hypotheses=_replace(th.hypotheses, part, new))
+        mut = dataclasses.replace(mut, focus_cells=_focus_relaxed(th, mut, part, new, quick))
         m = Mutant(mut.id, "relaxed hypothesis", desc, mut)
         if not _adds_points(mut, th, quick):
             m.scored, m.why = False, "equivalent: the relaxed region adds no cell of the parameter domain where the method is defined"
@@ -237,8 +239,120 @@ def mutants(th: Theorem, *, reference: dict | None, quick: bool = True) -> list[
                 new, desc = r
                 mut = dataclasses.replace(th, id=f"{th.id}~cond{i}{'+' if sign > 0 else '-'}",
                                           condition=_replace(th.condition, part, new))
-                out.append(Mutant(mut.id, "shifted condition", desc, mut))
+                focus = _focus_shifted(th, mut, part, quick)
+                m = Mutant(mut.id, "shifted condition", desc, dataclasses.replace(mut, focus_cells=focus))
+                if not focus:
+                    m.scored, m.why = False, ("equivalent: the shifted condition agrees with the original on every "
+                                              "sampled cell of the hypothesis region (its boundary neighbourhoods "
+                                              "included): another conjunct decides there")
+                out.append(m)
     return out
+
+
+# ------------------------------------------------------------------------------------------
+# focus cells: where a mutant's statement differs from the original's
+# ------------------------------------------------------------------------------------------
+#: relative distances from the original boundary at which focus cells are placed
+FOCUS_DELTAS = (1e-3, 1e-2, 3e-2, 0.1)
+#: at most this many focus cells per mutant (quick, full)
+FOCUS_MAX = (32, 96)
+
+
+#: grid combinations searched from, per mutant (quick, full): a seeded subset of the admitted ones
+FOCUS_SEEDS = (12, 40)
+
+
+def _seeds(th: Theorem, quick: bool) -> list[dict]:
+    """Up to ``FOCUS_SEEDS`` of ``th``'s admitted grid combinations, in a seeded random order."""
+    import itertools
+
+    from .sampling import _fn
+
+    keys = list(th.grid)
+    hyp = _fn(normalised(th.hypotheses, th))
+    grid = [g for g in (dict(zip(keys, combo)) for combo in itertools.product(*(th.grid[k] for k in keys)))
+            if hyp(g)]
+    order = np.random.default_rng(0).permutation(len(grid))[:FOCUS_SEEDS[0 if quick else 1]]
+    return [grid[int(i)] for i in order]
+
+
+def _in_domain(cell: dict) -> bool:
+    return all(DOMAIN[v][0] <= float(cell[v]) <= DOMAIN[v][1] for v in DOMAIN if v in cell)
+
+
+def _pick(cells: list, quick: bool, n: int | None = None) -> tuple:
+    """Deduplicated cells, at most ``n`` (default ``FOCUS_MAX``), chosen by a seeded permutation."""
+    from .sampling import _key
+
+    uniq = list({_key(c): c for c in cells}.values())
+    n = FOCUS_MAX[0 if quick else 1] if n is None else n
+    if len(uniq) > n:
+        order = np.random.default_rng(0).permutation(len(uniq))[:n]
+        uniq = [uniq[int(i)] for i in sorted(order)]
+    return tuple(uniq)
+
+
+def _focus_relaxed(th: Theorem, mut: Theorem, part: Any, new: Any, quick: bool) -> tuple:
+    """Cells of the added region: admitted by ``mut``, refused by ``th``, next to either boundary.
+
+    From every grid combination, along every variable of the relaxed conjunct: points just outside
+    the original boundary and just inside the widened one (other conjuncts repaired along another
+    variable when a point breaks them).
+    """
+    from .sampling import _fn, _repair, _searchable, boundary_points
+
+    orig, widened = _fn(normalised(th.hypotheses, th)), _fn(normalised(mut.hypotheses, mut))
+
+    def added(q: dict) -> bool:
+        return widened(q) and not orig(q) and _in_domain(q)
+
+    plain, edge = [], []
+    for seed in _seeds(th, quick):
+        for var in _searchable(part, th):
+            pts = boundary_points(part, th, seed, var, FOCUS_DELTAS, inside=False)
+            pts += boundary_points(new, mut, seed, var, FOCUS_DELTAS[:2], inside=True)
+            for p in pts:
+                for q in ([p] if widened(p) else _repair(mut, p, var, FOCUS_DELTAS[:1])):
+                    if added(q):
+                        plain.append(q)
+                        edge.extend((e, var) for e in _corners(mut, (part, new), q, var, added))
+    # corners of corners (two other conjuncts near their boundaries), from a seeded subset
+    rng = np.random.default_rng(1)
+    sub = [edge[int(i)] for i in rng.permutation(len(edge))[:FOCUS_SEEDS[0 if quick else 1] * 3]]
+    corner = [c for e, var in sub for c in _corners(mut, (part, new), e, var, added)]
+    n = FOCUS_MAX[0 if quick else 1]
+    return _pick(corner, quick, n // 2) + _pick([e for e, _ in edge], quick, n // 4) + _pick(plain, quick, n // 4)
+
+
+def _corners(mut: Theorem, skip: tuple, q: dict, var: str, keep: Callable[[dict], bool]) -> list[dict]:
+    """``q`` moved next to the boundary of every other conjunct (along its other variables): worst
+    cases sit in corners of the region (e.g. ``lam -> 1`` where a widened base starts to expand)."""
+    from .sampling import _relations, _searchable, boundary_points
+
+    out = []
+    for other in _relations(mut.hypotheses):
+        if other in skip:
+            continue
+        for v2 in _searchable(other, mut):
+            if v2 != var:
+                out.extend(p for p in boundary_points(other, mut, q, v2, (1e-3,), inside=True) if keep(p))
+    return out
+
+
+def _focus_shifted(th: Theorem, mut: Theorem, part: Any, quick: bool) -> tuple:
+    """Cells inside the hypotheses where the shifted condition and the original disagree."""
+    from .sampling import _fn, _searchable, boundary_points
+
+    hyp = _fn(normalised(th.hypotheses, th))
+    c_orig, c_mut = _fn(normalised(th.condition, th)), _fn(normalised(mut.condition, mut))
+    out = []
+    for seed in _seeds(th, quick):
+        for var in _searchable(part, th):
+            for side in (True, False):
+                for p in boundary_points(part, th, seed, var, (1e-3, 1e-2, 2.5e-2, 4e-2), inside=side):
+                    if hyp(p) and _in_domain(p) and c_orig(p) != c_mut(p):
+                        out.append(p)
+    return _pick(out, quick)
 
 
 def _scaled(th: Theorem, reference: dict | None) -> Mutant:
