@@ -13,7 +13,13 @@ A battery that says ``holds`` is only as good as the wrong statements it would r
   or only non-physical values such as negative steps are added) is *equivalent*, outside the
   score;
 * **shifted condition** (region theorems), two per inequality conjunct: the threshold moved by
-  +5 % and by -5 %.
+  +5 % and by -5 %. A shift that agrees with the original on every sampled cell of the
+  hypothesis region (another conjunct decides there) is *equivalent*, outside the score.
+
+Each mutant carries ``focus_cells`` that its battery runs besides its own samples: the cells where
+its statement differs from the original's (the added sliver of a widened hypothesis and its corners,
+the band between a shifted threshold and the original). Equivalence is decided on the statements
+alone, never on measurements.
 
 :func:`score` checks each mutant (:func:`~monoverify.theory.judge.check`, sampling and adversary
 included); a mutant is *killed* when the verdict is ``violated`` or ``finding``, or when its widened
@@ -40,7 +46,8 @@ import sympy as sp
 from monoverify.result import Result
 
 from ..theorems import SYMBOLS, Theorem
-from .sampling import DOMAIN, _c, _t, conjuncts, normalised, sample
+from .sampling import (DOMAIN, _c, _fn, _key, _relations, _repair, _searchable, _t, boundary_points, conjuncts,
+                       normalised, sample)
 
 __all__ = ["Mutant", "MutantOutcome", "MutationReport", "mutants", "score", "SCALE", "WIDEN", "SHIFT"]
 
@@ -204,8 +211,6 @@ def _replace(expr: Any, old: Any, new: Any) -> Any:
 
 def _adds_points(mut: Theorem, th: Theorem, quick: bool) -> bool:
     """Does the mutant's region contain sampled cells (inside :data:`DOMAIN`) outside ``th``'s?"""
-    from .sampling import _fn
-
     orig = _fn(normalised(th.hypotheses, th))
     for cell in sample(mut, quick=quick):
         inside_domain = all(DOMAIN[v][0] <= float(cell[v]) <= DOMAIN[v][1] for v in DOMAIN if v in cell)
@@ -256,8 +261,6 @@ def mutants(th: Theorem, *, reference: dict | None, quick: bool = True) -> list[
 FOCUS_DELTAS = (1e-3, 1e-2, 3e-2, 0.1)
 #: at most this many focus cells per mutant (quick, full)
 FOCUS_MAX = (32, 96)
-
-
 #: grid combinations searched from, per mutant (quick, full): a seeded subset of the admitted ones
 FOCUS_SEEDS = (12, 40)
 
@@ -265,8 +268,6 @@ FOCUS_SEEDS = (12, 40)
 def _seeds(th: Theorem, quick: bool) -> list[dict]:
     """Up to ``FOCUS_SEEDS`` of ``th``'s admitted grid combinations, in a seeded random order."""
     import itertools
-
-    from .sampling import _fn
 
     keys = list(th.grid)
     hyp = _fn(normalised(th.hypotheses, th))
@@ -282,8 +283,6 @@ def _in_domain(cell: dict) -> bool:
 
 def _pick(cells: list, quick: bool, n: int | None = None) -> tuple:
     """Deduplicated cells, at most ``n`` (default ``FOCUS_MAX``), chosen by a seeded permutation."""
-    from .sampling import _key
-
     uniq = list({_key(c): c for c in cells}.values())
     n = FOCUS_MAX[0 if quick else 1] if n is None else n
     if len(uniq) > n:
@@ -295,12 +294,12 @@ def _pick(cells: list, quick: bool, n: int | None = None) -> tuple:
 def _focus_relaxed(th: Theorem, mut: Theorem, part: Any, new: Any, quick: bool) -> tuple:
     """Cells of the added region: admitted by ``mut``, refused by ``th``, next to either boundary.
 
-    From every grid combination, along every variable of the relaxed conjunct: points just outside
-    the original boundary and just inside the widened one (other conjuncts repaired along another
-    variable when a point breaks them).
+    From a seeded subset of the grid combinations (:func:`_seeds`), along every variable of the
+    relaxed conjunct: points just outside the original boundary and just inside the widened one
+    (other conjuncts repaired along another variable when a point breaks them); then those points
+    moved next to one, and next to two, other conjuncts' boundaries (:func:`_corners`). Half of the
+    cells kept are such double corners, a quarter single corners, a quarter plain.
     """
-    from .sampling import _fn, _repair, _searchable, boundary_points
-
     orig, widened = _fn(normalised(th.hypotheses, th)), _fn(normalised(mut.hypotheses, mut))
 
     def added(q: dict) -> bool:
@@ -327,8 +326,6 @@ def _focus_relaxed(th: Theorem, mut: Theorem, part: Any, new: Any, quick: bool) 
 def _corners(mut: Theorem, skip: tuple, q: dict, var: str, keep: Callable[[dict], bool]) -> list[dict]:
     """``q`` moved next to the boundary of every other conjunct (along its other variables): worst
     cases sit in corners of the region (e.g. ``lam -> 1`` where a widened base starts to expand)."""
-    from .sampling import _relations, _searchable, boundary_points
-
     out = []
     for other in _relations(mut.hypotheses):
         if other in skip:
@@ -341,8 +338,6 @@ def _corners(mut: Theorem, skip: tuple, q: dict, var: str, keep: Callable[[dict]
 
 def _focus_shifted(th: Theorem, mut: Theorem, part: Any, quick: bool) -> tuple:
     """Cells inside the hypotheses where the shifted condition and the original disagree."""
-    from .sampling import _fn, _searchable, boundary_points
-
     hyp = _fn(normalised(th.hypotheses, th))
     c_orig, c_mut = _fn(normalised(th.condition, th)), _fn(normalised(mut.condition, mut))
     out = []
