@@ -141,3 +141,17 @@ def test_la_gda_tau2_bound_times_0_2_is_consistent_with_every_rotation_scaling_i
     th = THEOREMS["la-gda.tau2.best_iterate"]
     r = check(dataclasses.replace(th, id="la-gda.tau2.x016", bound=th.bound * sp.Float(0.16)), quick=True)
     assert r.verdict == "violated" and r.worst_ratio > 1
+
+
+def test_exactly_confirmed_region_relaxations_are_listed_beside_the_score_not_hidden():
+    rep = MutationReport([MutantOutcome("a", "relaxed hypothesis", "", "violated", True, True),
+                          MutantOutcome("b", "relaxed hypothesis", "", "holds", False, True, "holds", 1.0, True),
+                          MutantOutcome("c", "scaled bound", "", "holds", False, True, "holds")])
+    assert rep.line == "mutants: 1/3 killed"                      # the score counts every scored mutant
+    assert [o.id for o in rep.exact_survivors] == ["b"]
+    assert rep.line_without_exact == "without the 1 exactly confirmed relaxation(s): 1/2 killed"
+    # a region relaxation that the spectral radius contradicts on a focus cell is killed, not excused:
+    # relaxed PP's conic threshold moved 5 % up claims convergence where the radius exceeds 1
+    out = score([THEOREMS["relaxed-pp.region"]], quick=True)
+    shifted = [o for o in out.outcomes if o.kind == "shifted condition"]
+    assert shifted and all(o.killed for o in shifted)

@@ -95,6 +95,8 @@ def print_mutants(con: Any, mrep: Any, outdir: Any = None) -> None:
     if outdir is not None:
         (outdir / "mutants.json").write_text(json.dumps(mrep.to_dict(), indent=1, default=str))
     con.print(mrep.line)
+    if mrep.line_without_exact:
+        con.print(f"[dim]{mrep.line_without_exact}[/]", soft_wrap=True)
 
 
 def add_parser(sub: Any) -> None:

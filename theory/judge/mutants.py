@@ -88,6 +88,9 @@ class MutantOutcome(Result):
     scored: bool
     reason: str = ""
     worst_ratio: float = math.nan
+    #: a surviving relaxation of a region theorem whose widened statement the exact spectral radius
+    #: confirms on every focus cell (the iff claim extends past that hypothesis): likely equivalent
+    exact_survivor: bool = False
 
     @property
     def status(self) -> str:
@@ -123,6 +126,18 @@ class MutationReport(Result):
     @property
     def line(self) -> str:
         return f"mutants: {self.killed}/{self.total} killed"
+
+    @property
+    def exact_survivors(self) -> list:
+        """Survivors whose widened statement is confirmed exactly on every focus cell (region theorems)."""
+        return [o for o in self.survivors if o.exact_survivor]
+
+    @property
+    def line_without_exact(self) -> str:
+        """The score with the exactly confirmed survivors set aside (they are listed, not hidden)."""
+        n = len(self.exact_survivors)
+        return (f"without the {n} exactly confirmed relaxation(s): {self.killed}/{self.total - n} killed"
+                if n else "")
 
     status = property(lambda self: "complete")
     message = property(lambda self: self.line)
@@ -297,8 +312,8 @@ def _focus_relaxed(th: Theorem, mut: Theorem, part: Any, new: Any, quick: bool) 
     From a seeded subset of the grid combinations (:func:`_seeds`), along every variable of the
     relaxed conjunct: points just outside the original boundary and just inside the widened one
     (other conjuncts repaired along another variable when a point breaks them); then those points
-    moved next to one, and next to two, other conjuncts' boundaries (:func:`_corners`). Half of the
-    cells kept are such double corners, a quarter single corners, a quarter plain.
+    moved next to one, and next to two, other conjuncts' boundaries (:func:`_corners`). Up to
+    ``FOCUS_MAX`` plain cells are kept, and half as many of each kind of corner.
     """
     orig, widened = _fn(normalised(th.hypotheses, th)), _fn(normalised(mut.hypotheses, mut))
 
@@ -320,7 +335,7 @@ def _focus_relaxed(th: Theorem, mut: Theorem, part: Any, new: Any, quick: bool) 
     sub = [edge[int(i)] for i in rng.permutation(len(edge))[:FOCUS_SEEDS[0 if quick else 1] * 3]]
     corner = [c for e, var in sub for c in _corners(mut, (part, new), e, var, added)]
     n = FOCUS_MAX[0 if quick else 1]
-    return _pick(corner, quick, n // 2) + _pick([e for e, _ in edge], quick, n // 4) + _pick(plain, quick, n // 4)
+    return _pick(plain, quick, n) + _pick([e for e, _ in edge], quick, n // 2) + _pick(corner, quick, n // 2)
 
 
 def _corners(mut: Theorem, skip: tuple, q: dict, var: str, keep: Callable[[dict], bool]) -> list[dict]:
@@ -398,8 +413,14 @@ def score(theorems: Iterable[Theorem], *, quick: bool = True, seed: int = 0, bas
             killed = r.verdict in ("violated", "finding")
             reason = (f"{r.verdict}: worst ratio {r.worst_ratio:.4g}" if killed else
                       _survival(m, r, base))
+            exact = (not killed and r.verdict == "holds" and m.kind == "relaxed hypothesis"
+                     and m.theorem.kind == "region" and bool(m.theorem.focus_cells))
+            if exact:
+                reason += (f"; the exact spectral radius agrees with the condition on all "
+                           f"{len(m.theorem.focus_cells)} focus cells of the added region: the iff claim "
+                           "extends past this hypothesis (likely a true statement)")
             rep.outcomes.append(MutantOutcome(m.id, m.kind, m.description, r.verdict, killed, True, reason,
-                                              float(r.worst_ratio)))
+                                              float(r.worst_ratio), exact))
     return rep
 
 
