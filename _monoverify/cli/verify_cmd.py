@@ -59,6 +59,8 @@ def run(args: Any) -> int:
     if rep.interrupted:
         con.print(f"[bold]INTERRUPTED after {len(rep.results)} of {len(rep.ids)}[/] theorems", soft_wrap=True)
     print_verdicts(con, rep)
+    con.print(f"time: {rep.elapsed:.1f} s for {len(rep.results)} theorems ({'quick' if args.quick else 'full'}, "
+              f"workers={args.workers or 'one per core'})")
     if outdir is not None:
         from .report import write_report
 
