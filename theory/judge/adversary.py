@@ -220,6 +220,12 @@ class _Evaluator:
         z0 = np.zeros((S, 2 * S * nb))
         for i in range(S):
             z0[i, 2 * i * nb:2 * (i + 1) * nb:2] = np.sqrt(w[i])
+        return self.measure(op, z0)
+
+    def measure(self, op: LinearOperator, z0: np.ndarray):
+        """``(ratio, k, measured)`` of the ``S`` instances started at the rows of ``z0`` (shape ``(S, dim)``)
+        on ``op`` (its zero the origin): the theorem's metric, iterate and trajectory hypothesis."""
+        S = z0.shape[0]
         host = self.method.map_hyper(lambda name, v: np.broadcast_to(np.asarray(v, float), (S,)))
         mons = M.monitors_for(self.th.metric, op, host)
         try:

@@ -35,7 +35,7 @@ from monoverify.solvers import make
 from ..theorems import Theorem
 from .adversary import _ARGS, _f, cell_values
 
-__all__ = ["Reference", "reference", "expressible", "reference_cells", "MAX_SIZE"]
+__all__ = ["Reference", "reference", "expressible", "reference_cells", "pep_worst_case", "MAX_SIZE"]
 
 #: PEPs with more than this many oracle calls (K * tau * calls per step) are not attempted
 MAX_SIZE = 40
@@ -141,16 +141,36 @@ def reference(th: Theorem, cell: dict, K: int) -> Reference:
     return _reference(th, cell, int(K), vals, _method(th, vals), bound)
 
 
-def _reference(th: Theorem, cell: dict, K: int, vals: dict, method: Any, bound: float) -> Reference:
+def lipschitz_class(th: Theorem) -> bool:
+    """Whether the PEP class of ``th`` has ``L`` (else the set-valued rho-comonotone class)."""
+    if th.pep:
+        return bool(th.pep.get("lipschitz", True))
+    return "L" in {s.name for e in (th.hypotheses, th.bound) for s in sp.sympify(e).free_symbols}
+
+
+def pep_worst_case(th: Theorem, cell: dict, K: int) -> Any:
+    """The :class:`~monoverify.theory.pep.PEPResult` behind :func:`reference` (cached there), or
+    ``None`` when ``th`` at ``cell``, ``K`` is not expressible (see :func:`reference`)."""
+    vals = cell_values(th, cell, int(K))
+    if expressible(th):
+        return None
+    size = int(K) * int(vals["tau"]) if not math.isnan(vals.get("tau", math.nan)) else int(K)
+    if size > MAX_SIZE:
+        return None
+    return _worst_case(th, int(K), vals, _method(th, vals))
+
+
+def _worst_case(th: Theorem, K: int, vals: dict, method: Any) -> Any:
     from monoverify.theory.pep import worst_case
 
-    if th.pep:
-        lip = bool(th.pep.get("lipschitz", True))
-    else:
-        lip = "L" in {s.name for e in (th.hypotheses, th.bound) for s in sp.sympify(e).free_symbols}
-    r = worst_case(method, vals["rho"], vals["L"] if lip else None, int(K), th.metric, iterate=th.iterate)
+    lip = lipschitz_class(th)
+    return worst_case(method, vals["rho"], vals["L"] if lip else None, int(K), th.metric, iterate=th.iterate)
+
+
+def _reference(th: Theorem, cell: dict, K: int, vals: dict, method: Any, bound: float) -> Reference:
+    r = _worst_case(th, K, vals, method)
     W = r.value if r.ok and r.value is not None else None
-    return Reference(th.id, dict(cell), K, W, bound, r.status, lip, r.message)
+    return Reference(th.id, dict(cell), K, W, bound, r.status, lipschitz_class(th), r.message)
 
 
 # ------------------------------------------------------------------------------------------
