@@ -404,8 +404,14 @@ def fold(th: Theorem, res: Any, *, quick: bool, seed: int, with_reference: bool)
 
     cells = reference_cells(th, res.worst, quick)
     Ks = reference_Ks(th, quick)
-    attacks, notes = seek(th, cells, Ks, quick=quick, seed=seed)
+    fitted, seeds = [], None
+    if with_reference:   # seeded from the PEP worst case: its class-constrained linear fit (judge.pepfit)
+        from .pepfit import candidates
+
+        fitted, seeds = candidates(th, cells, Ks, quick=quick)
+    attacks, notes = seek(th, cells, Ks, quick=quick, seed=seed, pep_seeds=seeds)
     res.notes.extend(notes)
+    attacks = attacks + [c for c in fitted if c.success]
     res.adversary = attacks
     obs = [Observation(c["instance"], c["params"], c["ratio"], judged=not c.get("excluded", False),
                        why=c.get("why", "")) for c in res.curves]
@@ -422,10 +428,14 @@ def fold(th: Theorem, res: Any, *, quick: bool, seed: int, with_reference: bool)
     j = judge(th, obs, evidence_ok=not unsound, evidence_why=res.message.split("evidence unsound: ")[-1])
     if j.worst is not None and j.worst.instance.startswith("adversary"):
         hit = next(a for a in attacks if a.label == j.worst.instance and a.success)
-        res.worst = {"instance": hit.label, **hit.cell, "k": hit.K, "blocks": hit.blocks, "weights": hit.weights}
+        if isinstance(hit, Attack):
+            res.worst = {"instance": hit.label, **hit.cell, "k": hit.K, "blocks": hit.blocks, "weights": hit.weights}
+        else:
+            res.worst = {"instance": hit.label, **hit.cell, "k": hit.K, "matrix": hit.fit.matrix, "z0": hit.fit.z0}
     res.apply(j)
     best = max((a.ratio for a in attacks if a.success), default=None)
     if best is not None:
-        res.notes.append(f"adversary: {len(attacks)} searches over rotation-scaling blocks, best ratio {best:.4g}")
+        res.notes.append(f"adversary: {len(attacks) - len(fitted)} searches over rotation-scaling blocks"
+                         + (f" and {len(fitted)} PEP-fitted linear maps" if fitted else "") + f", best ratio {best:.4g}")
     if with_reference:
         res.reference = strength(th, cells, Ks, attacks)

@@ -34,7 +34,7 @@ from monoverify.operators.base import Constant, Constants
 
 from ..theorems import Theorem
 from .adversary import _CHUNK, _Evaluator, _lipschitz_free, cell_values
-from .pepfit import Candidate, LinearFit, _in_class
+from .pepfit import Candidate, LinearFit, _in_class, _into_class
 
 __all__ = ["attack_linear", "class_map"]
 
@@ -198,13 +198,21 @@ def attack_linear(th: Theorem, cell: dict, K: int, *, dim: int = 2, quick: bool 
                            maxiter=15 if quick else 60, seed=seed, polish=False, tol=1e-10)
     ratio, M, z0, meas = ev.best
     if M is None:
-        return Candidate(th.id, dict(cell), int(K), math.nan, status="failed", message="no map could be evaluated")
-    ok, Lm, rm = _in_class(M, vals["rho"], L)
-    nn = float(np.linalg.norm(M @ M.T - M.T @ M) / max(np.linalg.norm(M) ** 2, 1e-300))
-    f = LinearFit(M.tolist(), z0.tolist(), math.nan, Lm, rm, nn, dim, "fitted" if ok else "failed",
-                  f"linear adversary in dimension {dim}")
-    if not ok:
-        return Candidate(th.id, dict(cell), int(K), math.nan, fit=f, status="failed",
+        return Candidate(th.id, dict(cell), int(K), math.nan, status="failed", message="no map could be evaluated",
+                         source="linear")
+    got = _into_class(M, vals["rho"], L)   # on the boundary of the class up to rounding: shrunk into it
+    if got is None:
+        ok, Lm, rm = _in_class(M, vals["rho"], L)
+        return Candidate(th.id, dict(cell), int(K), math.nan, status="failed", source="linear",
                          message=f"best map outside the class by its exact constants: L={Lm:.6g}, rho={rm:.6g}")
+    M, Lm, rm = got
+    r, _, m = ev.ev.measure(LinearOperator(M, solution=np.zeros(dim)), z0[None])
+    ratio, meas = float(r[0]), float(m[0])
+    nn = float(np.linalg.norm(M @ M.T - M.T @ M) / max(np.linalg.norm(M) ** 2, 1e-300))
+    f = LinearFit(M.tolist(), z0.tolist(), math.nan, Lm, rm, nn, dim, "fitted", f"linear adversary in dimension {dim}")
+    if not math.isfinite(ratio):
+        return Candidate(th.id, dict(cell), int(K), math.nan, fit=f, status="failed", source="linear",
+                         message="the map left the trajectory hypothesis or diverged")
     return Candidate(th.id, dict(cell), int(K), ratio, meas, float(ev.ev.bound[0]), f, "done",
-                     f"measured {meas:.6g} on a {dim}-dim linear map (non-normality {nn:.2g}), ratio {ratio:.4g}")
+                     f"measured {meas:.6g} on a {dim}-dim linear map (non-normality {nn:.2g}), ratio {ratio:.4g}",
+                     source="linear")

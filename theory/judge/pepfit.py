@@ -39,9 +39,13 @@ from .adversary import _Evaluator, _lipschitz_free, cell_values
 __all__ = ["LinearFit", "Candidate", "fit", "candidates", "FIT_VERSION"]
 
 #: bump when the fit changes: part of the cache key
-FIT_VERSION = 1
+FIT_VERSION = 3
 #: convex-concave rounds for rho < 0
-_CCP_ROUNDS = 4
+_CCP_ROUNDS = 2
+#: largest dimension of a worst case fitted (quick, full): the SDP grows as its square
+MAX_RANK = (12, 24)
+#: non-normality below which a fitted map counts as normal (``Theorem.normal_only``)
+_NORMAL_TOL = 1e-9
 #: shrink factors towards kappa I tried until the exact constants are in the class
 _SHRINK = (0.0, 1e-9, 1e-7, 1e-5, 1e-4, 1e-3, 1e-2, 3e-2, 0.1)
 
@@ -106,7 +110,11 @@ class LinearFit(Result):
 
 @dataclass
 class Candidate(Result):
-    """The fitted map run as an instance of the theorem (the fields :func:`strength` reads of an attack)."""
+    """A linear map run as an instance of the theorem (the fields :func:`strength` reads of an attack).
+
+    ``source``: ``pep-fit`` (the class-constrained fit of a PEP worst case) or ``linear``
+    (:func:`~monoverify.theory.judge.linear_adversary.attack_linear`).
+    """
 
     theorem: str
     cell: dict
@@ -117,6 +125,7 @@ class Candidate(Result):
     fit: LinearFit | None = None
     status: str = "done"
     message: str = ""
+    source: str = "pep-fit"
 
     @property
     def success(self) -> bool:
@@ -125,8 +134,10 @@ class Candidate(Result):
     @property
     def label(self) -> str:
         f = self.fit
-        return (f"pep-fitted linear map K={self.K} (dim {len(f.matrix)}, L={f.L:.4g}, rho={f.rho:.4g}, "
-                f"non-normality {f.nonnormality:.2g}, fit residual {f.residual:.2g})")
+        what = "pep-fitted linear map" if self.source == "pep-fit" else "linear adversary"
+        res = f", fit residual {f.residual:.2g}" if math.isfinite(f.residual) else ""
+        return (f"adversary ({what}) K={self.K}: dim {len(f.matrix)}, L={f.L:.4g}, rho={f.rho:.4g}, "
+                f"non-normality {f.nonnormality:.2g}{res}")
 
     @property
     def operator(self) -> LinearOperator:
@@ -153,12 +164,24 @@ def _data(pep) -> tuple[np.ndarray, np.ndarray, np.ndarray] | None:
 
 
 def _sdp_fit(X: np.ndarray, G: np.ndarray, rho: float, L: float | None) -> np.ndarray | None:
+    """The closest map of the class; for ``rho < 0`` (a non-convex class) the better of two convex-concave
+    runs, one started in the monotone class, one linearised around the unconstrained least-squares fit."""
+    if rho >= 0:
+        return _ccp(X, G, rho, L, None, 1)
+    M_ls = np.linalg.lstsq(X, G, rcond=None)[0].T
+    fits = [M for M in (_ccp(X, G, rho, L, None, _CCP_ROUNDS), _ccp(X, G, rho, L, M_ls, _CCP_ROUNDS - 1))
+            if M is not None]
+    return min(fits, key=lambda M: np.linalg.norm(X @ M.T - G)) if fits else None
+
+
+def _ccp(X: np.ndarray, G: np.ndarray, rho: float, L: float | None, Mk: np.ndarray | None,
+         rounds: int) -> np.ndarray | None:
     import cvxpy as cp
 
     r = X.shape[1]
     I = np.eye(r)
-    Mk = None
-    for _ in range(_CCP_ROUNDS if rho < 0 else 1):
+    out = None
+    for _ in range(rounds):
         M = cp.Variable((r, r))
         S = (M + M.T) / 2
         cons = []
@@ -178,8 +201,8 @@ def _sdp_fit(X: np.ndarray, G: np.ndarray, rho: float, L: float | None) -> np.nd
             break
         if M.value is None:
             break
-        Mk = np.asarray(M.value, float)
-    return Mk
+        Mk = out = np.asarray(M.value, float)
+    return out
 
 
 def _in_class(M: np.ndarray, rho: float, L: float | None) -> tuple[bool, float, float]:
@@ -201,11 +224,14 @@ def _into_class(M: np.ndarray, rho: float, L: float | None) -> tuple[np.ndarray,
     return None
 
 
-def _fit(pep, rho: float, L: float | None) -> LinearFit:
+def _fit(pep, rho: float, L: float | None, max_rank: int | None = None) -> LinearFit:
     data = _data(pep)
     if data is None:
         return LinearFit(None, None, status="failed", message="the PEP has no solved worst case with its evaluations")
     X, G, z0 = data
+    if max_rank is not None and X.shape[1] > max_rank:
+        return LinearFit(None, None, rank=X.shape[1], status="skipped",
+                         message=f"worst case of dimension {X.shape[1]} > {max_rank}: not fitted (cost guard)")
     M = _sdp_fit(X, G, rho, L)
     if M is None:
         return LinearFit(None, None, rank=X.shape[1], status="failed", message="the class-constrained fit failed")
@@ -230,8 +256,11 @@ def _cache_path(pep) -> Path | None:
     return cache_dir().parent / "pepfit" / f"{hashlib.sha256(blob.encode()).hexdigest()[:40]}.json"
 
 
-def fit(th: Theorem, cell: dict, K: int) -> LinearFit:
-    """The class-constrained linear fit of the PEP worst case of ``th`` at ``cell`` and ``K`` (cached)."""
+def fit(th: Theorem, cell: dict, K: int, *, max_rank: int | None = None) -> LinearFit:
+    """The class-constrained linear fit of the PEP worst case of ``th`` at ``cell`` and ``K`` (cached).
+
+    ``max_rank``: worst cases of higher dimension are not fitted (``status="skipped"``; cost guard).
+    """
     from .reference import lipschitz_class, pep_worst_case
 
     pep = pep_worst_case(th, cell, int(K))
@@ -241,11 +270,16 @@ def fit(th: Theorem, cell: dict, K: int) -> LinearFit:
     path = _cache_path(pep)
     if path is not None and path.is_file():
         try:
-            return LinearFit.from_dict(json.loads(path.read_text()))
+            hit = LinearFit.from_dict(json.loads(path.read_text()))
         except (OSError, ValueError, TypeError):
-            pass
-    out = _fit(pep, rho, L)
-    if path is not None and pep is not None and pep.success:
+            hit = None
+        if hit is not None:
+            if max_rank is not None and hit.rank > max_rank:   # the same answer warm or cold
+                return LinearFit(None, None, rank=hit.rank, status="skipped",
+                                 message=f"worst case of dimension {hit.rank} > {max_rank}: not fitted (cost guard)")
+            return hit
+    out = _fit(pep, rho, L, max_rank)
+    if path is not None and pep is not None and pep.success and out.status != "skipped":
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
             fd, tmp = tempfile.mkstemp(dir=path.parent, suffix=".tmp")
@@ -257,17 +291,19 @@ def fit(th: Theorem, cell: dict, K: int) -> LinearFit:
     return out
 
 
-def candidates(th: Theorem, cells: list[dict], Ks: tuple) -> tuple[list[Candidate], dict]:
+def candidates(th: Theorem, cells: list[dict], Ks: tuple, *, quick: bool = False) -> tuple[list[Candidate], dict]:
     """The fitted maps run as instances at every ``(cell, K)`` with a PEP worst case, and the seeds
-    ``{(cell index, K): [(L_j, rho_j), ...]}`` for :func:`~monoverify.theory.judge.adversary.seek`."""
+    ``{(cell index, K): [(L_j, rho_j), ...]}`` for :func:`~monoverify.theory.judge.adversary.seek`
+    (``quick``: worst cases of dimension above ``MAX_RANK[0]`` are not fitted)."""
     out, seeds = [], {}
     for i, cell in enumerate(cells):
         for K in Ks:
-            f = fit(th, cell, int(K))
+            f = fit(th, cell, int(K), max_rank=MAX_RANK[0 if quick else 1])
             if not f.success:
                 continue
             seeds[(i, int(K))] = f.seeds()
-            out.append(run_candidate(th, cell, int(K), f))
+            if not (th.normal_only and f.nonnormality > _NORMAL_TOL):   # else: its eigen-blocks seed the search only
+                out.append(run_candidate(th, cell, int(K), f))
     return out, seeds
 
 

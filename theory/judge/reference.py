@@ -204,10 +204,14 @@ def strength(th: Theorem, cells: list[dict], Ks: tuple, attacks: list) -> dict:
             ref = reference(th, cell, int(K))
             hits = [a for a in attacks if a.cell == cell and a.K == int(K) and a.success]
             emp = max((a.measured for a in hits), default=None)
+            fits = [a for a in hits if getattr(a, "source", "") == "pep-fit"]
             row = {"cell": cell, "K": int(K), "W": ref.W, "bound": ref.bound, "status": ref.status,
                    "relaxation": ref.relaxation, "message": ref.message, "empirical": emp,
                    "empirical_over_W": emp / ref.W if emp is not None and ref.success and ref.W > 0 else None,
-                   "bound_over_W": ref.looseness}
+                   "bound_over_W": ref.looseness,
+                   # how linear the PEP worst case is (judge.pepfit): residual of the closest map of the class
+                   "pep_fit_residual": fits[0].fit.residual if fits else None,
+                   "pep_fit_over_W": fits[0].measured / ref.W if fits and ref.success and ref.W > 0 else None}
             rows.append(row)
     good = [r for r in rows if r["W"] is not None and r["W"] > 0]
     e = [r["empirical_over_W"] for r in good if r["empirical_over_W"] is not None]

@@ -86,6 +86,9 @@ class Theorem:
         Normalised cells (``c``, ``t``, ``lam`` ..., optionally ``K``) that the adversarial search
         always attacks besides the declared PEP cells and the battery's worst cell (e.g. where a
         certified worst case is known).
+    normal_only : bool
+        The class holds normal linear maps only (e.g. ``lookahead.cycling_base``): non-normal
+        instances (such as the PEP-fitted maps of :mod:`monoverify.theory.judge.pepfit`) are not candidates.
     """
 
     id: str
@@ -111,6 +114,7 @@ class Theorem:
     statement: str = ""
     statement_provenance: str = ""
     attack_cells: tuple = ()
+    normal_only: bool = False
 
     def __post_init__(self) -> None:
         if self.provenance not in PROVENANCE:
