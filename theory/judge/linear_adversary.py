@@ -42,9 +42,11 @@ __all__ = ["attack_linear", "class_map"]
 def class_map(A: np.ndarray, rho: float, L: float | None) -> np.ndarray | None:
     """The class member ``M`` of the parameters ``A`` (see the module docstring), ``None`` when none.
 
-    >>> M = class_map(np.array([[0.3, 0.9], [-0.5, 0.1]]), rho=-0.1, L=1.0)
-    >>> bool(np.linalg.norm(M, 2) <= 1.0)
-    True
+    >>> M = class_map(np.array([[0.3, 0.9], [-0.5, 0.1]]), rho=0.1, L=1.0)
+    >>> from monoverify.operators import LinearOperator
+    >>> op = LinearOperator(M)
+    >>> bool(op.L <= 1.0), bool(op.rho >= 0.1)
+    (True, True)
     """
     n = len(A)
     I = np.eye(n)

@@ -25,6 +25,7 @@ import json
 import math
 import os
 import tempfile
+import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -196,7 +197,9 @@ def _ccp(X: np.ndarray, G: np.ndarray, rho: float, L: float | None, Mk: np.ndarr
             cons.append((S + (-rho) * (lin + lin.T) / 2) >> 0)
         prob = cp.Problem(cp.Minimize(cp.norm(X @ M.T - G, "fro")), cons)
         try:
-            prob.solve(solver="CLARABEL")
+            with warnings.catch_warnings():   # an inaccurate fit is still checked exactly for membership
+                warnings.simplefilter("ignore")
+                prob.solve(solver="CLARABEL")
         except Exception:  # solver failure: keep the last fit
             break
         if M.value is None:
