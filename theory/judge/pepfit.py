@@ -301,7 +301,10 @@ def candidates(th: Theorem, cells: list[dict], Ks: tuple, *, quick: bool = False
     out, seeds = [], {}
     for i, cell in enumerate(cells):
         for K in Ks:
-            f = fit(th, cell, int(K), max_rank=MAX_RANK[0 if quick else 1])
+            try:
+                f = fit(th, cell, int(K), max_rank=MAX_RANK[0 if quick else 1])
+            except (ValueError, ArithmeticError, np.linalg.LinAlgError) as exc:   # a seed is a bonus, never a crash
+                f = LinearFit(None, None, status="failed", message=f"{type(exc).__name__}: {exc}")
             if not f.success:
                 continue
             seeds[(i, int(K))] = f.seeds()
