@@ -411,7 +411,9 @@ def fold(th: Theorem, res: Any, *, quick: bool, seed: int, with_reference: bool)
         fitted, seeds = candidates(th, cells, Ks, quick=quick)
     attacks, notes = seek(th, cells, Ks, quick=quick, seed=seed, pep_seeds=seeds)
     res.notes.extend(notes)
-    attacks = attacks + [c for c in fitted if c.success]
+    res.notes.extend(f"PEP-fitted linear map at {c.cell}, K={c.K}: {c.message}" for c in fitted if not c.success)
+    fitted = [c for c in fitted if c.success]
+    attacks = attacks + fitted
     res.adversary = attacks
     obs = [Observation(c["instance"], c["params"], c["ratio"], judged=not c.get("excluded", False),
                        why=c.get("why", "")) for c in res.curves]
