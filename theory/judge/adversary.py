@@ -220,6 +220,12 @@ class _Evaluator:
         z0 = np.zeros((S, 2 * S * nb))
         for i in range(S):
             z0[i, 2 * i * nb:2 * (i + 1) * nb:2] = np.sqrt(w[i])
+        return self.measure(op, z0)
+
+    def measure(self, op: LinearOperator, z0: np.ndarray):
+        """``(ratio, k, measured)`` of the ``S`` instances started at the rows of ``z0`` (shape ``(S, dim)``)
+        on ``op`` (its zero the origin): the theorem's metric, iterate and trajectory hypothesis."""
+        S = z0.shape[0]
         host = self.method.map_hyper(lambda name, v: np.broadcast_to(np.asarray(v, float), (S,)))
         mons = M.monitors_for(self.th.metric, op, host)
         try:
@@ -398,8 +404,16 @@ def fold(th: Theorem, res: Any, *, quick: bool, seed: int, with_reference: bool)
 
     cells = reference_cells(th, res.worst, quick)
     Ks = reference_Ks(th, quick)
-    attacks, notes = seek(th, cells, Ks, quick=quick, seed=seed)
+    fitted, seeds = [], None
+    if with_reference:   # seeded from the PEP worst case: its class-constrained linear fit (judge.pepfit)
+        from .pepfit import candidates
+
+        fitted, seeds = candidates(th, cells, Ks, quick=quick)
+    attacks, notes = seek(th, cells, Ks, quick=quick, seed=seed, pep_seeds=seeds)
     res.notes.extend(notes)
+    res.notes.extend(f"PEP-fitted linear map at {c.cell}, K={c.K}: {c.message}" for c in fitted if not c.success)
+    fitted = [c for c in fitted if c.success]
+    attacks = attacks + fitted
     res.adversary = attacks
     obs = [Observation(c["instance"], c["params"], c["ratio"], judged=not c.get("excluded", False),
                        why=c.get("why", "")) for c in res.curves]
@@ -416,10 +430,14 @@ def fold(th: Theorem, res: Any, *, quick: bool, seed: int, with_reference: bool)
     j = judge(th, obs, evidence_ok=not unsound, evidence_why=res.message.split("evidence unsound: ")[-1])
     if j.worst is not None and j.worst.instance.startswith("adversary"):
         hit = next(a for a in attacks if a.label == j.worst.instance and a.success)
-        res.worst = {"instance": hit.label, **hit.cell, "k": hit.K, "blocks": hit.blocks, "weights": hit.weights}
+        if isinstance(hit, Attack):
+            res.worst = {"instance": hit.label, **hit.cell, "k": hit.K, "blocks": hit.blocks, "weights": hit.weights}
+        else:
+            res.worst = {"instance": hit.label, **hit.cell, "k": hit.K, "matrix": hit.fit.matrix, "z0": hit.fit.z0}
     res.apply(j)
     best = max((a.ratio for a in attacks if a.success), default=None)
     if best is not None:
-        res.notes.append(f"adversary: {len(attacks)} searches over rotation-scaling blocks, best ratio {best:.4g}")
+        res.notes.append(f"adversary: {len(attacks) - len(fitted)} searches over rotation-scaling blocks"
+                         + (f" and {len(fitted)} PEP-fitted linear maps" if fitted else "") + f", best ratio {best:.4g}")
     if with_reference:
         res.reference = strength(th, cells, Ks, attacks)

@@ -35,7 +35,7 @@ from monoverify.solvers import make
 from ..theorems import Theorem
 from .adversary import _ARGS, _f, cell_values
 
-__all__ = ["Reference", "reference", "expressible", "reference_cells", "MAX_SIZE"]
+__all__ = ["Reference", "reference", "expressible", "reference_cells", "pep_worst_case", "MAX_SIZE"]
 
 #: PEPs with more than this many oracle calls (K * tau * calls per step) are not attempted
 MAX_SIZE = 40
@@ -141,16 +141,36 @@ def reference(th: Theorem, cell: dict, K: int) -> Reference:
     return _reference(th, cell, int(K), vals, _method(th, vals), bound)
 
 
-def _reference(th: Theorem, cell: dict, K: int, vals: dict, method: Any, bound: float) -> Reference:
+def lipschitz_class(th: Theorem) -> bool:
+    """Whether the PEP class of ``th`` has ``L`` (else the set-valued rho-comonotone class)."""
+    if th.pep:
+        return bool(th.pep.get("lipschitz", True))
+    return "L" in {s.name for e in (th.hypotheses, th.bound) for s in sp.sympify(e).free_symbols}
+
+
+def pep_worst_case(th: Theorem, cell: dict, K: int) -> Any:
+    """The :class:`~monoverify.theory.pep.PEPResult` behind :func:`reference` (cached there), or
+    ``None`` when ``th`` at ``cell``, ``K`` is not expressible (see :func:`reference`)."""
+    vals = cell_values(th, cell, int(K))
+    if expressible(th):
+        return None
+    size = int(K) * int(vals["tau"]) if not math.isnan(vals.get("tau", math.nan)) else int(K)
+    if size > MAX_SIZE:
+        return None
+    return _worst_case(th, int(K), vals, _method(th, vals))
+
+
+def _worst_case(th: Theorem, K: int, vals: dict, method: Any) -> Any:
     from monoverify.theory.pep import worst_case
 
-    if th.pep:
-        lip = bool(th.pep.get("lipschitz", True))
-    else:
-        lip = "L" in {s.name for e in (th.hypotheses, th.bound) for s in sp.sympify(e).free_symbols}
-    r = worst_case(method, vals["rho"], vals["L"] if lip else None, int(K), th.metric, iterate=th.iterate)
+    lip = lipschitz_class(th)
+    return worst_case(method, vals["rho"], vals["L"] if lip else None, int(K), th.metric, iterate=th.iterate)
+
+
+def _reference(th: Theorem, cell: dict, K: int, vals: dict, method: Any, bound: float) -> Reference:
+    r = _worst_case(th, K, vals, method)
     W = r.value if r.ok and r.value is not None else None
-    return Reference(th.id, dict(cell), K, W, bound, r.status, lip, r.message)
+    return Reference(th.id, dict(cell), K, W, bound, r.status, lipschitz_class(th), r.message)
 
 
 # ------------------------------------------------------------------------------------------
@@ -184,10 +204,14 @@ def strength(th: Theorem, cells: list[dict], Ks: tuple, attacks: list) -> dict:
             ref = reference(th, cell, int(K))
             hits = [a for a in attacks if a.cell == cell and a.K == int(K) and a.success]
             emp = max((a.measured for a in hits), default=None)
+            fits = [a for a in hits if getattr(a, "source", "") == "pep-fit"]
             row = {"cell": cell, "K": int(K), "W": ref.W, "bound": ref.bound, "status": ref.status,
                    "relaxation": ref.relaxation, "message": ref.message, "empirical": emp,
                    "empirical_over_W": emp / ref.W if emp is not None and ref.success and ref.W > 0 else None,
-                   "bound_over_W": ref.looseness}
+                   "bound_over_W": ref.looseness,
+                   # how linear the PEP worst case is (judge.pepfit): residual of the closest map of the class
+                   "pep_fit_residual": fits[0].fit.residual if fits else None,
+                   "pep_fit_over_W": fits[0].measured / ref.W if fits and ref.success and ref.W > 0 else None}
             rows.append(row)
     good = [r for r in rows if r["W"] is not None and r["W"] > 0]
     e = [r["empirical_over_W"] for r in good if r["empirical_over_W"] is not None]

@@ -162,6 +162,8 @@ def _cache_read(path: Path | None, inputs: Mapping[str, Any]) -> PEPResult | Non
         return None
     if json.loads(json.dumps(d.get("inputs"), default=str)) != json.loads(json.dumps(inputs, default=str)):
         return None  # hash collision or stale format
+    if d["status"] == "optimal" and d.get("points") is None and d.get("gram") is not None:
+        return None  # written before the evaluations of F were stored: solved again once (and rewritten)
     r = PEPResult.from_dict(d)
     r.cached = True
     return r

@@ -45,6 +45,10 @@ class PEPResult(Result):
     relaxation : bool
         True when the class has no known interpolation theorem (``L`` given, not bilinear):
         the value is an upper bound, possibly not tight.
+    points : list or None
+        The worst case's evaluations of ``F``: pairs ``[x_i, g_i]`` (coordinates, same basis as
+        ``iterates``) with ``g_i = F x_i`` (or ``g_i in T x_i`` for implicit steps), the stationary
+        pair ``(z*, 0)`` included; what :mod:`monoverify.theory.judge.pepfit` fits a linear map to.
     """
 
     value: float | None
@@ -60,6 +64,7 @@ class PEPResult(Result):
     solution: list | None = None
     cached: bool = False
     relaxation: bool = False
+    points: list | None = None
 
     @property
     def success(self) -> bool:

@@ -196,7 +196,7 @@ def _solve(m: Any, inputs: dict, verbose: bool) -> PEPResult:
                 opts = {"tol_feas": tol, "tol_gap_abs": tol, "tol_gap_rel": tol}
                 value, cstatus, primal, err, printed = _run_solver(problem, solver, opts, verbose)
                 retried = f" (Clarabel tolerances {tol:g})"
-        gram = iterates = sol = None
+        gram = iterates = sol = points = None
         if cstatus in _UNBOUNDED:
             status, val, msg = "unbounded", None, "the SDP is unbounded: no finite worst case for this class and method"
         elif cstatus in _INFEASIBLE:
@@ -218,6 +218,8 @@ def _solve(m: Any, inputs: dict, verbose: bool) -> PEPResult:
                 gram = np.asarray(problem.G_value, dtype=float).tolist()
                 iterates = [np.asarray(z.eval(), dtype=float).tolist() for z in traj]
                 sol = np.asarray(zs.eval(), dtype=float).tolist()
+                points = [[np.asarray(x.eval(), dtype=float).tolist(), np.asarray(g.eval(), dtype=float).tolist()]
+                          for x, g, _ in F.list_of_points]
             except Exception:  # pragma: no cover - values are a bonus
                 pass
         if printed:
@@ -227,5 +229,5 @@ def _solve(m: Any, inputs: dict, verbose: bool) -> PEPResult:
     wall = time.perf_counter() - t0
     return PEPResult(value=val, status=status, message=msg, solver=solver, wall_time=wall, n_iter=N,
                      inputs=inputs, primal_value=primal, gram=gram, iterates=iterates, solution=sol,
-                     relaxation=relaxation)
+                     relaxation=relaxation, points=points)
 

@@ -70,7 +70,7 @@ register(Theorem(
     method="la-eg", method_params={"gamma": gamma, "lam": lam, "tau": tau},
     hypotheses=sp.And(sp.Eq(rho, 0), gamma * L <= 1, gamma > 0, lam > 0, lam < 1),
     bound=D0 / (lam * (1 - lam) * (K + 1)), metric="fixed_point_residual_sq", iterate="last",
-    family=("bilinear",),
+    family=("bilinear",), normal_only=True,
     grid={"t": (0.5, 0.9, 1.0), "lam": LAM_GRID, "tau": (1, 2, 3), "K": (200,)}, rate="O(1/K)",
     note="class: normal monotone linear maps (bilinear games included). EG's iteration matrix 1 - u + u^2 is then "
          "normal with |m| <= 1 on {|u| <= 1, Re u >= 0} (on a bilinear game |m|^2 = 1 - s^2 + s^4, s = gamma sigma_j), "

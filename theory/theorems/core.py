@@ -90,6 +90,9 @@ class Theorem:
         Normalised cells the battery always runs (when admitted) besides its grid and samples: a
         mutant's cells where its statement differs from the original's (the added sliver of a
         widened hypothesis, the band between a shifted threshold and the original one).
+    normal_only : bool
+        The class holds normal linear maps only (e.g. ``lookahead.cycling_base``): non-normal
+        instances (such as the PEP-fitted maps of :mod:`monoverify.theory.judge.pepfit`) are not candidates.
     """
 
     id: str
@@ -116,6 +119,7 @@ class Theorem:
     statement_provenance: str = ""
     attack_cells: tuple = ()
     focus_cells: tuple = ()
+    normal_only: bool = False
 
     def __post_init__(self) -> None:
         if self.provenance not in PROVENANCE:
