@@ -58,18 +58,34 @@ class Records:
             for v in self.mon.values():
                 v[lo:hi] = np.nan
 
-    def put(self, k: int, cols: Any, r: np.ndarray, d: np.ndarray | None, calls: np.ndarray | None,
-            mon: dict | None) -> None:
-        """Row ``k`` for the instances ``cols``; unwritten entries of the row stay NaN."""
+    def open(self, k: int, cols: Any, distance: bool, monitors: bool) -> tuple | None:
+        """Prepare row ``k`` for the instances ``cols``: NaN where nothing will be written.
+
+        Returns the views ``(residual row, distance row or None)`` to compute into when ``cols``
+        is the whole batch (a slice), else None.
+        """
         self._grow(k)
         if k > self.written:
             self._nan_rows(self.written + 1, k)
             if isinstance(cols, slice):  # the whole row is written below, except what is absent
-                self._nan_rows(k, k + 1, res=False, dist=d is None, mon=mon is None)
+                self._nan_rows(k, k + 1, res=False, dist=not distance, mon=not monitors)
             else:
                 self._nan_rows(k, k + 1)
             self.written = k
-        self.res[k, cols] = r
+        if not isinstance(cols, slice):
+            return None
+        return self.res[k], (None if self.dist is None else self.dist[k])
+
+    def put(self, k: int, cols: Any, r: np.ndarray | None, d: np.ndarray | None, calls: Any,
+            mon: dict | None, *, distance: bool | None = None) -> None:
+        """Row ``k`` for the instances ``cols``; unwritten entries of the row stay NaN.
+
+        ``r`` or ``d`` None: not written here (computed into the views of :meth:`open`, or absent:
+        ``distance`` says which, default ``d is not None``); ``calls``: an array or one count for all.
+        """
+        self.open(k, cols, d is not None if distance is None else distance, mon is not None)
+        if r is not None:
+            self.res[k, cols] = r
         if d is not None:
             self.dist[k, cols] = d
         if calls is not None:

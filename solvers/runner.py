@@ -31,6 +31,7 @@ from monoverify.operators.sets import Whole
 
 from .base import Method
 from .oracle import Oracle
+from .meter import Meter
 from .records import Records
 from .steppers import make_stepper, overflowed
 
@@ -304,25 +305,35 @@ def run(method: Method, op: Any, z0: Any, iters: int = 100, tol: float | None = 
     t0 = time.perf_counter()
     with np.errstate(over="ignore", invalid="ignore", divide="ignore", under="ignore"):
         limit = diverge_at * (1.0 + to_numpy(_safe_norm(xp, z)))
+        lim_min = float(np.min(limit))  # the smallest limit of the active instances
         c0 = oracle.n_F
         state = stepper.start(z, oracle)
-        n_oracle[cols] += oracle.n_F - c0
+        # every active instance has been active since the start: one call count (and iteration) for all,
+        # written into n_oracle / n_iter when instances stop
+        calls = oracle.n_F - c0
+        meter = Meter(op, sol, xp, stepper)
 
-        def measure(k: int, zk: Any) -> np.ndarray:
-            r = to_numpy(residual(op, zk))
-            d = None if sol is None else to_numpy(_safe_norm(xp, zk, sol))
+        def measure(k: int, st: dict, dist: bool = True) -> tuple[np.ndarray, float | None]:
+            """Record row ``k``; the residuals and (when known) an exact bound of every ``||z||``."""
+            zk = st["z"]
             m = None
-            if monitors and (not monitor_final_only or k in (0, iters)):
+            if monitors and dist and (not monitor_final_only or k in (0, iters)):
                 m = {name: to_numpy(fn(zk, active)) for name, fn in monitors.items()}
-            rec.put(k, cols, r, d, n_oracle[cols], m)
-            return r
+            rows = rec.open(k, cols, dist and sol is not None, m is not None)
+            r = meter.residual(st, None if rows is None else rows[0])
+            d, top = meter.distance(zk, None if rows is None else rows[1]) if dist else (None, None)
+            rec.put(k, cols, None if rows is not None and r is rows[0] else r,
+                    None if rows is not None and d is rows[1] else d, calls if dist else None, m,
+                    distance=d is not None)
+            return r, top
 
-        r = measure(0, state["z"])
+        r, top = measure(0, state)
         prev = None  # (state, bound method) before the last step, to tell overflow from NaN
         for k in range(1, iters + 2):
             # decide who stops after iteration k - 1
             zk = state["z"]
-            if k <= iters and (tol is None or not np.any(r <= tol)) and _surely_inside(xp, zk, limit, cols):
+            if k <= iters and (tol is None or not np.fmin.reduce(r) <= tol) and (
+                    top <= lim_min if top is not None else _surely_inside(xp, zk, lim_min)):
                 stop = None
             else:
                 nz = to_numpy(_safe_norm(xp, zk))
@@ -341,6 +352,7 @@ def run(method: Method, op: Any, z0: Any, iters: int = 100, tol: float | None = 
                     stop[:] = True
             if stop is not None and np.any(stop):
                 sel = np.nonzero(stop)[0]
+                n_iter[active[sel]], n_oracle[active[sel]] = k - 1, calls
                 final_rows.append((active[sel], xp.take(zk, _index(xp, sel, zk), axis=0)))
                 keep = np.nonzero(~stop)[0]
                 if keep.size == 0:
@@ -348,20 +360,19 @@ def run(method: Method, op: Any, z0: Any, iters: int = 100, tol: float | None = 
                 kidx = _index(xp, keep, zk)
                 state = {key: (xp.take(v, kidx, axis=0) if _is_batched(v) else v) for key, v in state.items()}
                 active = cols = active[keep]
-                r = r[keep]
+                lim_min = float(np.min(limit[cols]))
+                r = None if r is None else r[keep]
                 stepper.bind(active, state)
             c0 = oracle.n_F
             prev = (state, stepper.method, active)
             state = stepper.step(state, oracle)
-            n_oracle[cols] += oracle.n_F - c0
-            n_iter[cols] = k
+            calls += oracle.n_F - c0
             if record or k == iters:
-                r = measure(k, state["z"])
+                r, top = measure(k, state)
             elif tol is not None:  # the residual is needed for the stopping test only
-                r = to_numpy(residual(op, state["z"]))
-                rec.put(k, cols, r, None, None, None)
+                r, top = measure(k, state, dist=False)
             else:
-                r = np.zeros(active.size)
+                r = top = None
     wall = time.perf_counter() - t0
 
     idx = np.concatenate([i for i, _ in final_rows])
@@ -385,11 +396,11 @@ def run(method: Method, op: Any, z0: Any, iters: int = 100, tol: float | None = 
     return out
 
 
-def _surely_inside(xp: Any, z: Any, limit: np.ndarray, cols: Any) -> bool:
+def _surely_inside(xp: Any, z: Any, lim_min: float) -> bool:
     """Cheap sufficient test that no active instance is NaN, infinite or beyond its limit.
 
     Two reductions of the whole batch (its largest and smallest entry): when both are finite and
-    ``sqrt(dim) max|z| <= min_i limit_i`` (with a relative margin far above rounding), every
+    ``sqrt(dim) max|z| <= lim_min = min_i limit_i`` (with a relative margin far above rounding), every
     ``||z_i|| <= sqrt(dim) max|z_i|`` is within its limit and none is NaN, so the per-row norms
     are not needed. Otherwise the exact test runs: the decisions (and every recorded number) are
     those of the exact test.
@@ -399,7 +410,7 @@ def _surely_inside(xp: Any, z: Any, limit: np.ndarray, cols: Any) -> bool:
     hi, lo = float(z.max()), float(z.min())
     if not (np.isfinite(hi) and np.isfinite(lo)):
         return False
-    return max(hi, -lo) * np.sqrt(z.shape[1]) <= float(np.min(limit[cols])) * (1.0 - 1e-6)
+    return max(hi, -lo) * np.sqrt(z.shape[1]) <= lim_min * (1.0 - 1e-6)
 
 
 def _index(xp: Any, idx: np.ndarray, like: Any) -> Any:
