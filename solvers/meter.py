@@ -22,11 +22,12 @@ from .columns import ColumnStep
 __all__ = ["Meter", "column_norm"]
 
 
-def column_norm(cols: list, out: np.ndarray | None = None) -> np.ndarray:
-    """``sqrt(sum_j c_j * c_j)`` summed left to right (the order of the runner's row norm), into ``out``."""
+def column_norm(cols: list, out: np.ndarray | None = None, tmp: np.ndarray | None = None) -> np.ndarray:
+    """``sqrt(sum_j c_j * c_j)`` summed left to right (the order of the runner's row norm), into ``out``
+    (``tmp``: scratch of the same shape)."""
     s = np.multiply(cols[0], cols[0], out=out)
     if len(cols) > 1:
-        tmp = np.empty_like(s)
+        tmp = np.empty_like(s) if tmp is None or tmp.shape != s.shape else tmp
         for c in cols[1:]:
             np.add(s, np.multiply(c, c, out=tmp), out=s)
     return np.sqrt(s, out=s)
@@ -51,7 +52,13 @@ class Meter:
         self._residual, self._safe_norm = residual, _safe_norm
         prog = getattr(stepper, "prog", None)
         self.columns = prog if isinstance(prog, ColumnStep) else None
+        self._tmp: np.ndarray | None = None
         self.sol_zero = sol is not None and is_numpy(xp) and not np.any(np.asarray(sol))
+
+    def _scratch(self, like: np.ndarray) -> np.ndarray:
+        if self._tmp is None or self._tmp.shape != like.shape:
+            self._tmp = np.empty(like.shape)
+        return self._tmp
 
     def residual(self, state: dict, out: np.ndarray | None = None) -> np.ndarray:
         """Residual of ``state["z"]`` per instance (host array; written into ``out`` when given and possible)."""
@@ -59,7 +66,7 @@ class Meter:
         if self.columns is None or not _plain(z):
             return to_numpy(self._residual(self.op, z))
         cols = self.columns.fz_columns(state)
-        r = column_norm(cols, out)
+        r = column_norm(cols, out, self._scratch(cols[0]))
         if not float(np.max(r, initial=0.0)) < np.inf:  # NaN or an overflowed square: the exact norm
             r[...] = self._safe_norm(self.xp, np.stack(cols, axis=1))
         return r
@@ -72,7 +79,7 @@ class Meter:
         if not (self.sol_zero and _plain(z)):
             return to_numpy(self._safe_norm(self.xp, z, self.sol)), None
         # z - 0 is z (a signed zero squares to +0): the same bits as the norm of z - z*
-        d = column_norm([z[:, j] for j in range(z.shape[1])], out)
+        d = column_norm([z[:, j] for j in range(z.shape[1])], out, self._scratch(z[:, 0]))
         top = float(np.max(d, initial=0.0))
         if not top < np.inf:
             d[...] = self._safe_norm(self.xp, z, self.sol)

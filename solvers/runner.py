@@ -32,7 +32,7 @@ from monoverify.operators.sets import Whole
 from .base import Method
 from .oracle import Oracle
 from .meter import Meter
-from .records import Records
+from .records import Lazy, Records
 from .steppers import make_stepper, overflowed
 
 __all__ = ["run", "Run", "History", "residual", "STATUSES"]
@@ -45,7 +45,9 @@ class History:
     """Per-iteration records, arrays of shape ``(iters + 1, batch)`` (NaN after an instance stops).
 
     ``residual``: ``||F z||`` or the natural residual; ``distance``: ``||z - z*||`` (None when the
-    solution is unknown); ``n_oracle``: cumulative F evaluations.
+    solution is unknown); ``n_oracle``: cumulative F evaluations. Arrays the run does not produce
+    row by row (the call counts; the NaN rows of a run without records) are built on first access
+    (:class:`~monoverify.solvers.records.Lazy`).
     """
 
     residual: np.ndarray
@@ -53,6 +55,13 @@ class History:
     n_oracle: np.ndarray
     kind: str = "operator"
     monitors: dict = field(default_factory=dict)
+
+    def __getattribute__(self, name: str) -> Any:
+        v = object.__getattribute__(self, name)
+        if type(v) is Lazy:
+            v = v.build()
+            object.__setattr__(self, name, v)
+        return v
 
 
 @dataclass
@@ -294,7 +303,7 @@ def run(method: Method, op: Any, z0: Any, iters: int = 100, tol: float | None = 
     stepper = make_stepper(method, host, op, z, xp, oracle, compiled, linear, iters)
     sol = None if op.solution is None else asarray_like(np.asarray(op.solution, dtype=float), z, xp)
     monitors = dict(monitors or {})
-    rec = Records(iters, B, sol is not None, list(monitors), grow=tol is not None)
+    rec = Records(iters, B, sol is not None, list(monitors), grow=tol is not None, sparse=not record and tol is None)
     status = np.full(B, "max_iter", dtype="<U9")
     n_iter = np.zeros(B, dtype=np.int64)
     n_oracle = np.zeros(B, dtype=np.int64)
@@ -388,8 +397,8 @@ def run(method: Method, op: Any, z0: Any, iters: int = 100, tol: float | None = 
               getattr(oracle, "n_resolvent", 0), getattr(oracle, "resolvent_failures", 0), stepper.kind)
     if squeeze:
         out.z = z_final[0, ...]
-        out.history = History(res_hist[:, 0], None if dist_hist is None else dist_hist[:, 0], calls_hist[:, 0], history.kind,
-                              {k: v[:, 0] for k, v in mon_hist.items()})
+        out.history = History(history.residual[:, 0], None if dist_hist is None else history.distance[:, 0],
+                              history.n_oracle[:, 0], history.kind, {k: v[:, 0] for k, v in mon_hist.items()})
         out.status = status[0]
         out.n_iter = n_iter[0]
         out.n_oracle = n_oracle[0]
