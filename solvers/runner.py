@@ -337,13 +337,22 @@ def run(method: Method, op: Any, z0: Any, iters: int = 100, tol: float | None = 
             return r, top
 
         r, top = measure(0, state)
+        # without tol only divergence or NaN stops an instance: a step whose growth is bounded
+        # (max|z_new| <= G max|z|) lets the test be skipped while G^j max|z| stays inside every limit
+        growth = stepper.growth() if tol is None else None
+        G = None if growth is None else float(np.max(growth))
+        checked_to = 0  # the tests up to this k are known to find nothing
         prev = None  # (state, bound method) before the last step, to tell overflow from NaN
         for k in range(1, iters + 2):
             # decide who stops after iteration k - 1
             zk = state["z"]
-            if k <= iters and (tol is None or not np.fmin.reduce(r) <= tol) and (
-                    top <= lim_min if top is not None else _surely_inside(xp, zk, lim_min)):
+            if k <= min(checked_to, iters):
                 stop = None
+            elif k <= iters and (tol is None or not np.fmin.reduce(r) <= tol) and (
+                    A := _inside(xp, zk, lim_min, top)) is not None:
+                stop = None
+                if G is not None:
+                    checked_to = k + _safe_steps(A, G, lim_min)
             else:
                 nz = to_numpy(_safe_norm(xp, zk))
                 isnan = np.isnan(nz)
@@ -370,6 +379,7 @@ def run(method: Method, op: Any, z0: Any, iters: int = 100, tol: float | None = 
                 state = {key: (xp.take(v, kidx, axis=0) if _is_batched(v) else v) for key, v in state.items()}
                 active = cols = active[keep]
                 lim_min = float(np.min(limit[cols]))
+                G = None if growth is None else float(np.max(growth[active]))
                 r = None if r is None else r[keep]
                 stepper.bind(active, state)
             c0 = oracle.n_F
@@ -405,21 +415,43 @@ def run(method: Method, op: Any, z0: Any, iters: int = 100, tol: float | None = 
     return out
 
 
-def _surely_inside(xp: Any, z: Any, lim_min: float) -> bool:
+def _inside(xp: Any, z: Any, lim_min: float, top: float | None = None) -> float | None:
     """Cheap sufficient test that no active instance is NaN, infinite or beyond its limit.
 
-    Two reductions of the whole batch (its largest and smallest entry): when both are finite and
-    ``sqrt(dim) max|z| <= lim_min = min_i limit_i`` (with a relative margin far above rounding), every
-    ``||z_i|| <= sqrt(dim) max|z_i|`` is within its limit and none is NaN, so the per-row norms
-    are not needed. Otherwise the exact test runs: the decisions (and every recorded number) are
-    those of the exact test.
+    Returns ``A >= sqrt(dim) max_ij |z_ij|`` (a bound of every ``||z_i||``) when it proves that,
+    else None. ``top``: the largest norm when the records know it (then the test is exact:
+    ``top <= lim_min = min_i limit_i``, and ``A = sqrt(dim) top``).
+    Otherwise two reductions of the whole batch (its largest and smallest entry): when both are
+    finite and ``sqrt(dim) max|z| <= lim_min`` (with a relative margin far above rounding),
+    every ``||z_i|| <= sqrt(dim) max|z_i|`` is within its limit and none is NaN, so the per-row
+    norms are not needed. Otherwise the exact test runs: the decisions (and every recorded
+    number) are those of the exact test.
     """
+    if top is not None:
+        return top * np.sqrt(z.shape[-1]) if top <= lim_min else None
     if not (isinstance(z, np.ndarray) and z.dtype == np.float64 and z.ndim == 2):
-        return False
+        return None
     hi, lo = float(z.max()), float(z.min())
     if not (np.isfinite(hi) and np.isfinite(lo)):
-        return False
-    return max(hi, -lo) * np.sqrt(z.shape[1]) <= lim_min * (1.0 - 1e-6)
+        return None
+    A = max(hi, -lo) * np.sqrt(z.shape[1])
+    return A if A <= lim_min * (1.0 - 1e-6) else None
+
+
+def _safe_steps(A: float, G: float, lim_min: float, most: int = 64) -> int:
+    """Steps ``j`` (at most ``most``) with ``G^i A <= lim_min`` for every ``i <= j``, margin included.
+
+    ``A`` bounds every ``||z_i||`` and ``sqrt(dim) max|z_i|`` (see :func:`_inside`); ``G`` bounds the
+    growth of ``max|z|`` per computed step (:meth:`~monoverify.solvers.columns.ColumnStep.growth`),
+    so ``||z_i||`` stays below ``sqrt(dim) G^j max|z|``, within every limit.
+    """
+    lim = lim_min * (1.0 - 1e-6)
+    if not (np.isfinite(G) and A > 0):
+        return 0 if not np.isfinite(G) else most
+    j = 0
+    while j < most and A * G ** (j + 1) <= lim:
+        j += 1
+    return j
 
 
 def _index(xp: Any, idx: np.ndarray, like: Any) -> Any:
