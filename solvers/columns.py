@@ -179,15 +179,30 @@ class ColumnStep(CompiledStep):
         linear in ``z`` alone (another state array, an offset or constant term, a product or
         quotient of two iterate-dependent values): the runner then tests every iteration.
         """
-        prog, d, n = self.prog, self.d, self._n
+        prog, n = self.prog, self._n
         if self.b is not None or len(self._leaf_slots) != 1 or set(self.outputs) != {"z"}:
             return None
-        kind, static = self._kind, self._static
-        absM = [[abs(float(v)) for v in row] for row in self.M]
-        vals: dict = {i: [np.ones(n)] * d for i, (k, _) in prog.leaves.items() if k == "state"}
+        out = self.outputs["z"]
+        if isinstance(out, tuple) or self._kind[out] != "d":
+            return None
+        g = np.empty(n)
+        for lo in range(0, n, 4096):  # in chunks: every value of the program is alive at once
+            part = self._abs_program(lo, min(n, lo + 4096))
+            if part is None:
+                return None
+            g[lo:lo + 4096] = part
+        g *= 1.0 + 1e-9
+        return np.where(np.isfinite(g), g, np.inf)
 
-        def mag(a: Any) -> Any:  # |static operand| (a number or a column)
-            return abs(a[1]) if isinstance(a, tuple) else np.abs(static[a])
+    def _abs_program(self, lo: int, hi: int) -> np.ndarray | None:
+        """``max_j (|T| 1)_j`` for the bound instances ``lo:hi`` (see :meth:`growth`)."""
+        prog, d, kind, static = self.prog, self.d, self._kind, self._static
+        absM = [[abs(float(v)) for v in row] for row in self.M]
+        vals: dict = {i: [np.ones(hi - lo)] * d for i, (k, _) in prog.leaves.items() if k == "state"}
+
+        def mag(a: Any) -> Any:  # |static operand|: a number or a column
+            v = a[1] if isinstance(a, tuple) else static[a]
+            return np.abs(v[lo:hi]) if np.ndim(v) else abs(v)
 
         def dyn(a: Any) -> bool:
             return not isinstance(a, tuple) and kind[a] == "d"
@@ -211,11 +226,7 @@ class ColumnStep(CompiledStep):
                     vals[i] = [vals[a[0]][j] / mag(a[1]) for j in range(d)]
                 else:
                     return None
-            out = self.outputs["z"]
-            if isinstance(out, tuple) or kind[out] != "d":
-                return None
-            g = np.maximum.reduce([np.broadcast_to(c, (n,)) for c in vals[out]]) * (1.0 + 1e-9)
-        return np.where(np.isfinite(g), g, np.inf)
+            return np.maximum.reduce([np.broadcast_to(c, (hi - lo,)) for c in vals[self.outputs["z"]]])
 
     def _fill(self, S: list, state: dict) -> None:
         for key, sl in self._leaf_slots.items():
