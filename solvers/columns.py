@@ -179,7 +179,7 @@ class ColumnStep(CompiledStep):
         linear in ``z`` alone (another state array, an offset or constant term, a product or
         quotient of two iterate-dependent values): the runner then tests every iteration.
         """
-        prog, n = self.prog, self._n
+        n = self._n
         if self.b is not None or len(self._leaf_slots) != 1 or set(self.outputs) != {"z"}:
             return None
         out = self.outputs["z"]

@@ -18,8 +18,9 @@ import numpy as np
 from monoverify.arrays import is_numpy, to_numpy
 
 from .columns import ColumnStep
+from .norms import _safe_norm, residual
 
-__all__ = ["Meter", "column_norm"]
+__all__ = ["Meter", "column_norm", "inside", "safe_steps"]
 
 
 def column_norm(cols: list, out: np.ndarray | None = None, tmp: np.ndarray | None = None) -> np.ndarray:
@@ -46,10 +47,8 @@ class Meter:
     """
 
     def __init__(self, op: Any, sol: Any, xp: Any, stepper: Any):
-        from .runner import _safe_norm, residual
-
         self.op, self.sol, self.xp = op, sol, xp
-        self._residual, self._safe_norm = residual, _safe_norm
+        self._residual, self._safe_norm = residual, _safe_norm  # the exact path
         prog = getattr(stepper, "prog", None)
         self.columns = prog if isinstance(prog, ColumnStep) else None
         self._tmp: np.ndarray | None = None
@@ -85,6 +84,45 @@ class Meter:
             d[...] = self._safe_norm(self.xp, z, self.sol)
             return d, None
         return d, top
+
+
+def inside(xp: Any, z: Any, lim_min: float, top: float | None = None) -> float | None:
+    """Cheap sufficient test that no active instance is NaN, infinite or beyond its limit.
+
+    Returns ``A >= sqrt(dim) max_ij |z_ij|`` (a bound of every ``||z_i||``) when it proves that,
+    else None. ``top``: the largest norm when the records know it (then the test is exact:
+    ``top <= lim_min = min_i limit_i``, and ``A = sqrt(dim) top``).
+    Otherwise two reductions of the whole batch (its largest and smallest entry): when both are
+    finite and ``sqrt(dim) max|z| <= lim_min`` (with a relative margin far above rounding),
+    every ``||z_i|| <= sqrt(dim) max|z_i|`` is within its limit and none is NaN, so the per-row
+    norms are not needed. Otherwise the exact test runs: the decisions (and every recorded
+    number) are those of the exact test.
+    """
+    if top is not None:
+        return top * np.sqrt(z.shape[-1]) if top <= lim_min else None
+    if not (isinstance(z, np.ndarray) and z.dtype == np.float64 and z.ndim == 2):
+        return None
+    hi, lo = float(z.max()), float(z.min())
+    if not (np.isfinite(hi) and np.isfinite(lo)):
+        return None
+    A = max(hi, -lo) * np.sqrt(z.shape[1])
+    return A if A <= lim_min * (1.0 - 1e-6) else None
+
+
+def safe_steps(A: float, G: float, lim_min: float, most: int = 64) -> int:
+    """Steps ``j`` (at most ``most``) with ``G^i A <= lim_min`` for every ``i <= j``, margin included.
+
+    ``A`` bounds every ``||z_i||`` and ``sqrt(dim) max|z_i|`` (see :func:`inside`); ``G`` bounds the
+    growth of ``max|z|`` per computed step (:meth:`~monoverify.solvers.columns.ColumnStep.growth`),
+    so ``||z_i||`` stays below ``sqrt(dim) G^j max|z|``, within every limit.
+    """
+    lim = lim_min * (1.0 - 1e-6)
+    if not (np.isfinite(G) and A > 0):
+        return 0 if not np.isfinite(G) else most
+    j = 0
+    while j < most and A * G ** (j + 1) <= lim:
+        j += 1
+    return j
 
 
 def _plain(z: Any) -> bool:

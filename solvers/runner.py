@@ -25,13 +25,14 @@ from typing import Any
 import numpy as np
 
 from monoverify.errors import InvalidValue
-from monoverify.arrays import asarray_like, is_numpy, namespace_of, to_numpy
+from monoverify.arrays import asarray_like, to_numpy
 from monoverify.result import Result, jsonable
 from monoverify.operators.sets import Whole
 
 from .base import Method
 from .oracle import Oracle
-from .meter import Meter
+from .meter import Meter, inside, safe_steps
+from .norms import _safe_norm, residual
 from .records import Lazy, Records
 from .steppers import make_stepper, overflowed
 
@@ -62,6 +63,9 @@ class History:
             v = v.build()
             object.__setattr__(self, name, v)
         return v
+
+    def __getstate__(self) -> dict:  # pickle / copy: the arrays themselves
+        return {k: getattr(self, k) for k in vars(self)}
 
 
 @dataclass
@@ -128,53 +132,6 @@ class Run(Result):
     def from_dict(cls, d: Any) -> "Run":
         """Not available: :meth:`to_dict` is a summary (no history, method or operator objects)."""
         raise NotImplementedError("a Run is not rebuilt from its to_dict() summary; re-run it instead")
-
-
-def residual(op: Any, z: Any) -> Any:
-    """``||F z||`` (unconstrained) or the natural residual ``||z - J_A(z - F z)||``, per instance."""
-    xp = namespace_of(z)
-    Fz = op.F(z)
-    A = op.constraint
-    r = Fz if isinstance(A, Whole) else z - A.prox(z - Fz, 1.0)
-    return _safe_norm(xp, r)
-
-
-def _row_norm(xp: Any, v: Any, center: Any = None) -> Any:
-    """``||v - center||`` along the last axis, per instance (``center`` of shape ``(d,)`` or None).
-
-    NumPy, shape ``(batch, d)`` with ``d < 8``: the squares are summed column by column, the
-    sequential order NumPy's own reduction uses below 8 terms (so the same bits as
-    ``vector_norm(v - center)``), without the per-row loops of length ``d`` of the reduction and
-    of the ``(batch, d) - (d,)`` broadcast (about 7x faster on ``(65536, 2)``: these three norms
-    per iteration dominated the runner's own cost).
-    """
-    if is_numpy(xp) and getattr(v, "ndim", 0) == 2 and 1 <= v.shape[1] < 8:
-        s = None
-        for j in range(v.shape[1]):
-            c = v[:, j] if center is None else v[:, j] - center[j]
-            s = c * c if s is None else s + c * c
-        return np.sqrt(s)
-    return xp.linalg.vector_norm(v if center is None else v - center, axis=-1)
-
-
-def _safe_norm(xp: Any, v: Any, center: Any = None) -> Any:
-    """:func:`_row_norm`, overflow-safe: rows whose squares overflow are scaled by their max-abs.
-
-    Rows that do not overflow keep the bits of :func:`_row_norm`; a finite row whose norm is
-    representable never reads as ``inf`` (a start point of size 1e200 is not "diverged").
-    """
-    n = _row_norm(xp, v, center)
-    if not is_numpy(xp):
-        return n
-    bad = np.isinf(n)
-    if bad.any():
-        w = v[bad] if center is None else v[bad] - center
-        m = np.max(np.abs(w), axis=-1, keepdims=True)
-        ok = np.isfinite(m[:, 0]) & (m[:, 0] > 0)
-        scaled = np.where(ok, m[:, 0] * np.linalg.norm(w / np.where(ok[:, None], m, 1.0), axis=-1), np.inf)
-        n = n.copy()
-        n[bad] = scaled
-    return n
 
 
 def _broadcast_batch(method: Method, z0: Any, xp: Any) -> tuple[int, bool]:
@@ -349,10 +306,10 @@ def run(method: Method, op: Any, z0: Any, iters: int = 100, tol: float | None = 
             if k <= min(checked_to, iters):
                 stop = None
             elif k <= iters and (tol is None or not np.fmin.reduce(r) <= tol) and (
-                    A := _inside(xp, zk, lim_min, top)) is not None:
+                    A := inside(xp, zk, lim_min, top)) is not None:
                 stop = None
                 if G is not None:
-                    checked_to = k + _safe_steps(A, G, lim_min)
+                    checked_to = k + safe_steps(A, G, lim_min)
             else:
                 nz = to_numpy(_safe_norm(xp, zk))
                 isnan = np.isnan(nz)
@@ -413,45 +370,6 @@ def run(method: Method, op: Any, z0: Any, iters: int = 100, tol: float | None = 
         out.n_iter = n_iter[0]
         out.n_oracle = n_oracle[0]
     return out
-
-
-def _inside(xp: Any, z: Any, lim_min: float, top: float | None = None) -> float | None:
-    """Cheap sufficient test that no active instance is NaN, infinite or beyond its limit.
-
-    Returns ``A >= sqrt(dim) max_ij |z_ij|`` (a bound of every ``||z_i||``) when it proves that,
-    else None. ``top``: the largest norm when the records know it (then the test is exact:
-    ``top <= lim_min = min_i limit_i``, and ``A = sqrt(dim) top``).
-    Otherwise two reductions of the whole batch (its largest and smallest entry): when both are
-    finite and ``sqrt(dim) max|z| <= lim_min`` (with a relative margin far above rounding),
-    every ``||z_i|| <= sqrt(dim) max|z_i|`` is within its limit and none is NaN, so the per-row
-    norms are not needed. Otherwise the exact test runs: the decisions (and every recorded
-    number) are those of the exact test.
-    """
-    if top is not None:
-        return top * np.sqrt(z.shape[-1]) if top <= lim_min else None
-    if not (isinstance(z, np.ndarray) and z.dtype == np.float64 and z.ndim == 2):
-        return None
-    hi, lo = float(z.max()), float(z.min())
-    if not (np.isfinite(hi) and np.isfinite(lo)):
-        return None
-    A = max(hi, -lo) * np.sqrt(z.shape[1])
-    return A if A <= lim_min * (1.0 - 1e-6) else None
-
-
-def _safe_steps(A: float, G: float, lim_min: float, most: int = 64) -> int:
-    """Steps ``j`` (at most ``most``) with ``G^i A <= lim_min`` for every ``i <= j``, margin included.
-
-    ``A`` bounds every ``||z_i||`` and ``sqrt(dim) max|z_i|`` (see :func:`_inside`); ``G`` bounds the
-    growth of ``max|z|`` per computed step (:meth:`~monoverify.solvers.columns.ColumnStep.growth`),
-    so ``||z_i||`` stays below ``sqrt(dim) G^j max|z|``, within every limit.
-    """
-    lim = lim_min * (1.0 - 1e-6)
-    if not (np.isfinite(G) and A > 0):
-        return 0 if not np.isfinite(G) else most
-    j = 0
-    while j < most and A * G ** (j + 1) <= lim:
-        j += 1
-    return j
 
 
 def _index(xp: Any, idx: np.ndarray, like: Any) -> Any:

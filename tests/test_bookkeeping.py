@@ -133,3 +133,13 @@ def test_growth_bound_of_the_compiled_step():
         else:
             np.testing.assert_allclose(got, want, rtol=1e-8)
             assert np.all(got >= want)  # an upper bound (rounding margin on top)
+
+
+def test_history_pickles_and_copies_with_its_arrays():
+    import copy
+    import pickle
+
+    r = run(make("rapp", gamma=0.5, lam=0.5, tau=2), LowerBoundGame(-0.2, 1.0), np.ones((3, 2)), iters=6, record=False)
+    for h in (pickle.loads(pickle.dumps(r.history)), copy.deepcopy(r.history)):
+        assert type(h.n_oracle) is np.ndarray and h.n_oracle[6].tolist() == [12, 12, 12]
+        np.testing.assert_array_equal(h.residual, r.history.residual)
