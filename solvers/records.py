@@ -1,12 +1,29 @@
-"""Run history storage: rows allocated as the run reaches them, padded or trimmed at the end."""
+"""Run history storage: rows allocated as the run reaches them, padded or trimmed at the end.
+
+Two arrays are never stored in full while the run goes on, because the run does not produce
+them: the cumulative call counts (every active instance shares one count, so a row is one number
+and the set of instances it applies to) and, in a run that records only its first and last rows
+(``record=False`` without ``tol``), the NaN rows in between. They are :class:`Lazy` values that
+:class:`~monoverify.solvers.runner.History` turns into the arrays on first access (the same
+values, dtypes and shapes as if they had been filled during the run).
+"""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Callable
 
 import numpy as np
 
-__all__ = ["Records"]
+__all__ = ["Records", "Lazy"]
+
+
+class Lazy:
+    """An array built on first access (see :class:`~monoverify.solvers.runner.History`)."""
+
+    __slots__ = ("build",)
+
+    def __init__(self, build: Callable[[], np.ndarray]):
+        self.build = build
 
 
 class Records:
@@ -14,21 +31,25 @@ class Records:
 
     Rows not written for an instance are NaN (0 for the call counts), as with one ``(iters + 1,
     batch)`` array filled up front; but ``iters = 10**7`` with ``tol`` set allocates only the rows
-    the run reaches. Small runs without ``tol`` get all their rows at once.
+    the run reaches. Small runs without ``tol`` get all their rows at once. ``sparse``: only a
+    few rows will be written (kept one by one, the array is built on access).
     """
 
     _UPFRONT_BYTES = 2**30  # without tol: all rows at once up to this size
     _PAD_BYTES = 256 * 2**20  # final arrays padded to iters + 1 rows up to this size
 
-    def __init__(self, iters: int, B: int, distance: bool, monitors: list[str], grow: bool):
-        self.B, self.iters = B, iters
+    def __init__(self, iters: int, B: int, distance: bool, monitors: list[str], grow: bool, sparse: bool = False):
+        sparse = sparse and not monitors
+        self.B, self.iters, self.sparse, self.distance = B, iters, sparse, distance
         full = iters + 1
-        n_arrays = 2 + distance + len(monitors)
-        cap = full if (not grow and full * B * 8 * n_arrays <= self._UPFRONT_BYTES) else min(full, 64)
+        self.n_arrays = 2 + distance + len(monitors)  # the call counts included (sizes as when stored in full)
+        cap = 0 if sparse else (full if (not grow and full * B * 8 * self.n_arrays <= self._UPFRONT_BYTES)
+                                else min(full, 64))
         self.res = np.empty((cap, B))
         self.dist = np.empty((cap, B)) if distance else None
-        self.calls = np.zeros((cap, B), dtype=np.int64)
         self.mon = {n: np.empty((cap, B)) for n in monitors}
+        self.rows: dict[int, tuple] = {}  # sparse: k -> (residual row, distance row or None)
+        self.calls: list[tuple[int, Any, Any]] = []  # (k, instances, count(s))
         self.written = -1  # rows 0..written are initialised
 
     def _grow(self, k: int) -> None:
@@ -40,11 +61,11 @@ class Records:
         def grown(a: np.ndarray | None) -> np.ndarray | None:
             if a is None:
                 return None
-            b = np.zeros((new, self.B), np.int64) if a.dtype == np.int64 else np.empty((new, self.B))
+            b = np.empty((new, self.B))
             b[:cap] = a
             return b
 
-        self.res, self.dist, self.calls = grown(self.res), grown(self.dist), grown(self.calls)
+        self.res, self.dist = grown(self.res), grown(self.dist)
         self.mon = {n: grown(v) for n, v in self.mon.items()}
 
     def _nan_rows(self, lo: int, hi: int, res: bool = True, dist: bool = True, mon: bool = True) -> None:
@@ -58,35 +79,90 @@ class Records:
             for v in self.mon.values():
                 v[lo:hi] = np.nan
 
-    def put(self, k: int, cols: Any, r: np.ndarray, d: np.ndarray | None, calls: np.ndarray | None,
-            mon: dict | None) -> None:
-        """Row ``k`` for the instances ``cols``; unwritten entries of the row stay NaN."""
+    def open(self, k: int, cols: Any, distance: bool, monitors: bool) -> tuple | None:
+        """Prepare row ``k`` for the instances ``cols``: NaN where nothing will be written.
+
+        Returns the views ``(residual row, distance row or None)`` to compute into when ``cols``
+        is the whole batch (a slice), else None.
+        """
+        full = isinstance(cols, slice)
+        if self.sparse:
+            if k not in self.rows:
+                new = np.empty if full else (lambda n: np.full(n, np.nan))
+                self.rows[k] = (new(self.B), None if not self.distance else
+                                (new(self.B) if distance else np.full(self.B, np.nan)))
+            return self.rows[k] if full else None
         self._grow(k)
         if k > self.written:
             self._nan_rows(self.written + 1, k)
-            if isinstance(cols, slice):  # the whole row is written below, except what is absent
-                self._nan_rows(k, k + 1, res=False, dist=d is None, mon=mon is None)
+            if full:  # the whole row is written below, except what is absent
+                self._nan_rows(k, k + 1, res=False, dist=not distance, mon=not monitors)
             else:
                 self._nan_rows(k, k + 1)
             self.written = k
-        self.res[k, cols] = r
+        if not full:
+            return None
+        return self.res[k], (None if self.dist is None else self.dist[k])
+
+    def put(self, k: int, cols: Any, r: np.ndarray | None, d: np.ndarray | None, calls: Any,
+            mon: dict | None, *, distance: bool | None = None) -> None:
+        """Row ``k`` for the instances ``cols``; unwritten entries of the row stay NaN.
+
+        ``r`` or ``d`` None: not written here (computed into the views of :meth:`open`, or absent:
+        ``distance`` says which, default ``d is not None``); ``calls``: the instances' call counts
+        (one number for all, or an array).
+        """
+        self.open(k, cols, d is not None if distance is None else distance, mon is not None)
+        res, dist = self.rows[k] if self.sparse else (self.res[k], None if self.dist is None else self.dist[k])
+        if r is not None:
+            res[cols] = r
         if d is not None:
-            self.dist[k, cols] = d
+            dist[cols] = d
         if calls is not None:
-            self.calls[k, cols] = calls
+            self.calls.append((k, cols, calls))
         if mon is not None:
             for name, v in mon.items():
                 self.mon[name][k, cols] = v
+
+    def _calls(self, rows: int) -> np.ndarray:
+        out = np.zeros((rows, self.B), dtype=np.int64)
+        i, w = 0, self.calls
+        while i < len(w):  # runs of consecutive rows for the same instances, one count each: one assignment
+            j = i + 1
+            while (j < len(w) and w[j][1] is w[i][1] and w[j][0] == w[j - 1][0] + 1 and np.ndim(w[j][2]) == 0
+                   and np.ndim(w[i][2]) == 0):
+                j += 1
+            k0, k1 = w[i][0], min(w[j - 1][0] + 1, rows)
+            if k0 < rows:
+                counts = np.array([c for _, _, c in w[i:j]], dtype=np.int64)[: k1 - k0, None]
+                cols = w[i][1]
+                if isinstance(cols, slice):
+                    out[k0:k1, cols] = counts if np.ndim(w[i][2]) == 0 else w[i][2]
+                else:
+                    out[np.ix_(np.arange(k0, k1), cols)] = counts if np.ndim(w[i][2]) == 0 else w[i][2]
+            i = j
+        return out
+
+    def _sparse(self, rows: int, which: int) -> np.ndarray:
+        out = np.full((rows, self.B), np.nan)
+        for k, row in self.rows.items():
+            if k < rows:
+                out[k] = row[which]
+        return out
 
     def finish(self, run_rows: int) -> tuple:
         """The arrays with ``iters + 1`` rows, or cut to ``run_rows`` rows when that would be large.
 
         Padding to ``iters + 1`` rows (NaN) keeps the shape of every ordinary run; above
-        ``_UPFRONT_BYTES`` in all, the history ends at the last iteration any instance ran.
+        ``_PAD_BYTES`` in all, the history ends at the last iteration any instance ran. The call
+        counts (and a sparse run's rows) are :class:`Lazy`.
         """
         full = self.iters + 1
-        n_arrays = 2 + (self.dist is not None) + len(self.mon)
-        rows = full if full * self.B * 8 * n_arrays <= self._PAD_BYTES else run_rows
+        rows = full if full * self.B * 8 * self.n_arrays <= self._PAD_BYTES else run_rows
+        calls = Lazy(lambda: self._calls(rows))
+        if self.sparse:
+            return (Lazy(lambda: self._sparse(rows, 0)), Lazy(lambda: self._sparse(rows, 1)) if self.distance else None,
+                    calls, {})
         self._grow(rows - 1)
         if rows - 1 > self.written:
             self._nan_rows(self.written + 1, rows)
@@ -97,4 +173,4 @@ class Records:
                 return a
             return np.ascontiguousarray(a[:rows])
 
-        return cut(self.res), cut(self.dist), cut(self.calls), {n: cut(v) for n, v in self.mon.items()}
+        return cut(self.res), cut(self.dist), calls, {n: cut(v) for n, v in self.mon.items()}

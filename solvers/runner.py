@@ -25,13 +25,15 @@ from typing import Any
 import numpy as np
 
 from monoverify.errors import InvalidValue
-from monoverify.arrays import asarray_like, is_numpy, namespace_of, to_numpy
+from monoverify.arrays import asarray_like, to_numpy
 from monoverify.result import Result, jsonable
 from monoverify.operators.sets import Whole
 
 from .base import Method
 from .oracle import Oracle
-from .records import Records
+from .meter import Meter, inside, safe_steps
+from .norms import _safe_norm, residual
+from .records import Lazy, Records
 from .steppers import make_stepper, overflowed
 
 __all__ = ["run", "Run", "History", "residual", "STATUSES"]
@@ -44,7 +46,9 @@ class History:
     """Per-iteration records, arrays of shape ``(iters + 1, batch)`` (NaN after an instance stops).
 
     ``residual``: ``||F z||`` or the natural residual; ``distance``: ``||z - z*||`` (None when the
-    solution is unknown); ``n_oracle``: cumulative F evaluations.
+    solution is unknown); ``n_oracle``: cumulative F evaluations. Arrays the run does not produce
+    row by row (the call counts; the NaN rows of a run without records) are built on first access
+    (:class:`~monoverify.solvers.records.Lazy`).
     """
 
     residual: np.ndarray
@@ -52,6 +56,16 @@ class History:
     n_oracle: np.ndarray
     kind: str = "operator"
     monitors: dict = field(default_factory=dict)
+
+    def __getattribute__(self, name: str) -> Any:
+        v = object.__getattribute__(self, name)
+        if type(v) is Lazy:
+            v = v.build()
+            object.__setattr__(self, name, v)
+        return v
+
+    def __getstate__(self) -> dict:  # pickle / copy: the arrays themselves
+        return {k: getattr(self, k) for k in vars(self)}
 
 
 @dataclass
@@ -118,53 +132,6 @@ class Run(Result):
     def from_dict(cls, d: Any) -> "Run":
         """Not available: :meth:`to_dict` is a summary (no history, method or operator objects)."""
         raise NotImplementedError("a Run is not rebuilt from its to_dict() summary; re-run it instead")
-
-
-def residual(op: Any, z: Any) -> Any:
-    """``||F z||`` (unconstrained) or the natural residual ``||z - J_A(z - F z)||``, per instance."""
-    xp = namespace_of(z)
-    Fz = op.F(z)
-    A = op.constraint
-    r = Fz if isinstance(A, Whole) else z - A.prox(z - Fz, 1.0)
-    return _safe_norm(xp, r)
-
-
-def _row_norm(xp: Any, v: Any, center: Any = None) -> Any:
-    """``||v - center||`` along the last axis, per instance (``center`` of shape ``(d,)`` or None).
-
-    NumPy, shape ``(batch, d)`` with ``d < 8``: the squares are summed column by column, the
-    sequential order NumPy's own reduction uses below 8 terms (so the same bits as
-    ``vector_norm(v - center)``), without the per-row loops of length ``d`` of the reduction and
-    of the ``(batch, d) - (d,)`` broadcast (about 7x faster on ``(65536, 2)``: these three norms
-    per iteration dominated the runner's own cost).
-    """
-    if is_numpy(xp) and getattr(v, "ndim", 0) == 2 and 1 <= v.shape[1] < 8:
-        s = None
-        for j in range(v.shape[1]):
-            c = v[:, j] if center is None else v[:, j] - center[j]
-            s = c * c if s is None else s + c * c
-        return np.sqrt(s)
-    return xp.linalg.vector_norm(v if center is None else v - center, axis=-1)
-
-
-def _safe_norm(xp: Any, v: Any, center: Any = None) -> Any:
-    """:func:`_row_norm`, overflow-safe: rows whose squares overflow are scaled by their max-abs.
-
-    Rows that do not overflow keep the bits of :func:`_row_norm`; a finite row whose norm is
-    representable never reads as ``inf`` (a start point of size 1e200 is not "diverged").
-    """
-    n = _row_norm(xp, v, center)
-    if not is_numpy(xp):
-        return n
-    bad = np.isinf(n)
-    if bad.any():
-        w = v[bad] if center is None else v[bad] - center
-        m = np.max(np.abs(w), axis=-1, keepdims=True)
-        ok = np.isfinite(m[:, 0]) & (m[:, 0] > 0)
-        scaled = np.where(ok, m[:, 0] * np.linalg.norm(w / np.where(ok[:, None], m, 1.0), axis=-1), np.inf)
-        n = n.copy()
-        n[bad] = scaled
-    return n
 
 
 def _broadcast_batch(method: Method, z0: Any, xp: Any) -> tuple[int, bool]:
@@ -293,7 +260,7 @@ def run(method: Method, op: Any, z0: Any, iters: int = 100, tol: float | None = 
     stepper = make_stepper(method, host, op, z, xp, oracle, compiled, linear, iters)
     sol = None if op.solution is None else asarray_like(np.asarray(op.solution, dtype=float), z, xp)
     monitors = dict(monitors or {})
-    rec = Records(iters, B, sol is not None, list(monitors), grow=tol is not None)
+    rec = Records(iters, B, sol is not None, list(monitors), grow=tol is not None, sparse=not record and tol is None)
     status = np.full(B, "max_iter", dtype="<U9")
     n_iter = np.zeros(B, dtype=np.int64)
     n_oracle = np.zeros(B, dtype=np.int64)
@@ -304,26 +271,45 @@ def run(method: Method, op: Any, z0: Any, iters: int = 100, tol: float | None = 
     t0 = time.perf_counter()
     with np.errstate(over="ignore", invalid="ignore", divide="ignore", under="ignore"):
         limit = diverge_at * (1.0 + to_numpy(_safe_norm(xp, z)))
+        lim_min = float(np.min(limit))  # the smallest limit of the active instances
         c0 = oracle.n_F
         state = stepper.start(z, oracle)
-        n_oracle[cols] += oracle.n_F - c0
+        # every active instance has been active since the start: one call count (and iteration) for all,
+        # written into n_oracle / n_iter when instances stop
+        calls = oracle.n_F - c0
+        meter = Meter(op, sol, xp, stepper)
 
-        def measure(k: int, zk: Any) -> np.ndarray:
-            r = to_numpy(residual(op, zk))
-            d = None if sol is None else to_numpy(_safe_norm(xp, zk, sol))
+        def measure(k: int, st: dict, dist: bool = True) -> tuple[np.ndarray, float | None]:
+            """Record row ``k``; the residuals and (when known) an exact bound of every ``||z||``."""
+            zk = st["z"]
             m = None
-            if monitors and (not monitor_final_only or k in (0, iters)):
+            if monitors and dist and (not monitor_final_only or k in (0, iters)):
                 m = {name: to_numpy(fn(zk, active)) for name, fn in monitors.items()}
-            rec.put(k, cols, r, d, n_oracle[cols], m)
-            return r
+            rows = rec.open(k, cols, dist and sol is not None, m is not None)
+            r = meter.residual(st, None if rows is None else rows[0])
+            d, top = meter.distance(zk, None if rows is None else rows[1]) if dist else (None, None)
+            rec.put(k, cols, None if rows is not None and r is rows[0] else r,
+                    None if rows is not None and d is rows[1] else d, calls if dist else None, m,
+                    distance=d is not None)
+            return r, top
 
-        r = measure(0, state["z"])
+        r, top = measure(0, state)
+        # without tol only divergence or NaN stops an instance: a step whose growth is bounded
+        # (max|z_new| <= G max|z|) lets the test be skipped while G^j max|z| stays inside every limit
+        growth = stepper.growth() if tol is None else None
+        G = None if growth is None else float(np.max(growth))
+        checked_to = 0  # the tests up to this k are known to find nothing
         prev = None  # (state, bound method) before the last step, to tell overflow from NaN
         for k in range(1, iters + 2):
             # decide who stops after iteration k - 1
             zk = state["z"]
-            if k <= iters and (tol is None or not np.any(r <= tol)) and _surely_inside(xp, zk, limit, cols):
+            if k <= min(checked_to, iters):
                 stop = None
+            elif k <= iters and (tol is None or not np.fmin.reduce(r) <= tol) and (
+                    A := inside(xp, zk, lim_min, top)) is not None:
+                stop = None
+                if G is not None:
+                    checked_to = k + safe_steps(A, G, lim_min)
             else:
                 nz = to_numpy(_safe_norm(xp, zk))
                 isnan = np.isnan(nz)
@@ -341,6 +327,7 @@ def run(method: Method, op: Any, z0: Any, iters: int = 100, tol: float | None = 
                     stop[:] = True
             if stop is not None and np.any(stop):
                 sel = np.nonzero(stop)[0]
+                n_iter[active[sel]], n_oracle[active[sel]] = k - 1, calls
                 final_rows.append((active[sel], xp.take(zk, _index(xp, sel, zk), axis=0)))
                 keep = np.nonzero(~stop)[0]
                 if keep.size == 0:
@@ -348,20 +335,20 @@ def run(method: Method, op: Any, z0: Any, iters: int = 100, tol: float | None = 
                 kidx = _index(xp, keep, zk)
                 state = {key: (xp.take(v, kidx, axis=0) if _is_batched(v) else v) for key, v in state.items()}
                 active = cols = active[keep]
-                r = r[keep]
+                lim_min = float(np.min(limit[cols]))
+                G = None if growth is None else float(np.max(growth[active]))
+                r = None if r is None else r[keep]
                 stepper.bind(active, state)
             c0 = oracle.n_F
             prev = (state, stepper.method, active)
             state = stepper.step(state, oracle)
-            n_oracle[cols] += oracle.n_F - c0
-            n_iter[cols] = k
+            calls += oracle.n_F - c0
             if record or k == iters:
-                r = measure(k, state["z"])
+                r, top = measure(k, state)
             elif tol is not None:  # the residual is needed for the stopping test only
-                r = to_numpy(residual(op, state["z"]))
-                rec.put(k, cols, r, None, None, None)
+                r, top = measure(k, state, dist=False)
             else:
-                r = np.zeros(active.size)
+                r = top = None
     wall = time.perf_counter() - t0
 
     idx = np.concatenate([i for i, _ in final_rows])
@@ -377,29 +364,12 @@ def run(method: Method, op: Any, z0: Any, iters: int = 100, tol: float | None = 
               getattr(oracle, "n_resolvent", 0), getattr(oracle, "resolvent_failures", 0), stepper.kind)
     if squeeze:
         out.z = z_final[0, ...]
-        out.history = History(res_hist[:, 0], None if dist_hist is None else dist_hist[:, 0], calls_hist[:, 0], history.kind,
-                              {k: v[:, 0] for k, v in mon_hist.items()})
+        out.history = History(history.residual[:, 0], None if dist_hist is None else history.distance[:, 0],
+                              history.n_oracle[:, 0], history.kind, {k: v[:, 0] for k, v in mon_hist.items()})
         out.status = status[0]
         out.n_iter = n_iter[0]
         out.n_oracle = n_oracle[0]
     return out
-
-
-def _surely_inside(xp: Any, z: Any, limit: np.ndarray, cols: Any) -> bool:
-    """Cheap sufficient test that no active instance is NaN, infinite or beyond its limit.
-
-    Two reductions of the whole batch (its largest and smallest entry): when both are finite and
-    ``sqrt(dim) max|z| <= min_i limit_i`` (with a relative margin far above rounding), every
-    ``||z_i|| <= sqrt(dim) max|z_i|`` is within its limit and none is NaN, so the per-row norms
-    are not needed. Otherwise the exact test runs: the decisions (and every recorded number) are
-    those of the exact test.
-    """
-    if not (isinstance(z, np.ndarray) and z.dtype == np.float64 and z.ndim == 2):
-        return False
-    hi, lo = float(z.max()), float(z.min())
-    if not (np.isfinite(hi) and np.isfinite(lo)):
-        return False
-    return max(hi, -lo) * np.sqrt(z.shape[1]) <= float(np.min(limit[cols])) * (1.0 - 1e-6)
 
 
 def _index(xp: Any, idx: np.ndarray, like: Any) -> Any:

@@ -51,6 +51,10 @@ class _Stepper:
     def start(self, z: Any, oracle: Any) -> dict:
         return self.method.init(z, oracle)
 
+    def growth(self) -> np.ndarray | None:
+        """Per instance, a bound ``G`` on ``max|z_new| / max|z|`` for one step (None: unknown)."""
+        return None
+
     def bind(self, idx: np.ndarray, state: dict) -> None:
         self.method = self._bound(idx)
 
@@ -74,6 +78,11 @@ class _Compiled(_Stepper):
         super().bind(idx, state)
         if self.prog is not None:
             self.prog.bind(self.method, state)
+
+    def growth(self) -> np.ndarray | None:
+        from .columns import ColumnStep
+
+        return self.prog.growth() if isinstance(self.prog, ColumnStep) else None
 
     def step(self, state: dict, oracle: Any) -> dict:
         if self.prog is None:
