@@ -134,7 +134,7 @@ class Ball(Set):
         self.center = c
 
     def prox(self, z: Any, gamma: Any = 1.0) -> Any:
-        if type(z) is np.ndarray and z.ndim and z.shape[-1] == self.dim and z.dtype.kind == "f":
+        if type(z) is np.ndarray and z.ndim and z.shape[-1] == self.dim and z.dtype == np.float64:
             # the NumPy hot path (a constrained run projects every step): the same operations as
             # below, whose norm NumPy forms as sqrt(add.reduce(d * d)), without the namespace look-ups
             d = z - self.center
