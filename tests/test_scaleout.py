@@ -80,13 +80,19 @@ def test_phase_diagram_on_a_cluster_equals_the_serial_run(client):
     np.testing.assert_array_equal(dask.status, serial.status)
 
 
-def test_cli_verify_with_scheduler_writes_the_serial_report(cluster, tmp_path, capsys):
-    common = ["verify", "--quick", "--only", "gda.bilinear", "--no-progress"]   # gda, ogda, la-gda .bilinear
+def test_cli_verify_with_scheduler_writes_the_serial_report(cluster, tmp_path, capsys, monkeypatch):
+    import monoverify.cli.report as report
+
+    write = report.write_report   # verify.json and mutants.json are compared; figures would take a minute
+    monkeypatch.setattr(report, "write_report", lambda *a, **k: write(*a, **{**k, "figures": False}))
+    common = ["verify", "--quick", "--only", "pp.bilinear", "--mutants", "--no-progress"]
     assert main(common + ["--workers", "1", "--report", str(tmp_path / "serial")]) == 0
     assert main(common + ["--scheduler", cluster.scheduler_address, "--report", str(tmp_path / "dask")]) == 0
     a = json.loads((tmp_path / "serial" / "verify.json").read_text())
     b = json.loads((tmp_path / "dask" / "verify.json").read_text())
-    assert len(b["results"]) >= 2 and _no_times(a) == _no_times(b)
+    assert len(b["results"]) == 1 and _no_times(a) == _no_times(b)
+    mutants = [json.loads((tmp_path / d / "mutants.json").read_text()) for d in ("serial", "dask")]
+    assert mutants[0] == mutants[1] and mutants[1]["outcomes"]
 
 
 def test_cli_phase_and_pep_sweep_with_scheduler_equal_the_serial_run(cluster, tmp_path, capsys):
