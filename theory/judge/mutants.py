@@ -307,8 +307,10 @@ def _n_checks(th: Theorem) -> int:
 def _base(th: Theorem, quick: bool, seed: int) -> Any:
     """The theorem's own check, with its PEP column (the reference ``W`` of the scaled mutant)."""
     from .checking import check
+    from .pool import one_blas_thread
 
-    return check(th, quick=quick, seed=seed, pep=True)
+    with one_blas_thread():   # the same bits in this process, a pool or a Dask worker
+        return check(th, quick=quick, seed=seed, pep=True)
 
 
 def _unscored(m: Mutant) -> MutantOutcome:
@@ -318,9 +320,11 @@ def _unscored(m: Mutant) -> MutantOutcome:
 def _judge(m: Mutant, quick: bool, seed: int, reference: dict | None) -> MutantOutcome:
     """Check one scored mutant; killed when ``violated``/``finding`` or refused in the widened region."""
     from .checking import check
+    from .pool import one_blas_thread
 
     try:
-        r = check(m.theorem, quick=quick, seed=seed)
+        with one_blas_thread():
+            r = check(m.theorem, quick=quick, seed=seed)
     except ValueError as exc:
         # the widened region holds cells where the method itself is undefined (e.g. a negative
         # relaxation): the variant's statement is refused there, which rejects it
