@@ -61,7 +61,7 @@ def main(argv: list[str] | None = None) -> int:
 
     same = _no_times(serial.to_dict(curves=True)) == _no_times(dask.to_dict(curves=True))
     print(f"verify({len(args.ids)} theorems, quick=True): {', '.join(args.ids)}")
-    print(f"cores: {os.cpu_count()}, load average before: {os.getloadavg()[0]:.1f}")
+    print(f"cores: {len(os.sched_getaffinity(0))} usable of {os.cpu_count()}, load average before: {os.getloadavg()[0]:.1f}")
     print("| run | s |")
     print("|---|---|")
     print(f"| serial (workers=1) | {t_serial:.1f} |")
