@@ -73,3 +73,23 @@ def asarray_like(value: Any, like: Any, xp: Any | None = None) -> Any:
         except Exception:
             return xp.asarray(arr.tolist(), dtype=like.dtype, device=dev)
     return xp.asarray(arr, dtype=like.dtype)
+
+
+def single_threaded_blas(fn: Any) -> Any:
+    """Decorator: run ``fn`` with one BLAS/LAPACK thread (``threadpoolctl``), restoring the limit after.
+
+    The batteries multiply small matrices (dimension <= 100, batches of rows): a multi-threaded
+    BLAS gains nothing there, and on a loaded machine (or in one process per core, as ``verify``
+    runs) its spinning threads cost up to 100x on a 100x100 QR. One thread also makes results
+    independent of the host's thread count, so a serial and a parallel ``verify`` agree bit for bit.
+    """
+    import functools
+
+    @functools.wraps(fn)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        from threadpoolctl import threadpool_limits
+
+        with threadpool_limits(limits=1, user_api="blas"):
+            return fn(*args, **kwargs)
+
+    return wrapper

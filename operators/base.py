@@ -196,7 +196,12 @@ class Operator:
         from .sets import Whole
 
         c = getattr(self, "_constraint", None)
-        return c if c is not None else Whole(self.dim)
+        if c is not None:
+            return c
+        w = self.__dict__.get("_whole")
+        if w is None or w.dim != self.dim:
+            w = self.__dict__["_whole"] = Whole(self.dim)
+        return w
 
     # -- evaluation --------------------------------------------------------------------
     def check_point(self, z: Any, name: str = "z") -> Any:

@@ -68,6 +68,10 @@ def _as_matrix(M: Any, name: str = "M") -> tuple[np.ndarray, sp.Matrix | None]:
         if any(e.free_symbols for e in exact):
             raise InvalidValue(f"{name} has free symbols {sorted(map(str, exact.free_symbols))}; substitute values first")
         arr = np.array(exact.evalf(), dtype=float)
+    elif isinstance(M, np.ndarray) and M.dtype.kind == "f":
+        # a float array holds real numbers by type: no per-entry check (block-diagonal batteries
+        # build matrices with 10^5-10^6 entries); shape and finiteness are checked below
+        arr, exact = np.asarray(M, dtype=float), None
     else:
         obj = np.asarray(M, dtype=object)
         if obj.ndim != 2:

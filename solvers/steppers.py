@@ -96,7 +96,9 @@ class _Linear(_Stepper):
     def _cols(self, idx: np.ndarray) -> None:
         T = self.T_all if idx.size == self.T_all.shape[0] else self.T_all[idx]
         s = T.shape[1]
-        self.Tc = [[np.ascontiguousarray(T[:, i, j]) for j in range(s)] for i in range(s)]
+        # small s: column by column (elementwise, the bits of linear_path.apply); else one matmul
+        self.Tc = [[np.ascontiguousarray(T[:, i, j]) for j in range(s)] for i in range(s)] if s < 8 else None
+        self.Tm = np.ascontiguousarray(T) if s >= 8 else None
 
     def bind(self, idx: np.ndarray, state: dict) -> None:
         super().bind(idx, state)
@@ -106,13 +108,16 @@ class _Linear(_Stepper):
         coords, d = self.tr.coords, self.tr.dim
         x = state["z"] if len(coords) == 1 else np.concatenate([state[c] for c in coords], axis=1)
         s = x.shape[1]
-        out = np.empty_like(x)
-        for i in range(s):
-            row = self.Tc[i]
-            acc = row[0] * x[:, 0]
-            for j in range(1, s):
-                acc += row[j] * x[:, j]
-            out[:, i] = acc
+        if self.Tc is None:
+            out = np.matmul(self.Tm, x[:, :, None])[:, :, 0]
+        else:
+            out = np.empty_like(x)
+            for i in range(s):
+                row = self.Tc[i]
+                acc = row[0] * x[:, 0]
+                for j in range(1, s):
+                    acc += row[j] * x[:, j]
+                out[:, i] = acc
         oracle.n_F += self.tr.n_F
         if hasattr(oracle, "n_resolvent"):
             oracle.n_resolvent += self.tr.n_resolvent

@@ -66,6 +66,7 @@ def test_verify_quick_subset_writes_report(tmp_path, capsys):
     # rapp.conic (a reconstruction, tau = 200 fixed) is exceeded next to the boundary gamma L -> 1 that the
     # sampled battery now probes ((gamma L)^200 is not negligible there): a finding, exit status 0
     assert "summary: 6 holds, 0 violated, 1 finding" in out and "derived" in out
+    assert "time: " in out and "s for 7 theorems (quick" in out
     data = json.loads((tmp_path / "rep" / "verify.json").read_text())
     assert {r["theorem"]["id"] for r in data["results"]} >= {"relaxed-pp.last_iterate", "pp.last_iterate"}
     assert {r["theorem"]["id"]: r["verdict"] for r in data["results"] if r["verdict"] != "holds"} == {"rapp.conic": "finding"}

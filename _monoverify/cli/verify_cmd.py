@@ -64,6 +64,8 @@ def _run(args: Any, V: Any, chosen: list, outdir: Any, con: Any, err: Any, ex: A
     if rep.interrupted:
         con.print(f"[bold]INTERRUPTED after {len(rep.results)} of {len(rep.ids)}[/] theorems", soft_wrap=True)
     print_verdicts(con, rep)
+    con.print(f"time: {rep.elapsed:.1f} s for {len(rep.results)} theorems ({'quick' if args.quick else 'full'}, "
+              f"workers={args.workers or 'one per core'})")
     if outdir is not None:
         from .report import write_report
 
@@ -100,6 +102,8 @@ def print_mutants(con: Any, mrep: Any, outdir: Any = None) -> None:
     if outdir is not None:
         (outdir / "mutants.json").write_text(json.dumps(mrep.to_dict(), indent=1, default=str))
     con.print(mrep.line)
+    if mrep.line_without_exact:
+        con.print(f"[dim]{mrep.line_without_exact}[/]", soft_wrap=True)
 
 
 def add_parser(sub: Any) -> None:

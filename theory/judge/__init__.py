@@ -6,7 +6,7 @@
 * :mod:`.rate`, :mod:`.region`, :mod:`.property` — measure cells of each kind of theorem;
 * :mod:`.sandwich` — the PEP column; :mod:`.checking` — :func:`check`; :mod:`.result` —
   :class:`CheckResult`; :mod:`.verify` — the main job over many theorems; :mod:`.pool` — where
-  independent checks run (serial, a process pool or any executor, e.g. Dask), BLAS on one thread.
+  independent checks run (serial, a process pool or any executor, e.g. Dask).
 
 >>> from monoverify.theory.judge import VERDICTS, judge, Observation
 >>> VERDICTS

@@ -12,6 +12,8 @@ of the symbols in ``ARGS``; this module evaluates them on cells, derives depende
 
 from __future__ import annotations
 
+import functools
+
 from dataclasses import dataclass
 from typing import Any, Callable
 
@@ -48,9 +50,17 @@ class Cell:
 
 
 def lambdify(expr: Any) -> Callable:
-    """``expr`` as a NumPy function of the symbols ``ARGS`` (positional, in that order)."""
-    syms = [SYMBOLS[a] for a in ARGS]
-    return sp.lambdify(syms, sp.sympify(expr), modules=["numpy"])
+    """``expr`` as a NumPy function of the symbols ``ARGS`` (positional, in that order).
+
+    Compiled once per expression (a battery evaluates the same bound and derived parameters on
+    every cell; SymPy's code printer costs milliseconds a call).
+    """
+    return _lambdified(sp.sympify(expr))
+
+
+@functools.lru_cache(maxsize=4096)
+def _lambdified(expr: sp.Basic) -> Callable:
+    return sp.lambdify([SYMBOLS[a] for a in ARGS], expr, modules=["numpy"])
 
 
 def evaluate(expr: Any, vals: dict, n: int) -> np.ndarray:

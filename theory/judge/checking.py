@@ -13,6 +13,7 @@ from typing import Any, Callable
 import numpy as np
 import sympy as sp
 
+from monoverify.arrays import single_threaded_blas
 from monoverify.errors import HypothesisError, InvalidValue, UnknownName, UnusedOption
 
 from ..metrics import EXPECTED_METRICS
@@ -68,6 +69,7 @@ def _counter(progress: Callable[[int, int], None] | None, total: int) -> Callabl
     return step
 
 
+@single_threaded_blas
 def check(theorem: str | Theorem, *, quick: bool = False, explore: bool = False, seed: int = 0,
           pep: bool = False, progress: Callable[[int, int], None] | None = None, adversarial: bool = True,
           sampled: bool = True, **params: Any) -> CheckResult:

@@ -1,7 +1,7 @@
 """The instance battery of a theorem: operators, start points and the parameter cells each admits.
 
 The families (SPEC §6): worst-case ``LowerBoundGame`` across the admissible range including near
-its boundary, ``random_comonotone`` operators in dimension 100, bilinear games, random non-normal
+its boundary, ``random_comonotone`` operators in dimension 100 (20 with ``quick``), bilinear games, random non-normal
 maps, and the nonlinear examples with exact constants. Grid values are normalised
 (``c = -rho L``, ``t = gamma L``).
 
@@ -25,6 +25,15 @@ from ..theorems import Theorem
 from .cells import Cell, derive, evaluate
 
 __all__ = ["battery", "grid"]
+
+
+def random_dim(quick: bool) -> int:
+    """Dimension of the random instances: 100 in the full battery, 20 with ``quick``.
+
+    Both have the class's exact constants (``random_comonotone``); 20 keeps the quick run within
+    the linear fast path's reach (RAPP's inner loop reaches tau = 826 at K = 100).
+    """
+    return 20 if quick else 100
 
 
 def _unit(v: np.ndarray) -> np.ndarray:
@@ -52,11 +61,12 @@ def _instances(family: str, c: float, L: float, quick: bool, seed: int) -> list[
         return [(f"LowerBoundGame(c={c:g}, L={L:g})", LowerBoundGame(rho, L), _unit(np.array([1.0, 0.5])))]
     if family == "random":
         seeds = (seed,) if quick else (seed, seed + 1)
+        d = random_dim(quick)
         out = []
         for s in seeds:
-            op = random_comonotone(100, rho, L, seed=s)
-            out.append((f"random_comonotone(dim=100, c={c:g}, L={L:g}, seed={s})", op,
-                        _unit(np.random.default_rng(1000 + s).standard_normal(100))))
+            op = random_comonotone(d, rho, L, seed=s)
+            out.append((f"random_comonotone(dim={d}, c={c:g}, L={L:g}, seed={s})", op,
+                        _unit(np.random.default_rng(1000 + s).standard_normal(d))))
         return out
     if family == "bilinear":
         if c != 0:
@@ -80,7 +90,7 @@ def _instances(family: str, c: float, L: float, quick: bool, seed: int) -> list[
 
 
 def _constrained_instances(c: float, L: float, quick: bool, seed: int) -> list:
-    """A != 0: LowerBoundGame and random_comonotone(dim=100) on the ball ||z|| <= 1/2 (z0 outside it).
+    """A != 0: LowerBoundGame and random_comonotone (dim 100, quick 20) on the ball ||z|| <= 1/2 (z0 outside it).
 
     For ``T = M + N_Ball`` with ``M`` block rotation-scaling around the ball's centre 0, ``N_Ball(z) =
     {s z, s >= 0}`` adds ``s`` to every block's real part ``b_j``; ``x/(x^2 + a^2)`` has its minimum over
@@ -96,9 +106,10 @@ def _constrained_instances(c: float, L: float, quick: bool, seed: int) -> list:
     rho = -c / L
     out = [(f"LowerBoundGame(c={c:g}, L={L:g}) on Ball(0.5)", LowerBoundGame(rho, L).with_constraint(Ball(0.5, 2)),
             _unit(np.array([1.0, 0.5])))]
-    op = random_comonotone(100, rho, L, seed=seed)
-    out.append((f"random_comonotone(dim=100, c={c:g}, L={L:g}, seed={seed}) on Ball(0.5)",
-                op.with_constraint(Ball(0.5, 100)), _unit(np.random.default_rng(1000 + seed).standard_normal(100))))
+    d = random_dim(quick)
+    op = random_comonotone(d, rho, L, seed=seed)
+    out.append((f"random_comonotone(dim={d}, c={c:g}, L={L:g}, seed={seed}) on Ball(0.5)",
+                op.with_constraint(Ball(0.5, d)), _unit(np.random.default_rng(1000 + seed).standard_normal(d))))
     if c == 0:
         out.append((f"LowerBoundGame(c=0, L={L:g}) + 0.1||.||_1", LowerBoundGame(0.0, L).with_constraint(L1(0.1, 2)),
                     _unit(np.array([1.0, 0.5]))))

@@ -13,7 +13,13 @@ A battery that says ``holds`` is only as good as the wrong statements it would r
   or only non-physical values such as negative steps are added) is *equivalent*, outside the
   score;
 * **shifted condition** (region theorems), two per inequality conjunct: the threshold moved by
-  +5 % and by -5 %.
+  +5 % and by -5 %. A shift that agrees with the original on every sampled cell of the
+  hypothesis region (another conjunct decides there) is *equivalent*, outside the score.
+
+Each mutant carries ``focus_cells`` that its battery runs besides its own samples: the cells where
+its statement differs from the original's (the added sliver of a widened hypothesis and its corners,
+the band between a shifted threshold and the original). Equivalence is decided on the statements
+alone, never on measurements.
 
 :func:`score` checks each mutant (:func:`~monoverify.theory.judge.check`, sampling and adversary
 included); a mutant is *killed* when the verdict is ``violated`` or ``finding``, or when its widened
@@ -35,12 +41,14 @@ from concurrent.futures import Executor
 from dataclasses import dataclass, field
 from typing import Any, Callable, Iterable
 
+import numpy as np
 import sympy as sp
 
 from monoverify.result import Result
 
 from ..theorems import SYMBOLS, Theorem
-from .sampling import DOMAIN, _c, _t, conjuncts, normalised, sample
+from .sampling import (DOMAIN, _c, _fn, _key, _relations, _repair, _searchable, _t, boundary_points, conjuncts,
+                       normalised, sample)
 
 __all__ = ["Mutant", "MutantOutcome", "MutationReport", "mutants", "score", "SCALE", "WIDEN", "SHIFT"]
 
@@ -81,6 +89,9 @@ class MutantOutcome(Result):
     scored: bool
     reason: str = ""
     worst_ratio: float = math.nan
+    #: a surviving relaxation of a region theorem whose widened statement the exact spectral radius
+    #: confirms on every focus cell (the iff claim extends past that hypothesis): likely equivalent
+    exact_survivor: bool = False
 
     @property
     def status(self) -> str:
@@ -116,6 +127,18 @@ class MutationReport(Result):
     @property
     def line(self) -> str:
         return f"mutants: {self.killed}/{self.total} killed"
+
+    @property
+    def exact_survivors(self) -> list:
+        """Survivors whose widened statement is confirmed exactly on every focus cell (region theorems)."""
+        return [o for o in self.survivors if o.exact_survivor]
+
+    @property
+    def line_without_exact(self) -> str:
+        """The score with the exactly confirmed survivors set aside (they are listed, not hidden)."""
+        n = len(self.exact_survivors)
+        return (f"without the {n} exactly confirmed relaxation(s): {self.killed}/{self.total - n} killed"
+                if n else "")
 
     status = property(lambda self: "complete")
     message = property(lambda self: self.line)
@@ -204,8 +227,6 @@ def _replace(expr: Any, old: Any, new: Any) -> Any:
 
 def _adds_points(mut: Theorem, th: Theorem, quick: bool) -> bool:
     """Does the mutant's region contain sampled cells (inside :data:`DOMAIN`) outside ``th``'s?"""
-    from .sampling import _fn
-
     orig = _fn(normalised(th.hypotheses, th))
     for cell in sample(mut, quick=quick):
         inside_domain = all(DOMAIN[v][0] <= float(cell[v]) <= DOMAIN[v][1] for v in DOMAIN if v in cell)
@@ -225,6 +246,7 @@ def mutants(th: Theorem, *, reference: dict | None, quick: bool = True) -> list[
             continue
         new, desc = r
         mut = dataclasses.replace(th, id=f"{th.id}~hyp{i}", hypotheses=_replace(th.hypotheses, part, new))
+        mut = dataclasses.replace(mut, focus_cells=_focus_relaxed(th, mut, part, new, quick))
         m = Mutant(mut.id, "relaxed hypothesis", desc, mut)
         if not _adds_points(mut, th, quick):
             m.scored, m.why = False, "equivalent: the relaxed region adds no cell of the parameter domain where the method is defined"
@@ -238,8 +260,110 @@ def mutants(th: Theorem, *, reference: dict | None, quick: bool = True) -> list[
                 new, desc = r
                 mut = dataclasses.replace(th, id=f"{th.id}~cond{i}{'+' if sign > 0 else '-'}",
                                           condition=_replace(th.condition, part, new))
-                out.append(Mutant(mut.id, "shifted condition", desc, mut))
+                focus = _focus_shifted(th, mut, part, quick)
+                m = Mutant(mut.id, "shifted condition", desc, dataclasses.replace(mut, focus_cells=focus))
+                if not focus:
+                    m.scored, m.why = False, ("equivalent: the shifted condition agrees with the original on every "
+                                              "sampled cell of the hypothesis region (its boundary neighbourhoods "
+                                              "included): another conjunct decides there")
+                out.append(m)
     return out
+
+
+# ------------------------------------------------------------------------------------------
+# focus cells: where a mutant's statement differs from the original's
+# ------------------------------------------------------------------------------------------
+#: relative distances from the original boundary at which focus cells are placed
+FOCUS_DELTAS = (1e-3, 1e-2, 3e-2, 0.1)
+#: at most this many focus cells per mutant (quick, full)
+FOCUS_MAX = (32, 96)
+#: grid combinations searched from, per mutant (quick, full): a seeded subset of the admitted ones
+FOCUS_SEEDS = (12, 40)
+
+
+def _seeds(th: Theorem, quick: bool) -> list[dict]:
+    """Up to ``FOCUS_SEEDS`` of ``th``'s admitted grid combinations, in a seeded random order."""
+    import itertools
+
+    keys = list(th.grid)
+    hyp = _fn(normalised(th.hypotheses, th))
+    grid = [g for g in (dict(zip(keys, combo)) for combo in itertools.product(*(th.grid[k] for k in keys)))
+            if hyp(g)]
+    order = np.random.default_rng(0).permutation(len(grid))[:FOCUS_SEEDS[0 if quick else 1]]
+    return [grid[int(i)] for i in order]
+
+
+def _in_domain(cell: dict) -> bool:
+    return all(DOMAIN[v][0] <= float(cell[v]) <= DOMAIN[v][1] for v in DOMAIN if v in cell)
+
+
+def _pick(cells: list, quick: bool, n: int | None = None) -> tuple:
+    """Deduplicated cells, at most ``n`` (default ``FOCUS_MAX``), chosen by a seeded permutation."""
+    uniq = list({_key(c): c for c in cells}.values())
+    n = FOCUS_MAX[0 if quick else 1] if n is None else n
+    if len(uniq) > n:
+        order = np.random.default_rng(0).permutation(len(uniq))[:n]
+        uniq = [uniq[int(i)] for i in sorted(order)]
+    return tuple(uniq)
+
+
+def _focus_relaxed(th: Theorem, mut: Theorem, part: Any, new: Any, quick: bool) -> tuple:
+    """Cells of the added region: admitted by ``mut``, refused by ``th``, next to either boundary.
+
+    From a seeded subset of the grid combinations (:func:`_seeds`), along every variable of the
+    relaxed conjunct: points just outside the original boundary and just inside the widened one
+    (other conjuncts repaired along another variable when a point breaks them); then those points
+    moved next to one, and next to two, other conjuncts' boundaries (:func:`_corners`). Up to
+    ``FOCUS_MAX`` plain cells are kept, and half as many of each kind of corner.
+    """
+    orig, widened = _fn(normalised(th.hypotheses, th)), _fn(normalised(mut.hypotheses, mut))
+
+    def added(q: dict) -> bool:
+        return widened(q) and not orig(q) and _in_domain(q)
+
+    plain, edge = [], []
+    for seed in _seeds(th, quick):
+        for var in _searchable(part, th):
+            pts = boundary_points(part, th, seed, var, FOCUS_DELTAS, inside=False)
+            pts += boundary_points(new, mut, seed, var, FOCUS_DELTAS[:2], inside=True)
+            for p in pts:
+                for q in ([p] if widened(p) else _repair(mut, p, var, FOCUS_DELTAS[:1])):
+                    if added(q):
+                        plain.append(q)
+                        edge.extend((e, var) for e in _corners(mut, (part, new), q, var, added))
+    # corners of corners (two other conjuncts near their boundaries), from a seeded subset
+    rng = np.random.default_rng(1)
+    sub = [edge[int(i)] for i in rng.permutation(len(edge))[:FOCUS_SEEDS[0 if quick else 1] * 3]]
+    corner = [c for e, var in sub for c in _corners(mut, (part, new), e, var, added)]
+    n = FOCUS_MAX[0 if quick else 1]
+    return _pick(plain, quick, n) + _pick([e for e, _ in edge], quick, n // 2) + _pick(corner, quick, n // 2)
+
+
+def _corners(mut: Theorem, skip: tuple, q: dict, var: str, keep: Callable[[dict], bool]) -> list[dict]:
+    """``q`` moved next to the boundary of every other conjunct (along its other variables): worst
+    cases sit in corners of the region (e.g. ``lam -> 1`` where a widened base starts to expand)."""
+    out = []
+    for other in _relations(mut.hypotheses):
+        if other in skip:
+            continue
+        for v2 in _searchable(other, mut):
+            if v2 != var:
+                out.extend(p for p in boundary_points(other, mut, q, v2, (1e-3,), inside=True) if keep(p))
+    return out
+
+
+def _focus_shifted(th: Theorem, mut: Theorem, part: Any, quick: bool) -> tuple:
+    """Cells inside the hypotheses where the shifted condition and the original disagree."""
+    hyp = _fn(normalised(th.hypotheses, th))
+    c_orig, c_mut = _fn(normalised(th.condition, th)), _fn(normalised(mut.condition, mut))
+    out = []
+    for seed in _seeds(th, quick):
+        for var in _searchable(part, th):
+            for side in (True, False):
+                for p in boundary_points(part, th, seed, var, (1e-3, 1e-2, 2.5e-2, 4e-2), inside=side):
+                    if hyp(p) and _in_domain(p) and c_orig(p) != c_mut(p):
+                        out.append(p)
+    return _pick(out, quick)
 
 
 def _scaled(th: Theorem, reference: dict | None) -> Mutant:
@@ -307,10 +431,8 @@ def _n_checks(th: Theorem) -> int:
 def _base(th: Theorem, quick: bool, seed: int) -> Any:
     """The theorem's own check, with its PEP column (the reference ``W`` of the scaled mutant)."""
     from .checking import check
-    from .pool import one_blas_thread
 
-    with one_blas_thread():   # the same bits in this process, a pool or a Dask worker
-        return check(th, quick=quick, seed=seed, pep=True)
+    return check(th, quick=quick, seed=seed, pep=True)
 
 
 def _unscored(m: Mutant) -> MutantOutcome:
@@ -320,11 +442,9 @@ def _unscored(m: Mutant) -> MutantOutcome:
 def _judge(m: Mutant, quick: bool, seed: int, reference: dict | None) -> MutantOutcome:
     """Check one scored mutant; killed when ``violated``/``finding`` or refused in the widened region."""
     from .checking import check
-    from .pool import one_blas_thread
 
     try:
-        with one_blas_thread():
-            r = check(m.theorem, quick=quick, seed=seed)
+        r = check(m.theorem, quick=quick, seed=seed)
     except ValueError as exc:
         # the widened region holds cells where the method itself is undefined (e.g. a negative
         # relaxation): the variant's statement is refused there, which rejects it
@@ -332,7 +452,14 @@ def _judge(m: Mutant, quick: bool, seed: int, reference: dict | None) -> MutantO
                              f"method undefined in the widened region: {exc}")
     killed = r.verdict in ("violated", "finding")
     reason = f"{r.verdict}: worst ratio {r.worst_ratio:.4g}" if killed else _survival(m, r, reference)
-    return MutantOutcome(m.id, m.kind, m.description, r.verdict, killed, True, reason, float(r.worst_ratio))
+    exact = (not killed and r.verdict == "holds" and m.kind == "relaxed hypothesis"
+             and m.theorem.kind == "region" and bool(m.theorem.focus_cells))
+    if exact:
+        reason += (f"; the exact spectral radius agrees with the condition on all "
+                   f"{len(m.theorem.focus_cells)} focus cells of the added region: the iff claim "
+                   "extends past this hypothesis (likely a true statement)")
+    return MutantOutcome(m.id, m.kind, m.description, r.verdict, killed, True, reason, float(r.worst_ratio),
+                         exact)
 
 
 def _score_serial(ths: list, quick: bool, seed: int, bases: dict, progress: Any) -> MutationReport:

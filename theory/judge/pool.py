@@ -5,10 +5,10 @@
 process), ``workers=N`` a pool of ``N`` processes (``0``: one per CPU core), and any ``executor``
 with ``submit`` (a ``ProcessPoolExecutor``, Dask's ``client.get_executor()``) replaces the pool.
 
-Every check runs inside :func:`one_blas_thread`: a LAPACK factorisation or a BLAS product gives
-different last bits with a different number of threads (Dask's workers set
-``OPENBLAS_NUM_THREADS=1``, a plain process uses every core), so results are identical, bit for bit,
-wherever they run.
+Every check runs with one BLAS thread (:func:`~monoverify.arrays.single_threaded_blas` on
+:func:`~monoverify.theory.judge.check`): OpenBLAS rounds some calls differently with a different
+number of threads (Dask's workers set ``OPENBLAS_NUM_THREADS=1``, a plain process uses every core),
+so results are identical, bit for bit, wherever they run.
 
 >>> with executor_scope(1, None, n_tasks=5) as ex:
 ...     print(ex)
@@ -28,7 +28,7 @@ from typing import Any, Iterator
 
 from monoverify.errors import InvalidValue
 
-__all__ = ["check_workers", "executor_scope", "one_blas_thread"]
+__all__ = ["check_workers", "executor_scope"]
 
 
 def check_workers(workers: Any) -> int:
@@ -73,17 +73,3 @@ def executor_scope(workers: int, executor: Executor | None, n_tasks: int) -> Ite
     finally:
         pool.shutdown(wait=True, cancel_futures=True)
 
-
-@contextlib.contextmanager
-def one_blas_thread() -> Iterator[None]:
-    """Inside, BLAS/LAPACK/OpenMP run on one thread (``threadpoolctl``); the previous limits after.
-
-    >>> from threadpoolctl import threadpool_info
-    >>> with one_blas_thread():
-    ...     print({i["num_threads"] for i in threadpool_info()} <= {1})
-    True
-    """
-    from threadpoolctl import threadpool_limits
-
-    with threadpool_limits(limits=1):
-        yield

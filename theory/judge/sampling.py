@@ -9,7 +9,8 @@ normalised units of the registry (``c = -rho L``, ``t = gamma L``, ``lam``, ``ta
   points at relative distance ``1e-3``, ``1e-2``, ``1e-1`` *inside* its boundary (the boundary
   is found by bisection along that variable with the others fixed at a seed);
 * for ``region`` theorems, the same on both sides of every conjunct of the condition;
-* a few seeded uniform points of the grid's box that satisfy the hypotheses.
+* a few seeded uniform points of the grid's box that satisfy the hypotheses;
+* the theorem's ``focus_cells`` (a mutant's cells where it differs from the original).
 
 A widened hypothesis therefore brings in cells next to its new boundary, where a wrong
 statement fails. Everything is seeded: the same theorem, ``quick`` and ``seed`` give the same
@@ -192,6 +193,7 @@ def sample(th: Theorem, *, quick: bool = False, seed: int = 0, grid: list[dict] 
                     break
     n_random = (2 if quick else 8) if n_random is None else n_random
     new.extend(_random_interior(th, seeds, admitted_fn, rng, n_random))
+    new.extend(dict(c) for c in th.focus_cells if admitted_fn(c))
     seen = {_key(g) for g in grid}
     out = list(grid)
     for cell in new:

@@ -72,7 +72,7 @@ def pep_sandwich(th: Theorem, quick: bool = False) -> dict:
             b = float(bound_f(*args))
             N = int(Kv)  # the PEP maximises the theorem's own metric after K steps: no index or scale bridge
             sw = sandwich(method, vals["rho"], vals["L"] if spec.get("lipschitz", True) else None, N, th.metric,
-                          bound=b)
+                          bound=b, n_grid=20 if quick else 40)
             failed += not sw.pep.ok
             lo_inv += bool(sw.lower_inversion)
             up_inv += bool(sw.upper_inversion)

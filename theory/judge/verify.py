@@ -22,7 +22,7 @@ from monoverify.result import Result
 
 from ..theorems import THEOREMS, Theorem, get
 from .checking import check
-from .pool import check_workers, executor_scope, one_blas_thread
+from .pool import check_workers, executor_scope
 from .result import CheckResult
 from .verdict import VERDICTS
 
@@ -93,10 +93,9 @@ def select(theorems: Iterable[str | Theorem] | None = None, only: str | None = N
 
 
 def _one(th: Theorem, quick: bool, pep: bool) -> CheckResult:
-    with one_blas_thread():   # the same bits in this process, a pool or a Dask worker
-        res = check(th, quick=quick, pep=pep)
-        if pep and th.pep and res.pep is not None:
-            res.pep["proved"] = proofs(th, compute=not quick)
+    res = check(th, quick=quick, pep=pep)   # one BLAS thread inside check: the same bits anywhere
+    if pep and th.pep and res.pep is not None:
+        res.pep["proved"] = proofs(th, compute=not quick)
     return res
 
 

@@ -86,6 +86,10 @@ class Theorem:
         Normalised cells (``c``, ``t``, ``lam`` ..., optionally ``K``) that the adversarial search
         always attacks besides the declared PEP cells and the battery's worst cell (e.g. where a
         certified worst case is known).
+    focus_cells : tuple of dict
+        Normalised cells the battery always runs (when admitted) besides its grid and samples: a
+        mutant's cells where its statement differs from the original's (the added sliver of a
+        widened hypothesis, the band between a shifted threshold and the original one).
     """
 
     id: str
@@ -111,6 +115,7 @@ class Theorem:
     statement: str = ""
     statement_provenance: str = ""
     attack_cells: tuple = ()
+    focus_cells: tuple = ()
 
     def __post_init__(self) -> None:
         if self.provenance not in PROVENANCE:
