@@ -65,7 +65,7 @@ def _run(args: Any, V: Any, chosen: list, outdir: Any, con: Any, err: Any, ex: A
         con.print(f"[bold]INTERRUPTED after {len(rep.results)} of {len(rep.ids)}[/] theorems", soft_wrap=True)
     print_verdicts(con, rep)
     con.print(f"time: {rep.elapsed:.1f} s for {len(rep.results)} theorems ({'quick' if args.quick else 'full'}, "
-              f"workers={args.workers or 'one per core'})")
+              (f"scheduler {args.scheduler}" if args.scheduler else f"workers={args.workers or 'one per core'}") + ")")
     if outdir is not None:
         from .report import write_report
 
