@@ -64,8 +64,8 @@ def _run(args: Any, V: Any, chosen: list, outdir: Any, con: Any, err: Any, ex: A
     if rep.interrupted:
         con.print(f"[bold]INTERRUPTED after {len(rep.results)} of {len(rep.ids)}[/] theorems", soft_wrap=True)
     print_verdicts(con, rep)
-    con.print(f"time: {rep.elapsed:.1f} s for {len(rep.results)} theorems ({'quick' if args.quick else 'full'}, "
-              (f"scheduler {args.scheduler}" if args.scheduler else f"workers={args.workers or 'one per core'}") + ")")
+    where = f"scheduler {args.scheduler}" if args.scheduler else f"workers={args.workers or 'one per core'}"
+    con.print(f"time: {rep.elapsed:.1f} s for {len(rep.results)} theorems ({'quick' if args.quick else 'full'}, {where})")
     if outdir is not None:
         from .report import write_report
 
