@@ -10,7 +10,11 @@ from typing import Any, Iterator
 
 from monoverify.errors import InvalidValue, UnusedOption, UserError
 
-__all__ = ["UserError", "PARAMS", "add_params", "pinned", "prepare_dir", "as_user_error", "refuse_unused", "console"]
+__all__ = ["UserError", "PARAMS", "add_params", "pinned", "prepare_dir", "as_user_error", "refuse_unused", "console",
+           "add_scheduler", "scheduler_executor", "CONNECT_TIMEOUT"]
+
+#: seconds to wait for a Dask scheduler (``--scheduler``) before giving up
+CONNECT_TIMEOUT = 5.0
 
 #: the parameter options shared by check / spectral / pep
 PARAMS = ("rho", "L", "gamma", "lam", "tau", "alpha")
@@ -71,3 +75,40 @@ def prepare_dir(path: str) -> Path:
     if not os.access(p, os.W_OK):
         raise UserError(f"report folder {path!r} is not writable")
     return p
+
+
+def add_scheduler(p: argparse.ArgumentParser) -> None:
+    """The ``--scheduler ADDRESS`` option (a Dask cluster runs the independent jobs)."""
+    p.add_argument("--scheduler", metavar="ADDRESS",
+                   help="run on the Dask cluster at ADDRESS, e.g. tcp://host:8786 (needs pip install -e '.[dask]'; "
+                        "--workers is then ignored)")
+
+
+@contextlib.contextmanager
+def scheduler_executor(address: str | None, timeout: float | None = None) -> Iterator[Any]:
+    """An executor on the Dask cluster at ``address`` (``None``: yields ``None``, no Dask import).
+
+    ``distributed.Client(address).get_executor()``: a ``concurrent.futures.Executor`` whose tasks
+    run on the cluster's workers (which must have monoverify installed). The client is closed on
+    exit. A user error (exit status 2) when Dask is not installed or the scheduler cannot be
+    reached within ``timeout`` seconds (default :data:`CONNECT_TIMEOUT`).
+    """
+    if address is None:
+        yield None
+        return
+    timeout = CONNECT_TIMEOUT if timeout is None else timeout
+    try:
+        from distributed import Client
+        from distributed.comm import resolve_address
+    except ImportError:
+        raise UserError(f"--scheduler {address} needs Dask: pip install -e '.[dask]'") from None
+    try:
+        resolve_address(address)  # a malformed address or unknown host, before a Client exists
+        client = Client(address, timeout=timeout, set_as_default=False)
+    except (OSError, TimeoutError, ValueError, TypeError) as exc:
+        why = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+        raise UserError(f"cannot reach the Dask scheduler at --scheduler {address!r}: {why}") from None
+    try:
+        yield client.get_executor()
+    finally:
+        client.close()

@@ -1,14 +1,35 @@
-"""``monoverify pep METHOD --rho R``: worst case by performance estimation (PEPit)."""
+"""``monoverify pep METHOD --rho R [--n N ...]``: worst case by performance estimation (PEPit).
+
+Several ``--n`` values are a sweep: one PEP per ``N`` (``worst_case_many``), solved in parallel
+with ``--workers`` processes or on a Dask cluster (``--scheduler``).
+"""
 
 from __future__ import annotations
 
+import contextlib
 import json
-from typing import Any
+from typing import Any, Iterator
 
-from .common import UserError, add_params, console
+from .common import UserError, add_params, add_scheduler, console, scheduler_executor
 from .methods import method_from_args
 
 __all__ = ["run", "add_parser"]
+
+
+@contextlib.contextmanager
+def _executor(args: Any, n_jobs: int) -> Iterator[Any]:
+    """The Dask executor (``--scheduler``), an own process pool (``--workers`` > 1) or ``None``."""
+    with scheduler_executor(args.scheduler) as dask:
+        if dask is not None or args.workers == 1 or n_jobs == 1:
+            yield dask
+            return
+        from monoverify.theory.phase.pool import process_pool
+
+        pool = process_pool(min(args.workers, n_jobs))
+        try:
+            yield pool
+        finally:
+            pool.shutdown(wait=True, cancel_futures=True)
 
 
 def run(args: Any) -> int:
@@ -17,25 +38,36 @@ def run(args: Any) -> int:
     method = method_from_args(args.method, args)
     if args.rho is None:
         raise UserError("pep needs --rho")
-    if args.n < 1:
-        raise UserError(f"--n must be an integer >= 1, got {args.n}")
-    res = pep.worst_case(method, rho=args.rho, L=args.L, n_iter=args.n, metric=args.metric, cache=not args.no_cache)
+    for n in args.n:
+        if n < 1:
+            raise UserError(f"--n must be an integer >= 1, got {n}")
+    if args.workers < 1:
+        raise UserError(f"--workers must be an integer >= 1, got {args.workers}")
+    jobs = [dict(method=method, rho=args.rho, L=args.L, n_iter=n, metric=args.metric, cache=not args.no_cache)
+            for n in args.n]
+    with _executor(args, len(jobs)) as ex:
+        results = pep.worst_case_many(jobs, executor=ex)
+    dicts = [res.to_dict() if hasattr(res, "to_dict") else vars(res) for res in results]
     if args.json:
-        print(json.dumps(res.to_dict() if hasattr(res, "to_dict") else vars(res), indent=1, default=str))
+        print(json.dumps(dicts[0] if len(dicts) == 1 else dicts, indent=1, default=str))
     else:
         con = console()
-        con.print(f"{method!r}, rho={args.rho}, L={args.L}, N={args.n}, metric={args.metric}")
-        con.print(f"worst case: {res.value} (status {res.status}; {res.message}; "
-                  f"{getattr(res, 'wall_time', getattr(res, 'time', float('nan'))):.2f} s)")
-    return 0 if res.status in ("optimal", "cached") else 1
+        for n, res in zip(args.n, results):
+            con.print(f"{method!r}, rho={args.rho}, L={args.L}, N={n}, metric={args.metric}")
+            con.print(f"worst case: {res.value} (status {res.status}; {res.message}; "
+                      f"{getattr(res, 'wall_time', getattr(res, 'time', float('nan'))):.2f} s)")
+    return 0 if all(res.status in ("optimal", "cached") for res in results) else 1
 
 
 def add_parser(sub: Any) -> None:
     p = sub.add_parser("pep", help="worst case by performance estimation (PEPit)")
     p.add_argument("method")
     add_params(p)
-    p.add_argument("--n", type=int, default=4, help="iterations N")
+    p.add_argument("--n", type=int, nargs="+", default=[4], metavar="N",
+                   help="iterations N; several values: one PEP each (a sweep)")
     p.add_argument("--metric", default="operator", choices=["operator", "step", "distance"])
+    p.add_argument("--workers", type=int, default=1, metavar="N", help="processes for a sweep over several --n (>= 1)")
+    add_scheduler(p)
     p.add_argument("--no-cache", action="store_true")
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=run)

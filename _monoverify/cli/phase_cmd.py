@@ -6,7 +6,7 @@ from typing import Any
 
 import numpy as np
 
-from .common import UserError
+from .common import UserError, add_scheduler, scheduler_executor
 
 __all__ = ["run", "add_parser", "parse_grid"]
 
@@ -58,13 +58,14 @@ def run(args: Any) -> int:
         if v.size != 1:
             raise UserError(f"--fixed {f!r} must give one value")
         fixed[k] = int(v[0]) if k == "tau" else float(v[0])
-    ex = ProcessPoolExecutor(max_workers=args.workers) if args.workers > 1 else None
-    try:
-        res = phase_diagram(args.method, ax, fixed=fixed, mode=args.mode, family=args.family, executor=ex,
-                            checkpoint=args.checkpoint, progress=not args.no_progress, iters=args.iters)
-    finally:
-        if ex is not None:
-            ex.shutdown()
+    with scheduler_executor(args.scheduler) as dask:
+        ex = dask or (ProcessPoolExecutor(max_workers=args.workers) if args.workers > 1 else None)
+        try:
+            res = phase_diagram(args.method, ax, fixed=fixed, mode=args.mode, family=args.family, executor=ex,
+                                checkpoint=args.checkpoint, progress=not args.no_progress, iters=args.iters)
+        finally:
+            if ex is not None and ex is not dask:
+                ex.shutdown()
     if args.csv:
         res.to_csv(args.csv)
         print(f"wrote {args.csv}")
@@ -87,6 +88,7 @@ def add_parser(sub: Any) -> None:
     p.add_argument("--family", default="lower_bound", choices=["lower_bound", "bilinear", "random_comonotone"])
     p.add_argument("--iters", type=int)
     p.add_argument("--workers", type=int, default=1, help="process pool size (>= 1)")
+    add_scheduler(p)
     p.add_argument("--checkpoint", metavar="PATH", help="store finished cells; resume from them")
     p.add_argument("--csv", metavar="PATH")
     p.add_argument("--png", metavar="PATH")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from .common import console, prepare_dir
+from .common import add_scheduler, console, prepare_dir, scheduler_executor
 from .table import results_table
 
 __all__ = ["run", "add_parser", "print_verdicts", "print_mutants"]
@@ -47,20 +47,25 @@ def run(args: Any) -> int:
     err = console(stderr=True)
     chosen = V.select(None, args.only)
     outdir = prepare_dir(args.report) if args.report else None
+    with scheduler_executor(args.scheduler) as ex:
+        return _run(args, V, chosen, outdir, con, err, ex)
+
+
+def _run(args: Any, V: Any, chosen: list, outdir: Any, con: Any, err: Any, ex: Any) -> int:
     with _progress(err, not args.no_progress, len(chosen)) as prog:
         task = prog.add_task("verifying", total=len(chosen))
 
         def step(tid: str, done: int, total: int) -> None:
             prog.update(task, completed=done, description=f"checked {tid}")
 
-        rep = V.verify(chosen, quick=args.quick, workers=args.workers, progress=step)
+        rep = V.verify(chosen, quick=args.quick, workers=args.workers, executor=ex, progress=step)
     title = f"monoverify verify ({'quick' if args.quick else 'full'}) - {len(rep.results)} theorems, {rep.elapsed:.0f} s"
     con.print(results_table(rep.results, title, wide=args.wide))
     if rep.interrupted:
         con.print(f"[bold]INTERRUPTED after {len(rep.results)} of {len(rep.ids)}[/] theorems", soft_wrap=True)
     print_verdicts(con, rep)
-    con.print(f"time: {rep.elapsed:.1f} s for {len(rep.results)} theorems ({'quick' if args.quick else 'full'}, "
-              f"workers={args.workers or 'one per core'})")
+    where = f"scheduler {args.scheduler}" if args.scheduler else f"workers={args.workers or 'one per core'}"
+    con.print(f"time: {rep.elapsed:.1f} s for {len(rep.results)} theorems ({'quick' if args.quick else 'full'}, {where})")
     if outdir is not None:
         from .report import write_report
 
@@ -68,17 +73,17 @@ def run(args: Any) -> int:
     if rep.interrupted:
         raise KeyboardInterrupt
     if args.mutants:
-        print_mutants(con, _mutation_score(rep, args.quick, err, not args.no_progress), outdir)
+        print_mutants(con, _mutation_score(rep, args.quick, err, not args.no_progress, args.workers, ex), outdir)
     return rep.exit_status
 
 
-def _mutation_score(rep: Any, quick: bool, err: Any, show: bool) -> Any:
+def _mutation_score(rep: Any, quick: bool, err: Any, show: bool, workers: int, executor: Any) -> Any:
     from monoverify.theory.judge.mutants import score
 
     bases = {r.theorem.id: r for r in rep.results}
     with _progress(err, show, 0) as prog:
         task = prog.add_task("mutants", total=None)
-        return score([r.theorem for r in rep.results], quick=quick, bases=bases,
+        return score([r.theorem for r in rep.results], quick=quick, bases=bases, workers=workers, executor=executor,
                      progress=lambda name: prog.update(task, description=f"mutant {name}"))
 
 
@@ -108,7 +113,8 @@ def add_parser(sub: Any) -> None:
     p.add_argument("--report", metavar="DIR", help="write verify.json, verify.csv and figures to DIR")
     p.add_argument("--wide", action="store_true", help="every column (default: a view that fits 120 columns)")
     p.add_argument("--workers", type=int, default=0, metavar="N",
-                   help="processes for independent theorems (default 0: one per CPU core; 1: serial)")
+                   help="processes for independent theorems and mutants (default 0: one per CPU core; 1: serial)")
+    add_scheduler(p)
     p.add_argument("--mutants", action="store_true",
                    help="also judge wrong variants of every theorem; ends with 'mutants: K/M killed'")
     p.add_argument("--no-progress", action="store_true")

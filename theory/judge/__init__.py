@@ -5,7 +5,8 @@
 * :mod:`.cells`, :mod:`.instances` — parameter cells and the instance battery of a theorem;
 * :mod:`.rate`, :mod:`.region`, :mod:`.property` — measure cells of each kind of theorem;
 * :mod:`.sandwich` — the PEP column; :mod:`.checking` — :func:`check`; :mod:`.result` —
-  :class:`CheckResult`; :mod:`.verify` — the main job over many theorems.
+  :class:`CheckResult`; :mod:`.verify` — the main job over many theorems; :mod:`.pool` — where
+  independent checks run (serial, a process pool or any executor, e.g. Dask).
 
 >>> from monoverify.theory.judge import VERDICTS, judge, Observation
 >>> VERDICTS

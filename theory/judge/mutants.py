@@ -37,6 +37,7 @@ from __future__ import annotations
 
 import dataclasses
 import math
+from concurrent.futures import Executor
 from dataclasses import dataclass, field
 from typing import Any, Callable, Iterable
 
@@ -383,51 +384,135 @@ def _scaled(th: Theorem, reference: dict | None) -> Mutant:
 # judging mutants
 # ------------------------------------------------------------------------------------------
 def score(theorems: Iterable[Theorem], *, quick: bool = True, seed: int = 0, bases: dict | None = None,
-          progress: Callable[[str], None] | None = None) -> MutationReport:
+          progress: Callable[[str], None] | None = None, workers: int = 1,
+          executor: Executor | None = None) -> MutationReport:
     """Derive every theorem's mutants and judge each.
 
-    ``bases`` maps theorem ids to their own check (with ``pep=True``, for the reference ``W``),
-    e.g. the results of ``verify``; a theorem without one is checked first.
+    Parameters
+    ----------
+    theorems : iterable of Theorem
+        Whose mutants to judge.
+    quick, seed
+        As :func:`~monoverify.theory.judge.check` (the same battery for every mutant).
+    bases : dict, optional
+        Theorem id -> that theorem's own check (with ``pep=True``, for the reference ``W``), e.g.
+        the results of ``verify``; a theorem without one is checked first.
+    progress : callable, optional
+        ``progress(name)`` with each theorem id, then each of its scored mutants' ids.
+    workers : int
+        Processes for the checks (bases still missing and mutants): ``1`` serial, in this
+        process; ``0`` one per CPU core (as :func:`~monoverify.theory.judge.verify.verify`).
+    executor : concurrent.futures.Executor, optional
+        Run the checks on this executor instead (e.g. Dask's ``client.get_executor()``);
+        ``workers`` is ignored.
+
+    Returns
+    -------
+    MutationReport
+        The outcomes in the order of a serial run (theorems as given, each one's mutants in
+        :func:`mutants` order), identical to it whatever runs them.
     """
+    from .pool import executor_scope
+
+    ths = list(theorems)
+    bases = dict(bases or {})
+    with executor_scope(workers, executor, sum(map(_n_checks, ths))) as ex:
+        if ex is None:
+            return _score_serial(ths, quick, seed, bases, progress)
+        return _score_parallel(ths, quick, seed, bases, progress, ex)
+
+
+def _n_checks(th: Theorem) -> int:
+    """At most how many checks ``th`` costs: its base, the scaled bound and one per relaxed/shifted conjunct."""
+    cond = conjuncts(th.condition) if th.kind == "region" and th.condition is not None else []
+    return 2 + len(conjuncts(th.hypotheses)) + 2 * len(cond)
+
+
+def _base(th: Theorem, quick: bool, seed: int) -> Any:
+    """The theorem's own check, with its PEP column (the reference ``W`` of the scaled mutant)."""
     from .checking import check
 
+    return check(th, quick=quick, seed=seed, pep=True)
+
+
+def _unscored(m: Mutant) -> MutantOutcome:
+    return MutantOutcome(m.id, m.kind, m.description, "-", False, False, m.why)
+
+
+def _judge(m: Mutant, quick: bool, seed: int, reference: dict | None) -> MutantOutcome:
+    """Check one scored mutant; killed when ``violated``/``finding`` or refused in the widened region."""
+    from .checking import check
+
+    try:
+        r = check(m.theorem, quick=quick, seed=seed)
+    except ValueError as exc:
+        # the widened region holds cells where the method itself is undefined (e.g. a negative
+        # relaxation): the variant's statement is refused there, which rejects it
+        return MutantOutcome(m.id, m.kind, m.description, "refused", True, True,
+                             f"method undefined in the widened region: {exc}")
+    killed = r.verdict in ("violated", "finding")
+    reason = f"{r.verdict}: worst ratio {r.worst_ratio:.4g}" if killed else _survival(m, r, reference)
+    exact = (not killed and r.verdict == "holds" and m.kind == "relaxed hypothesis"
+             and m.theorem.kind == "region" and bool(m.theorem.focus_cells))
+    if exact:
+        reason += (f"; the exact spectral radius agrees with the condition on all "
+                   f"{len(m.theorem.focus_cells)} focus cells of the added region: the iff claim "
+                   "extends past this hypothesis (likely a true statement)")
+    return MutantOutcome(m.id, m.kind, m.description, r.verdict, killed, True, reason, float(r.worst_ratio),
+                         exact)
+
+
+def _score_serial(ths: list, quick: bool, seed: int, bases: dict, progress: Any) -> MutationReport:
     rep = MutationReport()
-    for th in theorems:
+    for th in ths:
         if progress:
             progress(th.id)
-        base = (bases or {}).get(th.id) or check(th, quick=quick, seed=seed, pep=True)
+        base = bases.get(th.id) or _base(th, quick, seed)
         for m in mutants(th, reference=base.reference, quick=quick):
             if not m.scored:
-                rep.outcomes.append(MutantOutcome(m.id, m.kind, m.description, "-", False, False, m.why))
+                rep.outcomes.append(_unscored(m))
                 continue
             if progress:
                 progress(m.id)
-            try:
-                r = check(m.theorem, quick=quick, seed=seed)
-            except ValueError as exc:
-                # the widened region holds cells where the method itself is undefined (e.g. a negative
-                # relaxation): the variant's statement is refused there, which rejects it
-                rep.outcomes.append(MutantOutcome(m.id, m.kind, m.description, "refused", True, True,
-                                                  f"method undefined in the widened region: {exc}"))
-                continue
-            killed = r.verdict in ("violated", "finding")
-            reason = (f"{r.verdict}: worst ratio {r.worst_ratio:.4g}" if killed else
-                      _survival(m, r, base))
-            exact = (not killed and r.verdict == "holds" and m.kind == "relaxed hypothesis"
-                     and m.theorem.kind == "region" and bool(m.theorem.focus_cells))
-            if exact:
-                reason += (f"; the exact spectral radius agrees with the condition on all "
-                           f"{len(m.theorem.focus_cells)} focus cells of the added region: the iff claim "
-                           "extends past this hypothesis (likely a true statement)")
-            rep.outcomes.append(MutantOutcome(m.id, m.kind, m.description, r.verdict, killed, True, reason,
-                                              float(r.worst_ratio), exact))
+            rep.outcomes.append(_judge(m, quick, seed, base.reference))
     return rep
 
 
-def _survival(m: Mutant, r: Any, base: Any) -> str:
+def _score_parallel(ths: list, quick: bool, seed: int, bases: dict, progress: Any, ex: Executor) -> MutationReport:
+    """Missing bases first, then each theorem's mutants as soon as its base is in (derived here)."""
+    futures: list = []
+    try:
+        pending = {th.id: ex.submit(_base, th, quick, seed) for th in ths if not bases.get(th.id)}
+        futures += pending.values()
+        plan = []
+        for th in ths:   # in order: later bases and earlier mutants run while this one is derived
+            base = bases.get(th.id) or pending[th.id].result()
+            jobs = [(m, ex.submit(_judge, m, quick, seed, base.reference) if m.scored else None)
+                    for m in mutants(th, reference=base.reference, quick=quick)]
+            futures += [f for _, f in jobs if f is not None]
+            plan.append((th, jobs))
+        rep = MutationReport()
+        for th, jobs in plan:
+            if progress:
+                progress(th.id)
+            for m, fut in jobs:
+                if fut is None:
+                    rep.outcomes.append(_unscored(m))
+                    continue
+                if progress:
+                    progress(m.id)
+                rep.outcomes.append(fut.result())
+        return rep
+    except KeyboardInterrupt:
+        for f in futures:
+            f.cancel()
+        raise
+
+
+def _survival(m: Mutant, r: Any, reference: dict | None) -> str:
     if m.kind == "scaled bound":
-        emp = (base.reference or {}).get("empirical_over_W")
-        rel = any(row.get("relaxation") for row in (base.reference or {}).get("rows", []))
+        emp = (reference or {}).get("empirical_over_W")
+        rel = any(row.get("relaxation") for row in (reference or {}).get("rows", []))
         return (f"{r.verdict}: worst ratio {r.worst_ratio:.4g} <= 1; the battery reaches {emp if emp is None else round(emp, 3)} "
                 f"of W" + (" (W from a Lipschitz relaxation: possibly not attained)" if rel else ""))
     return f"{r.verdict}: worst ratio {r.worst_ratio:.4g} over {r.n_judged} judged cells"

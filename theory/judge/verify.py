@@ -12,17 +12,17 @@ order. Report writing (JSON, CSV, figures) lives in :mod:`monoverify.cli`, not h
 
 from __future__ import annotations
 
-import os
 import time
-from concurrent.futures import Executor, ProcessPoolExecutor
+from concurrent.futures import Executor
 from dataclasses import dataclass, field
 from typing import Any, Callable, Iterable
 
-from monoverify.errors import InvalidValue, UnknownName
+from monoverify.errors import UnknownName
 from monoverify.result import Result
 
 from ..theorems import THEOREMS, Theorem, get
 from .checking import check
+from .pool import check_workers, executor_scope
 from .result import CheckResult
 from .verdict import VERDICTS
 
@@ -93,7 +93,7 @@ def select(theorems: Iterable[str | Theorem] | None = None, only: str | None = N
 
 
 def _one(th: Theorem, quick: bool, pep: bool) -> CheckResult:
-    res = check(th, quick=quick, pep=pep)
+    res = check(th, quick=quick, pep=pep)   # one BLAS thread inside check: the same bits anywhere
     if pep and th.pep and res.pep is not None:
         res.pep["proved"] = proofs(th, compute=not quick)
     return res
@@ -146,29 +146,26 @@ def verify(theorems: Iterable[str | Theorem] | None = None, quick: bool = False,
     VerifyReport
         Also when interrupted by Ctrl-C (``interrupted=True``, the finished checks kept).
     """
-    if isinstance(workers, bool) or not isinstance(workers, int) or workers < 0:
-        raise InvalidValue(f"workers must be an integer >= 0 (0: one per CPU core), got workers={workers!r}")
+    check_workers(workers)
     chosen = select(theorems, only)
     rep = VerifyReport([t.id for t in chosen], quick=quick)
     t0 = time.perf_counter()
-    n = workers or os.cpu_count() or 1
     try:
-        if executor is None and n == 1:
-            for th in chosen:
-                rep.results.append(_one(th, quick, pep))
-                if progress:
-                    progress(th.id, len(rep.results), len(chosen))
-        else:
-            _parallel(chosen, quick, pep, executor, n, rep, progress)
+        with executor_scope(workers, executor, len(chosen)) as ex:
+            if ex is None:
+                for th in chosen:
+                    rep.results.append(_one(th, quick, pep))
+                    if progress:
+                        progress(th.id, len(rep.results), len(chosen))
+            else:
+                _parallel(chosen, quick, pep, ex, rep, progress)
     except KeyboardInterrupt:
         rep.interrupted = True
     rep.elapsed = time.perf_counter() - t0
     return rep
 
 
-def _parallel(chosen: list, quick: bool, pep: bool, executor: Any, n: int, rep: VerifyReport, progress: Any) -> None:
-    own = executor is None
-    ex = ProcessPoolExecutor(max_workers=min(n, len(chosen))) if own else executor
+def _parallel(chosen: list, quick: bool, pep: bool, ex: Executor, rep: VerifyReport, progress: Any) -> None:
     futures: list = []
     try:
         futures = [ex.submit(_one, th, quick, pep) for th in chosen]
@@ -180,6 +177,3 @@ def _parallel(chosen: list, quick: bool, pep: bool, executor: Any, n: int, rep: 
         for f in futures:
             f.cancel()
         raise
-    finally:
-        if own:
-            ex.shutdown(wait=True, cancel_futures=True)
