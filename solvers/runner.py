@@ -305,6 +305,9 @@ def run(method: Method, op: Any, z0: Any, iters: int = 100, tol: float | None = 
     with np.errstate(over="ignore", invalid="ignore", divide="ignore", under="ignore"):
         limit = diverge_at * (1.0 + to_numpy(_safe_norm(xp, z)))
         c0 = oracle.n_F
+        outer_step = getattr(oracle, "outer_step", None)  # a mini-batch schedule follows the outer steps
+        if outer_step is not None:
+            outer_step(0)
         state = stepper.start(z, oracle)
         n_oracle[cols] += oracle.n_F - c0
 
@@ -351,6 +354,8 @@ def run(method: Method, op: Any, z0: Any, iters: int = 100, tol: float | None = 
                 r = r[keep]
                 stepper.bind(active, state)
             c0 = oracle.n_F
+            if outer_step is not None:
+                outer_step(k - 1)
             prev = (state, stepper.method, active)
             state = stepper.step(state, oracle)
             n_oracle[cols] += oracle.n_F - c0

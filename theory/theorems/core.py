@@ -86,6 +86,10 @@ class Theorem:
         Normalised cells (``c``, ``t``, ``lam`` ..., optionally ``K``) that the adversarial search
         always attacks besides the declared PEP cells and the battery's worst cell (e.g. where a
         certified worst case is known).
+    schedule : tuple
+        ``(b0, power)`` of the mini-batch schedule ``b_k = ceil(b0 (k + 1)^power)`` of the stochastic
+        oracle of an expectation theorem (:class:`~monoverify.solvers.MiniBatch`, SPEC R32); empty:
+        a constant batch of one sample.
     """
 
     id: str
@@ -111,6 +115,7 @@ class Theorem:
     statement: str = ""
     statement_provenance: str = ""
     attack_cells: tuple = ()
+    schedule: tuple = ()
 
     def __post_init__(self) -> None:
         if self.provenance not in PROVENANCE:
@@ -128,6 +133,10 @@ class Theorem:
             raise ValueError(f"theorem {self.id}: a region theorem needs a condition")
         if self.kind in ("rate", "property") and self.bound is None:
             raise ValueError(f"theorem {self.id}: a {self.kind} theorem needs a bound")
+        if self.schedule:
+            from monoverify.solvers.schedule import MiniBatch
+
+            MiniBatch(*self.schedule)  # validates b0 and power
 
     # ------------------------------------------------------------------------------------
     def free_parameters(self) -> list[str]:  # noqa: D401
