@@ -178,7 +178,7 @@ def _overrides(params: dict) -> dict:
         over["c"] = -float(params["rho"]) * Lp
     if "gamma" in params:
         over["t"] = float(params["gamma"]) * Lp
-    for k in ("lam", "tau", "alpha", "K"):
+    for k in ("lam", "tau", "alpha", "K", "sigma"):
         if k in params:
             over[k] = params[k]
     return over
@@ -224,7 +224,7 @@ def battery(th: Theorem, *, quick: bool = False, seed: int = 0, params: dict | N
     """Instances and the parameter cells each admits: ``(label, op, z0, admitted, refused)``.
 
     Grid values are normalised (``c = -rho L``, ``t = gamma L``); ``params`` (``rho``, ``L``,
-    ``gamma``, ``lam``, ``tau``, ``alpha``, ``K``) pin values instead. With ``explore`` every
+    ``gamma``, ``lam``, ``tau``, ``alpha``, ``K``, ``sigma``) pin values instead. With ``explore`` every
     cell is admitted (those outside the hypotheses have ``cell.inside = False``: not judged). Without pinned values the grid seeds
     :func:`~monoverify.theory.judge.sampling.sample` (neighbourhoods of every boundary of every
     hypothesis conjunct, interior points); ``sampled=False`` keeps the bare grid.
