@@ -211,3 +211,9 @@ def test_cli_check_sigma(capsys):
     assert "sigma': 0.5" in capsys.readouterr().out
     assert main(["check", TID, "--sigma", "-1", "--no-progress"]) == 2
     assert "sigma must be a finite number in (0, inf), got sigma=-1.0" in capsys.readouterr().err
+
+
+def test_theorem_schedule_is_validated():
+    with pytest.raises(InvalidValue, match="power must be a number in"):
+        dataclasses.replace(THEOREMS[TID], schedule=(1, -2.0))
+    assert THEOREMS[TID].describe()["schedule"] == [1, 1]

@@ -131,10 +131,13 @@ SAMPLERS = {"expected_inner_error_sq": _inner_means, "expected_mean_resolvent_re
 
 
 def check_expected(th, bat, notes: list, progress=None, *, seed: int = 0, quick: bool = False):
-    """Check ``E ||w^k - J_{gamma T} z||^2 <= bound`` at ``k in {1, 2, K/2, K}`` on the battery.
+    """Check an expectation theorem on its battery with the sampler of its metric (:data:`SAMPLERS`).
 
+    ``expected_inner_error_sq``: ``E ||w^k - J_{gamma T} z||^2 <= bound`` at ``k in {1, 2, K/2, K}``;
     ``D0`` in the bound is the inner problem's initial distance ``||z - J_{gamma T} z||^2``
-    (``w^0 = z``), ``K`` the number of inner steps, ``sigma^2`` the oracle variance. Each cell is one
+    (``w^0 = z``), ``K`` the number of inner steps, ``sigma^2`` the oracle variance.
+    ``expected_mean_resolvent_residual_sq``: stochastic RAPP with the theorem's mini-batch schedule,
+    ``(1/k) sum_{j<k} E||z^j - J z^j||^2 <= bound`` at ``k in {K/4, K/2, K}``. Each cell is one
     :class:`~monoverify.theory.judge.Observation` whose ratio is the lower confidence limit over the
     bound (its worst ``k``); :func:`~monoverify.theory.judge.judge` gives the verdict.
     """

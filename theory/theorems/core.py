@@ -178,6 +178,7 @@ class Theorem:
             "condition": None if self.condition is None else str(self.condition),
             "metric": self.metric, "iterate": self.iterate, "rate": self.rate, "note": self.note,
             "statement": self.statement, "statement_provenance": self.statement_provenance,
+            "schedule": list(self.schedule),
         }
 
     def tag(self) -> str:
