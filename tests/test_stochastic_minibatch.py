@@ -178,6 +178,14 @@ def test_wrong_variant_batch_growing_like_sqrt_k_is_violated():
     assert ok.verdict == "holds" and ok.worst["mean_ratio"] > 0.8
 
 
+def test_entry_holds_on_non_normal_maps():
+    # the derivation needs only ||M|| <= L and rho > -gamma/2: a non-rotation instance family
+    th = dataclasses.replace(_one_cell(c=(0.0,), t=(0.5, 0.8), K=(20,)), family=("nonnormal_small",))
+    r = check(th, quick=True, sampled=False)
+    assert r.verdict == "holds" and r.n_judged == 2 and 0 < r.worst_ratio < 1
+    assert r.worst["instance"].startswith("random_nonnormal(dim=6")
+
+
 def test_check_is_reproducible():
     a, b = check(_one_cell(K=(8,)), quick=True, sampled=False), check(_one_cell(K=(8,)), quick=True, sampled=False)
     assert a.worst_ratio == b.worst_ratio

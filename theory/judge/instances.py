@@ -130,9 +130,23 @@ def _forsaken_instances(c: float, L: float, quick: bool, seed: int) -> list:
     return [("Forsaken() from (0.2, 0.5)", Forsaken(), np.array([0.2, 0.5]))] if c == 0 else []
 
 
+def _nonnormal_small_instances(c: float, L: float, quick: bool, seed: int) -> list:
+    """Random non-normal maps of dimension 6 (``random_nonnormal`` scaled to ``||M|| = L``) from a seeded
+    unit start: cheap linear instances that are not rotation-scalings (stochastic batteries, SPEC R32).
+    Their rho is the map's own (computed exactly from ``M``), not ``-c/L``: cells are admitted on it."""
+    out = []
+    for s in (range(1) if quick else range(2)):
+        base = _nonnormal(-c, 6, seed + s)
+        op = LinearOperator(base.matrix * L, name="random_nonnormal", params={"dim": 6, "rho0": -c, "seed": seed + s})
+        z0 = _unit(np.random.default_rng(2000 + seed + s).standard_normal(6))
+        out.append((f"random_nonnormal(dim=6, rho0={-c:g}, L={L:g}, seed={seed + s}) from a unit start", op, z0))
+    return out
+
+
 #: the families added for the whole paper (issue 14)
 _PAPER_FAMILIES = {"constrained": _constrained_instances, "scaled_identity": _scaled_identity_instances,
-                   "bilinear_players": _bilinear_players_instances, "forsaken": _forsaken_instances}
+                   "bilinear_players": _bilinear_players_instances, "forsaken": _forsaken_instances,
+                   "nonnormal_small": _nonnormal_small_instances}
 
 
 def _example_instances() -> list:

@@ -59,6 +59,8 @@ register(Theorem(
     note="measured: the mean over k < K of ||z^k - J z^k||^2 (the run monitor of the metric) averaged over seeded "
          "sample paths, at horizons K/4, K/2 and K with the same tau (the bound holds for every horizon); it bounds "
          "the best iterate min_k E||z^k - J z^k||^2. Needs an unconstrained linear F (the bias of the inner loop and "
-         "the Laurent-Massart confidence statement); oracle complexity sum_k tau b_k reported per cell. PEP and the "
+         "the Laurent-Massart confidence statement); the battery is LowerBoundGame (rotation-scaling: the bound is "
+         "tight as rho -> -gamma/2) to stay cheap; non-normal maps (family nonnormal_small) hold with far smaller "
+         "ratios (tests/test_stochastic_minibatch.py); oracle complexity sum_k tau b_k reported per cell. PEP and the "
          "spectral layer cannot express it (an expectation over the oracle's noise)",
 ))
