@@ -194,11 +194,14 @@ def test_check_is_reproducible():
 # ------------------------------------------------------------------------------------------
 # sigma from check and the CLI
 # ------------------------------------------------------------------------------------------
-def test_check_sigma_pins_the_noise_level():
+def test_check_sigma_pins_the_noise_level_and_keeps_the_sampled_battery():
     th = _one_cell(K=(8,))
     r = check(th, quick=True, sigma=0.25)
     assert r.worst["sigma"] == 0.25 and r.verdict == "holds"
     assert all(c["params"]["sigma"] == 0.25 for c in r.curves)
+    free = check(th, quick=True)                  # grid sigma = 1: the same cells, boundary samples included
+    assert r.n_cells == free.n_cells > 1
+    assert check(th, quick=True, sigma=0.25, lam=0.3).n_cells == 1   # pinning a cell parameter: the bare grid
 
 
 @pytest.mark.parametrize("bad", [0, -1.0, float("nan"), float("inf"), "1", True])

@@ -24,7 +24,11 @@ from monoverify.operators import BilinearGame, LinearOperator, LowerBoundGame, r
 from ..theorems import Theorem
 from .cells import Cell, derive, evaluate
 
-__all__ = ["battery", "grid"]
+__all__ = ["battery", "grid", "FIXED"]
+
+#: parameters that fix the experiment rather than pick a cell (the oracle's noise level): pinning them
+#: keeps the sampled battery (boundary neighbourhoods of the other parameters)
+FIXED = ("sigma",)
 
 
 def _unit(v: np.ndarray) -> np.ndarray:
@@ -241,11 +245,12 @@ def battery(th: Theorem, *, quick: bool = False, seed: int = 0, params: dict | N
     ``gamma``, ``lam``, ``tau``, ``alpha``, ``K``, ``sigma``) pin values instead. With ``explore`` every
     cell is admitted (those outside the hypotheses have ``cell.inside = False``: not judged). Without pinned values the grid seeds
     :func:`~monoverify.theory.judge.sampling.sample` (neighbourhoods of every boundary of every
-    hypothesis conjunct, interior points); ``sampled=False`` keeps the bare grid.
+    hypothesis conjunct, interior points); ``sampled=False`` keeps the bare grid. Pinning only
+    :data:`FIXED` parameters (``sigma``) keeps the sampling, at that value.
     """
     over = _overrides(dict(params or {}))
     combos = grid(th, quick, over)
-    if sampled and not over:
+    if sampled and not set(over) - set(FIXED):
         from .sampling import sample
 
         combos = sample(th, quick=quick, seed=seed, grid=combos)
