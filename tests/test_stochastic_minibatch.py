@@ -178,6 +178,16 @@ def test_wrong_variant_batch_growing_like_sqrt_k_is_violated():
     assert ok.verdict == "holds" and ok.worst["mean_ratio"] > 0.8
 
 
+def test_wrong_variant_lam_up_to_1_2_is_violated():
+    # lam >= 1/(1 + t^{2 tau}) makes the bound's denominator <= 0: a bound <= 0 is exceeded by any residual
+    import sympy as sp
+
+    from monoverify.theory.theorems import L, gamma, lam, rho
+    th = _one_cell(c=(0.0,), t=(0.5,), lam=(1.2,))
+    wide = dataclasses.replace(th, hypotheses=sp.And(gamma > 0, gamma * L < 1, rho > -gamma / 2, lam > 0, lam < 1.3))
+    assert check(wide, quick=True, sampled=False).verdict == "violated"
+
+
 def test_entry_holds_on_non_normal_maps():
     # the derivation needs only ||M|| <= L and rho > -gamma/2: a non-rotation instance family
     th = dataclasses.replace(_one_cell(c=(0.0,), t=(0.5, 0.8), K=(20,)), family=("nonnormal_small",))

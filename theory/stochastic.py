@@ -142,6 +142,7 @@ def check_expected(th, bat, notes: list, progress=None, *, seed: int = 0, quick:
     bound (its worst ``k``); :func:`~monoverify.theory.judge.judge` gives the verdict.
     """
     from .judge.cells import OUTSIDE, label_params
+    from .judge.property import property_ratio
     from .judge.result import CheckResult
     from .judge.verdict import Observation, judge
 
@@ -164,7 +165,7 @@ def check_expected(th, bat, notes: list, progress=None, *, seed: int = 0, quick:
         for cell, (vals, ks, means, bnds) in zip(cells, SAMPLERS[th.metric](th, op, z0, cells, n, seed)):
             n_cells += 1
             lower = means / (1 + k_up)
-            ratio = lower / bnds
+            ratio = np.array([property_ratio(lo, b) for lo, b in zip(lower, bnds)])  # a bound <= 0 is exceeded
             j = int(np.argmax(ratio))
             params = label_params(type(cell)(vals))
             curves.append({"instance": label, "params": params, "k": ks, "measured": means, "bound": bnds,
