@@ -94,7 +94,7 @@ def _inner_means(th, op, z0, cells: list, n: int, seed: int) -> list:
 def _minibatch_means(th, op, z0, cells: list, n: int, seed: int) -> list:
     """Stochastic runs of ``th.method`` with the mini-batch schedule ``th.schedule``, ``n`` seeded paths per cell.
 
-    Cells with the same ``(tau, K)`` share one batched run (``n`` rows each). Per cell: the mean over
+    Cells with the same ``(tau, K, sigma)`` share one batched run (``n`` rows each). Per cell: the mean over
     ``k < k'`` of the metric's run monitor ``||z^k - J z^k||^2``, averaged over the paths, at horizons
     ``k' in {K/4, K/2, K}`` (same ``tau``: the bound holds at every horizon).
     """
