@@ -16,10 +16,11 @@ from .lookahead import Lookahead
 from .methods import APP, EG, FEG, GDA, OGDA, PP, AdaptiveCEGPlus, CEGPlus
 from .oracle import Oracle, StochasticOracle
 from .registry import METHODS, MethodSpec, make
+from .schedule import MiniBatch
 from .runner import STATUSES, History, Run, residual, run
 
 __all__ = [
     "Method", "Lookahead", "GDA", "EG", "CEGPlus", "AdaptiveCEGPlus", "OGDA", "PP", "APP", "FEG",
-    "Oracle", "StochasticOracle", "METHODS", "MethodSpec", "make", "run", "Run", "History", "residual", "STATUSES",
+    "Oracle", "StochasticOracle", "MiniBatch", "METHODS", "MethodSpec", "make", "run", "Run", "History", "residual", "STATUSES",
     "transition_matrix", "NotLinear", "compile_step",
 ]

@@ -22,7 +22,9 @@ from monoverify.arrays import asarray_like, namespace_of
 from monoverify.operators.resolvent import resolvent as _resolvent
 from monoverify.operators.sets import Whole
 
-__all__ = ["Oracle", "StochasticOracle"]
+from .schedule import MiniBatch, as_schedule
+
+__all__ = ["Oracle", "StochasticOracle", "MiniBatch"]
 
 
 class Oracle:
@@ -54,6 +56,10 @@ class Oracle:
         self.n_F += 1
         return self.op.F(z)
 
+    def outer_step(self, k: int) -> None:
+        """Called by the runner before outer step ``k`` (``k = 0`` before the first); a deterministic
+        oracle ignores it, a :class:`StochasticOracle` takes its mini-batch size ``b_k`` from it."""
+
     def prox(self, z: Any, gamma: Any) -> Any:
         """``J_{gamma A}(z)``: projection onto the constraint set or prox of the regulariser."""
         return z if self._whole else self.op.constraint.prox(z, gamma)
@@ -81,30 +87,52 @@ class Oracle:
 
 
 class StochasticOracle(Oracle):
-    """``F^(z) = F z + xi``, ``E xi = 0``, ``E ||xi||^2 = sigma^2 / batch_size`` (SPEC §3.5).
+    """``F^(z) = F z + xi``, ``E xi = 0``, ``E ||xi||^2 = sigma^2 / b`` (SPEC §3.5, R32).
 
     Gaussian noise from a seeded NumPy generator (reproducible), moved to the namespace of ``z``.
+    ``b`` is the mini-batch size: an integer (constant) or a
+    :class:`~monoverify.solvers.MiniBatch` schedule ``b_k`` over the outer steps, which the runner
+    advances (:meth:`outer_step`). The mean of ``b`` Gaussian samples is drawn as one Gaussian of
+    variance ``sigma^2/b``; ``n_samples`` counts the samples a real mini-batch would cost
+    (``b`` per call and per instance): the oracle complexity.
 
     >>> import numpy as np
     >>> from monoverify.operators import BilinearGame
     >>> o = StochasticOracle(BilinearGame([[1.0]]), sigma=0.1, seed=0)
     >>> o.F(np.zeros((4, 2))).shape
     (4, 2)
+    >>> o = StochasticOracle(BilinearGame([[1.0]]), sigma=0.1, batch_size=MiniBatch(1, 1))
+    >>> o.outer_step(3); o.batch_size
+    4
     """
 
-    def __init__(self, op: Any, sigma: float, batch_size: int = 1, seed: int | None = 0, **kw: Any):
+    def __init__(self, op: Any, sigma: float, batch_size: int | MiniBatch = 1, seed: int | None = 0, **kw: Any):
         super().__init__(op, **kw)
-        s = float(sigma)
+        try:
+            s = float(sigma)
+        except (TypeError, ValueError):
+            s = float("nan")
         if not np.isfinite(s) or s < 0:
             raise InvalidValue(f"sigma must be a finite number >= 0, got sigma={sigma!r}")
-        if isinstance(batch_size, bool) or not isinstance(batch_size, (int, np.integer)) or batch_size < 1:
-            raise InvalidValue(f"batch_size must be an integer >= 1, got batch_size={batch_size!r}")
         self.sigma = s
-        self.batch_size = int(batch_size)
+        self.schedule = as_schedule(batch_size)
+        self.outer = 0
+        self.n_samples = 0
         self.rng = np.random.default_rng(seed)
+
+    @property
+    def batch_size(self) -> int:
+        """The mini-batch size at the current outer step."""
+        return self.schedule.size(self.outer)
+
+    def outer_step(self, k: int) -> None:
+        self.schedule.size(k)  # validates k
+        self.outer = int(k)
 
     def F(self, z: Any) -> Any:
         Fz = super().F(z)
-        scale = self.sigma / np.sqrt(self.batch_size * self.op.dim)
+        b = self.batch_size
+        self.n_samples += b * (int(np.prod(tuple(z.shape)[:-1])) if len(tuple(z.shape)) > 1 else 1)
+        scale = self.sigma / np.sqrt(b * self.op.dim)
         noise = self.rng.standard_normal(tuple(z.shape)) * scale
         return Fz + asarray_like(noise, z)

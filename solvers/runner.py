@@ -273,6 +273,9 @@ def run(method: Method, op: Any, z0: Any, iters: int = 100, tol: float | None = 
         limit = diverge_at * (1.0 + to_numpy(_safe_norm(xp, z)))
         lim_min = float(np.min(limit))  # the smallest limit of the active instances
         c0 = oracle.n_F
+        outer_step = getattr(oracle, "outer_step", None)  # a mini-batch schedule follows the outer steps
+        if outer_step is not None:
+            outer_step(0)
         state = stepper.start(z, oracle)
         # every active instance has been active since the start: one call count (and iteration) for all,
         # written into n_oracle / n_iter when instances stop
@@ -340,6 +343,8 @@ def run(method: Method, op: Any, z0: Any, iters: int = 100, tol: float | None = 
                 r = None if r is None else r[keep]
                 stepper.bind(active, state)
             c0 = oracle.n_F
+            if outer_step is not None:
+                outer_step(k - 1)
             prev = (state, stepper.method, active)
             state = stepper.step(state, oracle)
             calls += oracle.n_F - c0

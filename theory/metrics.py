@@ -16,14 +16,16 @@ method's ``gamma`` with ``oracle.F`` and ``oracle.prox``, so they are PEP object
 Two quantities of ``property`` theorems are not squared norms of one vector and carry their own
 evaluation instead: ``unrelaxed_residual_ratio`` (``measure``: two runs) and
 ``expected_inner_error_sq`` (``expected``: an expectation, checked by
-:mod:`monoverify.theory.stochastic`).
+:mod:`monoverify.theory.stochastic`). ``expected_mean_resolvent_residual_sq`` is an expectation too
+(stochastic RAPP with mini-batches, SPEC R32) whose per-path value is a run monitor (the residual
+of ``resolvent_residual_sq``), averaged over the iterates and the seeded sample paths.
 
 >>> sorted(RUN_METRICS)
-['ceg_step_sq', 'distance_ratio', 'extrapolated_operator_sq', 'fixed_point_residual_sq', 'natural_residual_sq', 'operator_sq', 'resolvent_residual_sq']
+['ceg_step_sq', 'distance_ratio', 'expected_mean_resolvent_residual_sq', 'extrapolated_operator_sq', 'fixed_point_residual_sq', 'natural_residual_sq', 'operator_sq', 'resolvent_residual_sq']
 >>> [m for m in PEP_METRICS if m not in ('distance', 'distance_sq', 'operator', 'step', 'step_sq')]
 ['ceg_step_sq', 'extrapolated_operator_sq', 'fixed_point_residual_sq', 'natural_residual_sq', 'operator_sq', 'resolvent_residual_sq']
 >>> sorted(PROPERTY_METRICS), sorted(EXPECTED_METRICS)
-(['unrelaxed_residual_ratio'], ['expected_inner_error_sq'])
+(['unrelaxed_residual_ratio'], ['expected_inner_error_sq', 'expected_mean_resolvent_residual_sq'])
 >>> import numpy as np
 >>> from monoverify.operators import BilinearGame
 >>> from monoverify.solvers import Oracle, make
@@ -189,6 +191,11 @@ _TABLE = (
            needs=("method",), check=_gamma),
     Metric("unrelaxed_residual_ratio", "final natural residual of a Lookahead method over that with lam = 1 "
            "(RAPP vs APP, SPEC R33)", None, run=False, pep=False, measure=unrelaxed_residual_ratio),
+    Metric("expected_mean_resolvent_residual_sq", "(1/K) sum_{k<K} E||z^k - J_{gamma T} z^k||^2 of a method run with a "
+           "stochastic oracle (stochastic RAPP with a mini-batch schedule, SPEC R32); bounds the best iterate in "
+           "expectation. On runs its monitor is ||z^k - J z^k||^2 per sample path; not a PEP objective (an expectation "
+           "over the oracle's noise)", _resolvent, pep=False, needs=("method",), check=lambda m: _find(m, "gamma"),
+           expected=True),
     Metric("expected_inner_error_sq", "E||w^K - J_{gamma T} z||^2 after K anchored inner steps w <- z - gamma F^(w) "
            "with a stochastic oracle (RAPP's inner loop, SPEC R8)", None, run=False, pep=False, expected=True),
 )

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from .common import add_params, console, pinned
+from .common import PARAMS, add_params, console, pinned
 from .table import NO_CLAIM, results_table
 
 __all__ = ["run", "add_parser"]
@@ -28,7 +28,8 @@ def run(args: Any) -> int:
                   TimeElapsedColumn(), console=console(stderr=True), disable=args.no_progress, transient=True) as prog:
         task = prog.add_task("check", total=None)
         r = check(th, quick=args.quick, explore=args.explore,
-                  progress=lambda done, total: prog.update(task, completed=done, total=total), **pinned(args))
+                  progress=lambda done, total: prog.update(task, completed=done, total=total),
+                  **pinned(args, PARAMS + ("K", "sigma")))
     if args.json:
         d = r.to_dict(curves=args.curves)
         if r.explored_outside and r.n_judged == 0:
@@ -57,6 +58,7 @@ def add_parser(sub: Any) -> None:
     p.add_argument("theorem")
     add_params(p)
     p.add_argument("--K", type=int, help="iterations")
+    p.add_argument("--sigma", type=float, help="oracle noise level of a stochastic theorem (finite, > 0)")
     p.add_argument("--explore", action="store_true", help="allow parameters outside the hypotheses (no claim there)")
     p.add_argument("--quick", action="store_true")
     p.add_argument("--json", action="store_true")

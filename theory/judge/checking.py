@@ -27,8 +27,15 @@ from .sandwich import merge, pep_sandwich
 
 __all__ = ["check", "PINNABLE"]
 
-#: parameters that ``check`` can pin
-PINNABLE = ("rho", "L", "gamma", "lam", "tau", "alpha", "K")
+#: parameters that ``check`` can pin (``sigma``: the oracle noise level of an expectation theorem)
+PINNABLE = ("rho", "L", "gamma", "lam", "tau", "alpha", "K", "sigma")
+
+
+def _check_sigma(v: Any) -> None:
+    """``sigma`` (oracle noise, ``E||F^(z) - F z||^2 <= sigma^2``) must be a finite number in ``(0, inf)``."""
+    ok = not isinstance(v, (bool, str, bytes)) and isinstance(v, (int, float, np.integer, np.floating))
+    if not ok or not (np.isfinite(float(v)) and float(v) > 0):
+        raise InvalidValue(f"sigma must be a finite number in (0, inf), got sigma={v!r}")
 
 
 def _validate(th: Theorem, params: dict, explore: bool) -> None:
@@ -38,6 +45,8 @@ def _validate(th: Theorem, params: dict, explore: bool) -> None:
     if "K" in params and (isinstance(params["K"], bool) or not isinstance(params["K"], (int, np.integer))
                           or params["K"] < 1):
         raise InvalidValue(f"K must be an integer >= 1, got K={params['K']!r}")
+    if "sigma" in params:
+        _check_sigma(params["sigma"])
     unused = sorted(set(params) - {"K", "L", "rho"} - set(th.free_parameters()))
     if unused:
         raise UnusedOption(f"theorem {th.id} does not use parameter(s) {unused}; it uses "
@@ -98,14 +107,17 @@ def check(theorem: str | Theorem, *, quick: bool = False, explore: bool = False,
     sampled : bool
         Cells sampled from the hypothesis region and its boundaries join the grid.
     **params
-        ``rho``, ``L``, ``gamma``, ``lam``, ``tau``, ``alpha``, ``K``: pin these values.
+        ``rho``, ``L``, ``gamma``, ``lam``, ``tau``, ``alpha``, ``K``: pin these values; ``sigma``
+        pins the oracle noise level of an expectation theorem (e.g. ``inner-loop.stochastic_floor``,
+        ``rapp-stochastic.minibatch``), a finite number in ``(0, inf)``.
 
     Raises
     ------
     HypothesisError
         Pinned parameters outside the hypotheses (without ``explore``).
     UnknownName, InvalidValue
-        Unknown parameter names, a parameter the theorem does not use, ``K < 1``.
+        Unknown parameter names, a parameter the theorem does not use, ``K < 1``, ``sigma`` not in
+        ``(0, inf)``.
     """
     th = get(theorem) if isinstance(theorem, str) else theorem
     _validate(th, params, explore)

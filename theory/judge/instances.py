@@ -24,7 +24,11 @@ from monoverify.operators import BilinearGame, LinearOperator, LowerBoundGame, r
 from ..theorems import Theorem
 from .cells import Cell, derive, evaluate
 
-__all__ = ["battery", "grid"]
+__all__ = ["battery", "grid", "FIXED"]
+
+#: parameters that fix the experiment rather than pick a cell (the oracle's noise level): pinning them
+#: keeps the sampled battery (boundary neighbourhoods of the other parameters)
+FIXED = ("sigma",)
 
 
 def random_dim(quick: bool) -> int:
@@ -141,9 +145,23 @@ def _forsaken_instances(c: float, L: float, quick: bool, seed: int) -> list:
     return [("Forsaken() from (0.2, 0.5)", Forsaken(), np.array([0.2, 0.5]))] if c == 0 else []
 
 
+def _nonnormal_small_instances(c: float, L: float, quick: bool, seed: int) -> list:
+    """Random non-normal maps of dimension 6 (``random_nonnormal`` scaled to ``||M|| = L``) from a seeded
+    unit start: cheap linear instances that are not rotation-scalings (stochastic batteries, SPEC R32).
+    Their rho is the map's own (computed exactly from ``M``), not ``-c/L``: cells are admitted on it."""
+    out = []
+    for s in (range(1) if quick else range(2)):
+        base = _nonnormal(-c, 6, seed + s)
+        op = LinearOperator(base.matrix * L, name="random_nonnormal", params={"dim": 6, "rho0": -c, "seed": seed + s})
+        z0 = _unit(np.random.default_rng(2000 + seed + s).standard_normal(6))
+        out.append((f"random_nonnormal(dim=6, rho0={-c:g}, L={L:g}, seed={seed + s}) from a unit start", op, z0))
+    return out
+
+
 #: the families added for the whole paper (issue 14)
 _PAPER_FAMILIES = {"constrained": _constrained_instances, "scaled_identity": _scaled_identity_instances,
-                   "bilinear_players": _bilinear_players_instances, "forsaken": _forsaken_instances}
+                   "bilinear_players": _bilinear_players_instances, "forsaken": _forsaken_instances,
+                   "nonnormal_small": _nonnormal_small_instances}
 
 
 def _example_instances() -> list:
@@ -189,7 +207,7 @@ def _overrides(params: dict) -> dict:
         over["c"] = -float(params["rho"]) * Lp
     if "gamma" in params:
         over["t"] = float(params["gamma"]) * Lp
-    for k in ("lam", "tau", "alpha", "K"):
+    for k in ("lam", "tau", "alpha", "K", "sigma"):
         if k in params:
             over[k] = params[k]
     return over
@@ -235,14 +253,15 @@ def battery(th: Theorem, *, quick: bool = False, seed: int = 0, params: dict | N
     """Instances and the parameter cells each admits: ``(label, op, z0, admitted, refused)``.
 
     Grid values are normalised (``c = -rho L``, ``t = gamma L``); ``params`` (``rho``, ``L``,
-    ``gamma``, ``lam``, ``tau``, ``alpha``, ``K``) pin values instead. With ``explore`` every
+    ``gamma``, ``lam``, ``tau``, ``alpha``, ``K``, ``sigma``) pin values instead. With ``explore`` every
     cell is admitted (those outside the hypotheses have ``cell.inside = False``: not judged). Without pinned values the grid seeds
     :func:`~monoverify.theory.judge.sampling.sample` (neighbourhoods of every boundary of every
-    hypothesis conjunct, interior points); ``sampled=False`` keeps the bare grid.
+    hypothesis conjunct, interior points); ``sampled=False`` keeps the bare grid. Pinning only
+    :data:`FIXED` parameters (``sigma``) keeps the sampling, at that value.
     """
     over = _overrides(dict(params or {}))
     combos = grid(th, quick, over)
-    if sampled and not over:
+    if sampled and not set(over) - set(FIXED):
         from .sampling import sample
 
         combos = sample(th, quick=quick, seed=seed, grid=combos)

@@ -28,6 +28,6 @@ from .core import *  # noqa: F401,F403
 from .core import KINDS, PROVENANCE, SYMBOLS, THEOREMS, Theorem, UnknownTheorem, get, register  # noqa: F401
 
 # the entries, one module per topic; importing them registers them (in this order)
-from . import proximal, extragradient, lookahead, constrained_players, conic_rates  # noqa: E402,F401
+from . import proximal, extragradient, lookahead, constrained_players, conic_rates, stochastic_rapp  # noqa: E402,F401
 
 __all__ = ["Theorem", "THEOREMS", "get", "register", "SYMBOLS", "PROVENANCE", "UnknownTheorem"]

@@ -93,6 +93,10 @@ class Theorem:
     normal_only : bool
         The class holds normal linear maps only (e.g. ``lookahead.cycling_base``): non-normal
         instances (such as the PEP-fitted maps of :mod:`monoverify.theory.judge.pepfit`) are not candidates.
+    schedule : tuple
+        ``(b0, power)`` of the mini-batch schedule ``b_k = ceil(b0 (k + 1)^power)`` of the stochastic
+        oracle of an expectation theorem (:class:`~monoverify.solvers.MiniBatch`, SPEC R32); empty:
+        a constant batch of one sample.
     """
 
     id: str
@@ -120,6 +124,7 @@ class Theorem:
     attack_cells: tuple = ()
     focus_cells: tuple = ()
     normal_only: bool = False
+    schedule: tuple = ()
 
     def __post_init__(self) -> None:
         if self.provenance not in PROVENANCE:
@@ -137,6 +142,10 @@ class Theorem:
             raise ValueError(f"theorem {self.id}: a region theorem needs a condition")
         if self.kind in ("rate", "property") and self.bound is None:
             raise ValueError(f"theorem {self.id}: a {self.kind} theorem needs a bound")
+        if self.schedule:
+            from monoverify.solvers.schedule import MiniBatch
+
+            MiniBatch(*self.schedule)  # validates b0 and power
 
     # ------------------------------------------------------------------------------------
     def free_parameters(self) -> list[str]:  # noqa: D401
@@ -178,6 +187,7 @@ class Theorem:
             "condition": None if self.condition is None else str(self.condition),
             "metric": self.metric, "iterate": self.iterate, "rate": self.rate, "note": self.note,
             "statement": self.statement, "statement_provenance": self.statement_provenance,
+            "schedule": list(self.schedule),
         }
 
     def tag(self) -> str:
