@@ -109,8 +109,12 @@ class LinearOperator(Operator):
         return sol
 
     def _mats(self, z: Any, xp: Any):
-        # dtype and device objects are hashable: no string formatting on the hot path
-        key = (getattr(xp, "__name__", id(xp)), z.dtype, getattr(z, "device", "cpu"))
+        # no string formatting on the hot path; a device object that is not hashable (CuPy's
+        # Device) is keyed by its type and id
+        dev = getattr(z, "device", "cpu")
+        if getattr(dev, "__hash__", None) is None:
+            dev = (type(dev).__name__, getattr(dev, "id", None))
+        key = (getattr(xp, "__name__", id(xp)), z.dtype, dev)
         got = self._cache.get(key)
         if got is None:
             MT = asarray_like(self.matrix.T.copy(), z, xp)
