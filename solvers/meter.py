@@ -92,7 +92,8 @@ def inside(xp: Any, z: Any, lim_min: float, top: float | None = None) -> float |
     Returns ``A >= sqrt(dim) max_ij |z_ij|`` (a bound of every ``||z_i||``) when it proves that,
     else None. ``top``: the largest norm when the records know it (then the test is exact:
     ``top <= lim_min = min_i limit_i``, and ``A = sqrt(dim) top``).
-    Otherwise two reductions of the whole batch (its largest and smallest entry): when both are
+    Otherwise two reductions of the whole batch (its largest and smallest entry; on the device for
+    CuPy and array-API arrays, so only two numbers travel to the host): when both are
     finite and ``sqrt(dim) max|z| <= lim_min`` (with a relative margin far above rounding),
     every ``||z_i|| <= sqrt(dim) max|z_i|`` is within its limit and none is NaN, so the per-row
     norms are not needed. Otherwise the exact test runs: the decisions (and every recorded
@@ -100,9 +101,14 @@ def inside(xp: Any, z: Any, lim_min: float, top: float | None = None) -> float |
     """
     if top is not None:
         return top * np.sqrt(z.shape[-1]) if top <= lim_min else None
-    if not (isinstance(z, np.ndarray) and z.dtype == np.float64 and z.ndim == 2):
-        return None
-    hi, lo = float(z.max()), float(z.min())
+    if isinstance(z, np.ndarray):
+        if not (z.dtype == np.float64 and z.ndim == 2):
+            return None
+        hi, lo = float(z.max()), float(z.min())
+    else:  # CuPy, array-API arrays: two reductions on the device instead of every row's norm on the host
+        if getattr(z, "ndim", 0) != 2 or z.dtype != getattr(xp, "float64", None):
+            return None
+        hi, lo = float(xp.max(z)), float(xp.min(z))
     if not (np.isfinite(hi) and np.isfinite(lo)):
         return None
     A = max(hi, -lo) * np.sqrt(z.shape[1])
