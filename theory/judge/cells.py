@@ -60,7 +60,15 @@ def lambdify(expr: Any) -> Callable:
 
 @functools.lru_cache(maxsize=4096)
 def _lambdified(expr: sp.Basic) -> Callable:
-    return sp.lambdify([SYMBOLS[a] for a in ARGS], expr, modules=["numpy"])
+    f = sp.lambdify([SYMBOLS[a] for a in ARGS], expr, modules=["numpy"])
+
+    @functools.wraps(f)
+    def quiet(*args: Any) -> Any:
+        # outside an expression's domain (arccos of a value below -1 in a widened mutant's region,
+        # 0/0 at a boundary) NumPy gives NaN, which the callers read as "not satisfied" / undefined
+        with np.errstate(all="ignore"):
+            return f(*args)
+    return quiet
 
 
 def evaluate(expr: Any, vals: dict, n: int) -> np.ndarray:
