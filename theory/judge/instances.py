@@ -1,8 +1,8 @@
 """The instance battery of a theorem: operators, start points and the parameter cells each admits.
 
 The families (SPEC §6): worst-case ``LowerBoundGame`` across the admissible range including near
-its boundary, ``random_comonotone`` operators in dimension 100 (20 with ``quick``), bilinear games, random non-normal
-maps, and the nonlinear examples with exact constants. Grid values are normalised
+its boundary, ``random_comonotone`` operators in dimension 100 (20 with ``quick``), bilinear games,
+random non-normal maps, and the nonlinear examples with exact constants. Grid values are normalised
 (``c = -rho L``, ``t = gamma L``).
 
 >>> from monoverify.theory.theorems import get
