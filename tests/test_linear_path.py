@@ -139,9 +139,16 @@ def test_not_linear_is_value_error():
         run(make("gda", gamma=0.5), LowerBoundGame(-0.2, 1.0), np.ones(2), linear="sometimes")
 
 
-def test_auto_skips_large_dim_with_few_iterations():
-    op = random_comonotone(20, -0.1, 1.0, seed=0)
-    m = make("rapp", gamma=0.5, lam=0.5, tau=5)
-    assert run(m, op, np.ones(20), iters=10, linear="auto").path != "linear"  # 10 < 4 x 20
-    assert run(m, op, np.ones(20), iters=80, linear="auto").path == "linear"
-    assert run(m, op, np.ones(20), iters=10, linear="always").path == "linear"
+def test_auto_skips_the_linear_path_where_building_T_costs_more_than_the_run():
+    from monoverify.solvers.steppers import linear_pays
+
+    op = random_comonotone(100, -0.1, 1.0, seed=0)
+    m = make("rapp", gamma=np.linspace(0.4, 0.6, 64), lam=0.5, tau=5)
+    z = np.ones((64, 100))
+    # 64 instances x 5 steps: T (64 products of 100 x 100 x 100 per F call) costs more than the run
+    assert not linear_pays(100, 64, 5) and run(m, op, z, iters=5, linear="auto").path != "linear"
+    assert run(m, op, z, iters=5, linear="always").path == "linear"
+    # one instance, 100 steps: building T is one batched step, the run's calls are 100 x fewer
+    one = make("rapp", gamma=0.5, lam=0.5, tau=5)
+    assert linear_pays(100, 1, 100) and run(one, op, np.ones(100), iters=100, linear="auto").path == "linear"
+    assert linear_pays(16, 10**6, 1)                                   # small dimension: always
