@@ -13,7 +13,6 @@ of the symbols in ``ARGS``; this module evaluates them on cells, derives depende
 from __future__ import annotations
 
 import functools
-
 from dataclasses import dataclass
 from typing import Any, Callable
 
