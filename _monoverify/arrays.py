@@ -93,3 +93,18 @@ def single_threaded_blas(fn: Any) -> Any:
             return fn(*args, **kwargs)
 
     return wrapper
+
+
+def require_finite(name: str, arr: np.ndarray) -> None:
+    """Refuse a NumPy array holding NaN or an infinity, naming ``name``, the first such entry and its value.
+
+    >>> require_finite("z0", np.array([[1.0, np.nan]]))
+    Traceback (most recent call last):
+    ...
+    monoverify.errors.InvalidValue: z0 must be finite; entry (0, 1) is nan
+    """
+    if not np.all(np.isfinite(arr)):
+        from monoverify.errors import InvalidValue
+
+        bad = np.argwhere(~np.isfinite(arr))[0]
+        raise InvalidValue(f"{name} must be finite; entry {tuple(int(i) for i in bad)} is {arr[tuple(bad)]}")

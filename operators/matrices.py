@@ -12,6 +12,7 @@ from typing import Any
 import numpy as np
 import sympy as sp
 
+from monoverify.arrays import require_finite
 from monoverify.errors import InvalidValue
 from .base import Constant, Constants
 
@@ -91,9 +92,7 @@ def _as_matrix(M: Any, name: str = "M") -> tuple[np.ndarray, sp.Matrix | None]:
         raise InvalidValue(f"{name} must be a 2-D matrix, got shape {arr.shape}")
     if arr.size == 0:
         raise InvalidValue(f"{name} must be a non-empty square matrix, got shape {arr.shape}")
-    if not np.all(np.isfinite(arr)):
-        bad = np.argwhere(~np.isfinite(arr))[0]
-        raise InvalidValue(f"{name} must be finite; entry {tuple(int(i) for i in bad)} is {arr[tuple(bad)]}")
+    require_finite(name, arr)
     return arr, exact
 
 

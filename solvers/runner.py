@@ -25,7 +25,7 @@ from typing import Any
 import numpy as np
 
 from monoverify.errors import InvalidValue
-from monoverify.arrays import asarray_like, to_numpy
+from monoverify.arrays import asarray_like, require_finite, to_numpy
 from monoverify.result import Result, jsonable
 from monoverify.operators.sets import Whole
 
@@ -180,9 +180,7 @@ def _check_z0(z0: Any, op: Any) -> tuple[Any, Any, np.ndarray]:
         raise InvalidValue(f"z0 must be an array of real floating-point numbers, got dtype {z0h.dtype}")
     if z0h.size == 0:
         raise InvalidValue(f"z0 must hold at least one instance, got shape {tuple(z0.shape)}")
-    if not np.all(np.isfinite(z0h)):
-        bad = np.argwhere(~np.isfinite(z0h))[0]
-        raise InvalidValue(f"z0 must be finite; entry {tuple(int(i) for i in bad)} is {z0h[tuple(bad)]}")
+    require_finite("z0", z0h)
     return z0, xp, z0h
 
 
