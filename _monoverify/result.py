@@ -44,7 +44,7 @@ from typing import Any, Mapping
 
 import numpy as np
 
-__all__ = ["Result", "jsonable", "unjson_float"]
+__all__ = ["Result", "jsonable", "unjson_float", "without_times"]
 
 _SPECIAL = {"inf": math.inf, "-inf": -math.inf, "nan": math.nan}
 
@@ -76,6 +76,20 @@ def jsonable(v: Any) -> Any:
 def unjson_float(v: Any) -> Any:
     """Inverse of :func:`jsonable` for one float field (``"inf"`` -> ``inf``; other values unchanged)."""
     return _SPECIAL.get(v, v) if isinstance(v, str) else v
+
+
+def without_times(d: Any) -> Any:
+    """A ``to_dict()`` without its wall-clock fields (keys containing ``elapsed`` or ``time``), recursively:
+    what must be identical, bit for bit, between a serial and a parallel run.
+
+    >>> without_times({"elapsed_s": 2.5, "results": [{"wall_time": 1.0, "worst_ratio": 0.5}]})
+    {'results': [{'worst_ratio': 0.5}]}
+    """
+    if isinstance(d, dict):
+        return {k: without_times(v) for k, v in d.items() if "elapsed" not in k and "time" not in k}
+    if isinstance(d, list):
+        return [without_times(v) for v in d]
+    return d
 
 
 class Result:

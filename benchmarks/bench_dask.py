@@ -24,13 +24,6 @@ import time
 SUBSET = ("pp.last_iterate", "relaxed-pp.last_iterate", "feg.last_iterate", "eg+.best_iterate")
 
 
-def _no_times(d):
-    if isinstance(d, dict):
-        return {k: _no_times(v) for k, v in d.items() if "elapsed" not in k and "time" not in k}
-    if isinstance(d, list):
-        return [_no_times(v) for v in d]
-    return d
-
 
 def _import_monoverify() -> None:
     import monoverify.theory.judge.verify  # noqa: F401
@@ -44,6 +37,7 @@ def main(argv: list[str] | None = None) -> int:
     import dask
     from distributed import Client, LocalCluster
 
+    from monoverify.result import without_times
     from monoverify.theory.judge.verify import verify
 
     os.environ["MONOVERIFY_CACHE"] = tempfile.mkdtemp(prefix="bench_dask_serial_")
@@ -67,8 +61,8 @@ def main(argv: list[str] | None = None) -> int:
         dask = verify(args.ids, quick=True, executor=client.get_executor())
         t_dask = time.perf_counter() - t0
 
-    ref = _no_times(serial.to_dict(curves=True))
-    same = ref == _no_times(dask.to_dict(curves=True)) and ref == _no_times(pool.to_dict(curves=True))
+    ref = without_times(serial.to_dict(curves=True))
+    same = ref == without_times(dask.to_dict(curves=True)) and ref == without_times(pool.to_dict(curves=True))
     print(f"verify({len(args.ids)} theorems, quick=True): {', '.join(args.ids)}")
     print(f"cores: {len(os.sched_getaffinity(0))} usable of {os.cpu_count()}, load average before: {os.getloadavg()[0]:.1f}")
     print("| run | s |")

@@ -13,6 +13,7 @@ import numpy as np
 import pytest
 
 from monoverify.cli import main
+from monoverify.result import without_times
 from monoverify.theory import THEOREMS
 from monoverify.theory.judge.mutants import score
 from monoverify.theory.judge.verify import verify
@@ -35,20 +36,12 @@ def client(cluster):
         yield c
 
 
-def _no_times(d):
-    """``d`` without wall-clock fields (``elapsed_s``, ``wall_time``, ...), recursively."""
-    if isinstance(d, dict):
-        return {k: _no_times(v) for k, v in d.items() if "elapsed" not in k and "time" not in k}
-    if isinstance(d, list):
-        return [_no_times(v) for v in d]
-    return d
-
 
 def test_verify_on_a_cluster_equals_the_serial_run(client):
     serial = verify(CHEAP, quick=True, pep=False)
     dask = verify(CHEAP, quick=True, pep=False, executor=client.get_executor())
     assert [r.theorem.id for r in dask.results] == CHEAP
-    assert _no_times(dask.to_dict(curves=True)) == _no_times(serial.to_dict(curves=True))
+    assert without_times(dask.to_dict(curves=True)) == without_times(serial.to_dict(curves=True))
     assert dask.summary() == serial.summary() and dask.summary()["holds"] == 2
 
 
@@ -90,7 +83,7 @@ def test_cli_verify_with_scheduler_writes_the_serial_report(cluster, tmp_path, c
     assert main(common + ["--scheduler", cluster.scheduler_address, "--report", str(tmp_path / "dask")]) == 0
     a = json.loads((tmp_path / "serial" / "verify.json").read_text())
     b = json.loads((tmp_path / "dask" / "verify.json").read_text())
-    assert len(b["results"]) == 1 and _no_times(a) == _no_times(b)
+    assert len(b["results"]) == 1 and without_times(a) == without_times(b)
     mutants = [json.loads((tmp_path / d / "mutants.json").read_text()) for d in ("serial", "dask")]
     assert mutants[0] == mutants[1] and mutants[1]["outcomes"]
 
@@ -106,7 +99,7 @@ def test_cli_phase_and_pep_sweep_with_scheduler_equal_the_serial_run(cluster, tm
     serial = json.loads(capsys.readouterr().out)
     assert main(sweep + ["--scheduler", cluster.scheduler_address]) == 0
     dask = json.loads(capsys.readouterr().out)
-    assert _no_times(dask) == _no_times(serial)
+    assert without_times(dask) == without_times(serial)
     # PP on monotone operators, gamma = 1: tight worst case (1 - 1/N)^(N-1) / N (Gu & Yang): 1 and 1/4
     assert [round(d["value"], 6) for d in dask] == [1.0, 0.25]
 
