@@ -1,6 +1,8 @@
-"""Test operators shared by several test files."""
+"""Test operators and helpers shared by several test files."""
 
 from __future__ import annotations
+
+import warnings
 
 import numpy as np
 import sympy as sp
@@ -26,3 +28,13 @@ class SinMap(Operator):
 
     def _F(self, z, xp):
         return z @ self.A.T + np.sin(z) + self.b
+
+
+def no_runtime_warnings(fn, *a, **kw):
+    """``fn(*a, **kw)``, failing the test if it raised any RuntimeWarning (divergence is a status, not a warning)."""
+    with warnings.catch_warnings(record=True) as rec:
+        warnings.simplefilter("always")
+        out = fn(*a, **kw)
+    bad = [str(w.message) for w in rec if issubclass(w.category, RuntimeWarning)]
+    assert not bad, bad
+    return out

@@ -9,8 +9,6 @@
 
 from __future__ import annotations
 
-import warnings
-
 import types
 
 import numpy as np
@@ -20,6 +18,8 @@ import sympy as sp
 from monoverify.operators import LowerBoundGame
 from monoverify.operators.base import Constant, Constants, Operator
 from monoverify.solvers import GDA, Lookahead, make, run
+
+from _maps import no_runtime_warnings
 
 OP = LowerBoundGame(-0.2, 1.0)
 GDA05 = make("gda", gamma=0.5)
@@ -81,14 +81,6 @@ def test_make_refuses_strings_and_complex(name, kw, words):
         assert w in str(exc.value), (w, str(exc.value))
 
 
-def _quiet(fn, *a, **kw):
-    with warnings.catch_warnings(record=True) as rec:
-        warnings.simplefilter("always")
-        out = fn(*a, **kw)
-    bad = [str(w.message) for w in rec if issubclass(w.category, RuntimeWarning)]
-    assert not bad, bad
-    return out
-
 
 @pytest.mark.parametrize("scale", [1e155, 1e200, 1e300])
 @pytest.mark.parametrize("compiled", [True, False])
@@ -96,7 +88,7 @@ def test_huge_finite_start_is_not_diverged(scale, compiled):
     # GDA with gamma = 0.5 contracts on this game: |1 - g mu| < 1 for mu = 0.2 +- i sqrt(1 - 0.04)...
     m = make("rapp", gamma=0.6, lam=0.5, tau=5)
     z0 = np.array([[scale, -scale], [1.0, 2.0]])
-    r = _quiet(run, m, OP, z0, iters=20, compiled=compiled)
+    r = no_runtime_warnings(run, m, OP, z0, iters=20, compiled=compiled)
     assert r.status.tolist() == ["max_iter", "max_iter"]
     assert np.all(np.isfinite(r.history.residual)) and np.all(np.isfinite(r.z))
     # the residual of the start is ||M z0|| = ||M|| ||z0|| (M = L x rotation-scaling): finite
@@ -110,7 +102,7 @@ def test_huge_finite_start_is_not_diverged(scale, compiled):
 def test_lookahead_huge_step_is_diverged_not_nan(compiled, linear):
     # inner GDA steps multiply by |1 - g mu| ~ 1e150: inf after three, then inf - inf = NaN
     m = make("la-gda", gamma=np.array([1e150, 0.5]), lam=0.5, tau=5)
-    r = _quiet(run, m, OP, np.array([1.0, -0.5]), iters=10, compiled=compiled, linear=linear)
+    r = no_runtime_warnings(run, m, OP, np.array([1.0, -0.5]), iters=10, compiled=compiled, linear=linear)
     assert r.status.tolist() == ["diverged", "max_iter"]
     assert r.n_iter.tolist() == [1, 10]
 
@@ -127,7 +119,7 @@ class NanOperator(Operator):
 
 
 def test_operator_nan_stays_nan():
-    r = _quiet(run, make("la-gda", gamma=0.5, lam=0.5, tau=2), NanOperator(), np.array([[2.0, 0.0], [0.5, 0.0]]),
+    r = no_runtime_warnings(run, make("la-gda", gamma=0.5, lam=0.5, tau=2), NanOperator(), np.array([[2.0, 0.0], [0.5, 0.0]]),
                iters=5)
     assert r.status.tolist() == ["nan", "max_iter"]
 

@@ -13,7 +13,6 @@
 
 from __future__ import annotations
 
-import warnings
 
 import numpy as np
 import pytest
@@ -29,7 +28,7 @@ def _same(a, b):
     return np.array_equal(np.asarray(a), np.asarray(b), equal_nan=True)
 
 
-from _maps import SinMap  # noqa: E402  (shared test operator)
+from _maps import SinMap, no_runtime_warnings  # noqa: E402  (shared test operator and helper)
 
 
 class NanBeyond(Operator):
@@ -64,14 +63,6 @@ class Power(Operator):
     def _F(self, z, xp):
         return z**9
 
-
-def _no_runtime_warnings(fn, *a, **kw):
-    with warnings.catch_warnings(record=True) as rec:
-        warnings.simplefilter("always")
-        out = fn(*a, **kw)
-    bad = [str(w.message) for w in rec if issubclass(w.category, RuntimeWarning)]
-    assert not bad, bad
-    return out
 
 
 # --------------------------------------------------------------------------------------------
@@ -118,7 +109,7 @@ def test_batched_equals_one_by_one_bit_for_bit():
             if name == "pp" and not op.is_linear:
                 continue  # the iterative resolvent stops on a batch-wide criterion
             m = make(name, **kw)
-            rb = _no_runtime_warnings(run, m, op, z0, iters=60, tol=1e-3)
+            rb = no_runtime_warnings(run, m, op, z0, iters=60, tol=1e-3)
             seen.update(rb.status.tolist())
             for i in range(z0.shape[0]):
                 ri = run(m, op, z0[i], iters=60, tol=1e-3)
@@ -200,7 +191,7 @@ def test_statuses_and_stopping_iteration():
     z0 = np.array([1.0, 0.5])
     gammas = np.array([0.3, 0.79, 1.5])
     tol, iters, div = 1e-8, 400, 1e10
-    r = _no_runtime_warnings(run, make("gda", gamma=gammas), op, z0, iters=iters, tol=tol, diverge_at=div)
+    r = no_runtime_warnings(run, make("gda", gamma=gammas), op, z0, iters=iters, tol=tol, diverge_at=div)
     rate = np.abs(1 - gammas * (b + 1j * a))
     n0, nM = np.linalg.norm(z0), np.sqrt(a * a + b * b)
     # ||z_k|| = r^k ||z0|| and ||F z_k|| = sqrt(a^2+b^2) r^k ||z0|| exactly (rotation-scaling)
@@ -222,7 +213,7 @@ def test_statuses_and_stopping_iteration():
 def test_diverged_on_overflow_without_warnings():
     op = Power(2)
     z0 = np.array([[10.0, 0.0], [0.1, 0.1]])
-    r = _no_runtime_warnings(run, make("gda", gamma=1.0), op, z0, iters=50, diverge_at=1e300)
+    r = no_runtime_warnings(run, make("gda", gamma=1.0), op, z0, iters=50, diverge_at=1e300)
     # z1 = 10 - 1e9, z2 = z1 - z1^9 = +inf (1e81 is finite, 1e729 is not): diverged at k = 3 at the latest
     assert r.status[0] == "diverged" and r.n_iter[0] <= 3
     assert r.status[1] == "max_iter"  # |z| <= 0.1: z - z^9 stays bounded
@@ -233,7 +224,7 @@ def test_nan_status():
     M = _rot(0.0, 1.0)  # bilinear: ||z_{k+1}|| = sqrt(1 + g^2) ||z_k||
     op = NanBeyond(M, R)
     z0 = np.array([[1.0, 0.5], [0.0, 0.0]])
-    r = _no_runtime_warnings(run, make("gda", gamma=g), op, z0, iters=50)
+    r = no_runtime_warnings(run, make("gda", gamma=g), op, z0, iters=50)
     n0 = np.linalg.norm(z0[0])
     k_out = int(np.ceil(np.log(R / n0) / np.log(np.sqrt(1 + g * g))))  # first ||z_k|| > R
     assert r.status.tolist() == ["nan", "max_iter"]
