@@ -227,12 +227,8 @@ def _replace(expr: Any, old: Any, new: Any) -> Any:
 
 def _adds_points(mut: Theorem, th: Theorem, quick: bool) -> bool:
     """Does the mutant's region contain sampled cells (inside :data:`DOMAIN`) outside ``th``'s?"""
-    orig = _fn(normalised(th.hypotheses, th))
-    for cell in sample(mut, quick=quick):
-        inside_domain = all(DOMAIN[v][0] <= float(cell[v]) <= DOMAIN[v][1] for v in DOMAIN if v in cell)
-        if inside_domain and _fn(normalised(mut.hypotheses, mut))(cell) and not orig(cell):
-            return True
-    return False
+    orig, widened = _fn(normalised(th.hypotheses, th)), _fn(normalised(mut.hypotheses, mut))
+    return any(_in_domain(cell) and widened(cell) and not orig(cell) for cell in sample(mut, quick=quick))
 
 
 def mutants(th: Theorem, *, reference: dict | None, quick: bool = True) -> list[Mutant]:
