@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 
+import pytest
 import sympy as sp
 
 from monoverify.theory import THEOREMS, check
@@ -155,3 +156,61 @@ def test_exactly_confirmed_region_relaxations_are_listed_beside_the_score_not_hi
     out = score([THEOREMS["relaxed-pp.region"]], quick=True)
     shifted = [o for o in out.outcomes if o.kind == "shifted condition"]
     assert shifted and all(o.killed for o in shifted)
+
+
+# ------------------------------------------------------------------------------------------------
+# equivalent mutants by the derivation (Theorem.unneeded) and scaled bounds that are not wrong
+# ------------------------------------------------------------------------------------------------
+def test_R15_identity_behind_the_unneeded_sign_of_c_holds_for_every_c():
+    """SPEC R15, independently of the toolkit: EG+ on LowerBoundGame multiplies the eigenvector of
+    u = gamma mu = t(-c + i s), s^2 = 1 - c^2, by m = 1 - alpha u + alpha u^2; |m|^2 - 1 is the stated
+    polynomial for every real c with |c| <= 1 (no sign of c enters), and at t = 1 it factors as
+    -2 alpha (1 + c)(1 - 2c - alpha)."""
+    c, a, s, t = sp.symbols("c alpha s t", real=True)
+    u = t * (-c + sp.I * s)
+    m = 1 - a * u + a * u ** 2
+    sq = sp.expand(sp.expand(m * sp.conjugate(m)).subs(s ** 4, (1 - c ** 2) ** 2)).subs(s ** 2, 1 - c ** 2)
+    assert sp.expand(sq - 1 - a * t * (a * t ** 3 + 2 * a * c * t ** 2 + a * t + 4 * c ** 2 * t + 2 * c - 2 * t)) == 0
+    assert sp.expand(sq.subs(t, 1) - 1 + 2 * a * (1 + c) * (1 - 2 * c - a)) == 0
+    # at c = -1 (rho L = 1) the claim "2c + alpha < 1 iff |m| < 1" fails: the reason names that end
+    assert sq.subs({t: 1, c: -1}) == 1
+    assert "c = -1" in THEOREMS["eg+.lower_bound_game"].unneeded["rho <= 0"]
+
+
+def test_unneeded_conjuncts_give_judged_but_unscored_mutants():
+    th = THEOREMS["ceg+.constrained_best_iterate"]
+    rel = {m.description.split("  ->")[0]: m for m in _by_kind(mutants(th, reference=None), "relaxed hypothesis")}
+    eq = rel["alpha <= 1"]
+    assert not eq.scored and eq.unneeded and eq.why.startswith("equivalent by the derivation")
+    assert eq.theorem.admits(rho=0.3, L=1, gamma=1.0, alpha=1.2)     # the widened variant does reach alpha > 1
+    assert rel["L*gamma <= 1"].scored and not rel["L*gamma <= 1"].unneeded
+    # a name that is not a conjunct is refused when the theorem is built
+    with pytest.raises(ValueError, match="not conjuncts"):
+        dataclasses.replace(th, unneeded={"alpha < 1": "typo"})
+
+
+def test_a_wrong_unneeded_claim_is_refuted_and_scored():
+    """Calling gamma L <= 1 unneeded for CEG+ is false (the one-step inequality needs it): the relaxed
+    variant is judged anyway, killed, counted in the score, and the reason says the note is refuted."""
+    from monoverify.theory.judge.mutants import _judge
+
+    th = dataclasses.replace(THEOREMS["ceg+.constrained_best_iterate"],
+                             unneeded={"L*gamma <= 1": "wrong on purpose"})
+    (m,) = [m for m in _by_kind(mutants(th, reference=None), "relaxed hypothesis")
+            if m.description.startswith("L*gamma <= 1")]
+    assert not m.scored and m.unneeded
+    out = _judge(m, True, 0, None)
+    assert out.killed and out.scored and "REFUTES" in out.reason, out.reason
+
+
+def test_scaled_mutant_above_the_bound_or_over_a_wider_class_is_not_scored():
+    th = THEOREMS["pp.last_iterate"]
+    # W above the bound: bound x 0.97 W/bound would be a weaker statement than the theorem itself
+    ref = {"rows": [{"cell": {"c": 0.2, "t": 1.0}, "K": 4, "W": 0.5, "bound": 0.4166666666666667}]}
+    (m,) = _by_kind(mutants(th, reference=ref), "scaled bound")
+    assert not m.scored and m.theorem is None and "implied by the original" in m.why
+    # a theorem about normal maps only: the PEP's W is over a wider class
+    cyc = THEOREMS["lookahead.cycling_base"]
+    ref = {"rows": [{"cell": {"c": 0.0, "t": 1.0, "lam": 0.5, "tau": 1}, "K": 4, "W": 0.2, "bound": 0.5}]}
+    (m,) = _by_kind(mutants(cyc, reference=ref), "scaled bound")
+    assert not m.scored and "normal maps" in m.why

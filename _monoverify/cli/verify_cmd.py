@@ -93,12 +93,16 @@ def print_mutants(con: Any, mrep: Any, outdir: Any = None) -> None:
 
     for o in mrep.survivors:
         con.print(f"[yellow]SURVIVOR[/] {o.id} ({o.kind}: {o.description}): {o.reason}", soft_wrap=True)
+    for o in mrep.outcomes:   # a conjunct the registry calls unneeded, yet its relaxation is violated
+        if o.killed and "REFUTES" in o.reason:
+            con.print(f"[bold red]REGISTRY NOTE REFUTED[/] {o.id} ({o.description}): {o.reason}", soft_wrap=True)
     for o in mrep.outcomes:
-        if not o.scored and o.reason.startswith("no reference"):
+        if not o.scored and o.reason.startswith(("no reference", "equivalent by the derivation")):
             con.print(f"[dim]not scored[/] {o.id}: {o.reason}", soft_wrap=True)
-    n_eq = sum(not o.scored and not o.reason.startswith("no reference") for o in mrep.outcomes)
+    n_eq = sum(not o.scored and o.reason.startswith("equivalent:") for o in mrep.outcomes)
     if n_eq:
-        con.print(f"[dim]{n_eq} relaxations add no cell of the parameter domain (equivalent mutants, not scored)[/]")
+        con.print(f"[dim]{n_eq} relaxations or shifts change no cell of the parameter domain (equivalent mutants, "
+                  "not scored)[/]")
     if outdir is not None:
         (outdir / "mutants.json").write_text(json.dumps(mrep.to_dict(), indent=1, default=str))
     con.print(mrep.line)

@@ -6,12 +6,17 @@ A battery that says ``holds`` is only as good as the wrong statements it would r
 * **scaled bound** (rate theorems with a certified worst case): the bound times
   ``0.97 W / bound`` at the reference cell and ``K`` where ``W / bound`` is largest, i.e. a bound
   just below the PEP worst case ``W(K)`` (the factor comes from ``W``, never from a value the
-  battery found). Without a ``W`` the mutant is listed as *no reference*, outside the score;
+  battery found). Without a ``W`` the mutant is listed as *no reference*, outside the score, and
+  so it is when ``W`` is not the theorem's worst case: a theorem about normal maps only
+  (``Theorem.normal_only``), or ``W`` above the bound (a wider class: bound x factor >= bound would
+  be implied by the original);
 * **relaxed hypothesis**, one per inequality conjunct: solved for one normalised variable
   (``v > g`` or ``v < g``) and widened by ``25 % |g| + 5 %`` of the variable's scale. A
   relaxation that adds no point of the parameter domain (the conjunct is implied by the others,
   or only non-physical values such as negative steps are added) is *equivalent*, outside the
-  score;
+  score. So is the relaxation of a conjunct the registry marks as not used by the derivation
+  (``Theorem.unneeded``, with the reason): it is judged all the same, and a kill refutes the
+  reason and is scored;
 * **shifted condition** (region theorems), two per inequality conjunct: the threshold moved by
   +5 % and by -5 %. A shift that agrees with the original on every sampled cell of the
   hypothesis region (another conjunct decides there) is *equivalent*, outside the score.
@@ -75,6 +80,8 @@ class Mutant:
     theorem: Theorem | None
     scored: bool = True
     why: str = ""
+    #: equivalent by the theorem's derivation (``Theorem.unneeded``): judged all the same, scored only if killed
+    unneeded: str = ""
 
 
 @dataclass
@@ -241,11 +248,15 @@ def mutants(th: Theorem, *, reference: dict | None, quick: bool = True) -> list[
         if r is None:
             continue
         new, desc = r
-        mut = dataclasses.replace(th, id=f"{th.id}~hyp{i}", hypotheses=_replace(th.hypotheses, part, new))
+        mut = dataclasses.replace(th, id=f"{th.id}~hyp{i}", hypotheses=_replace(th.hypotheses, part, new),
+                                  unneeded={})
         mut = dataclasses.replace(mut, focus_cells=_focus_relaxed(th, mut, part, new, quick))
         m = Mutant(mut.id, "relaxed hypothesis", desc, mut)
         if not _adds_points(mut, th, quick):
             m.scored, m.why = False, "equivalent: the relaxed region adds no cell of the parameter domain where the method is defined"
+        elif str(part) in th.unneeded:
+            m.scored, m.unneeded = False, th.unneeded[str(part)]
+            m.why = f"equivalent by the derivation: {m.unneeded}"
         out.append(m)
     if th.kind == "region" and th.condition is not None:
         for i, part in enumerate(conjuncts(th.condition)):
@@ -369,7 +380,15 @@ def _scaled(th: Theorem, reference: dict | None) -> Mutant:
         why = (reference or {}).get("why_none") or "no certified worst case W"
         return Mutant(mid, "scaled bound", "bound x 0.97 W/bound", None, False, f"no reference ({why})")
     top = max(rows, key=lambda r: r["W"] / r["bound"])
+    if th.normal_only:
+        return Mutant(mid, "scaled bound", "bound x 0.97 W/bound", None, False,
+                      "no reference (the PEP's class holds every operator of the Lipschitz class, the theorem's only "
+                      "normal maps: W is not its worst case)")
     f = SCALE * top["W"] / top["bound"]
+    if f >= 1:   # the bound below W: W is over a wider class than the theorem's, and bound x f is weaker than it
+        return Mutant(mid, "scaled bound", f"bound x {f:.4g}", None, False,
+                      f"no reference (W/bound = {top['W'] / top['bound']:.4g} > 1 at {top['cell']}, K={top['K']}: "
+                      "W is over a wider class than the theorem's, and a bound scaled up is implied by the original)")
     fr = sp.Float(f, 6)
     mut = dataclasses.replace(th, id=mid, bound=th.bound * fr,
                               attack_cells=(*th.attack_cells, {**top["cell"], "K": top["K"]}))
@@ -448,6 +467,12 @@ def _judge(m: Mutant, quick: bool, seed: int, reference: dict | None) -> MutantO
                              f"method undefined in the widened region: {exc}")
     killed = r.verdict in ("violated", "finding")
     reason = f"{r.verdict}: worst ratio {r.worst_ratio:.4g}" if killed else _survival(m, r, reference)
+    if m.unneeded:   # equivalent by the derivation: a kill refutes that (and is scored), a survivor is not scored
+        if killed:
+            reason += f"; REFUTES the registry's reason for calling the conjunct unneeded ({m.unneeded})"
+        else:
+            reason = f"equivalent by the derivation ({m.unneeded}); judged all the same: {reason}"
+        return MutantOutcome(m.id, m.kind, m.description, r.verdict, killed, killed, reason, float(r.worst_ratio))
     exact = (not killed and r.verdict == "holds" and m.kind == "relaxed hypothesis"
              and m.theorem.kind == "region" and bool(m.theorem.focus_cells))
     if exact:
@@ -465,7 +490,7 @@ def _score_serial(ths: list, quick: bool, seed: int, bases: dict, progress: Any)
             progress(th.id)
         base = bases.get(th.id) or _base(th, quick, seed)
         for m in mutants(th, reference=base.reference, quick=quick):
-            if not m.scored:
+            if not (m.scored or m.unneeded):
                 rep.outcomes.append(_unscored(m))
                 continue
             if progress:
@@ -483,7 +508,7 @@ def _score_parallel(ths: list, quick: bool, seed: int, bases: dict, progress: An
         plan = []
         for th in ths:   # in order: later bases and earlier mutants run while this one is derived
             base = bases.get(th.id) or pending[th.id].result()
-            jobs = [(m, ex.submit(_judge, m, quick, seed, base.reference) if m.scored else None)
+            jobs = [(m, ex.submit(_judge, m, quick, seed, base.reference) if m.scored or m.unneeded else None)
                     for m in mutants(th, reference=base.reference, quick=quick)]
             futures += [f for _, f in jobs if f is not None]
             plan.append((th, jobs))

@@ -55,6 +55,10 @@ register(Theorem(
     provenance="derived",
     method="eg+", method_params={"gamma": gamma, "alpha": alpha},
     hypotheses=sp.And(gamma > 0, alpha > 0, alpha <= 1, rho <= 0, rho * L >= -1), kind="region",
+    unneeded={"rho <= 0": ("the identity |1 - alpha u + alpha u^2|^2 - 1 = alpha t(alpha t^3 + 2 alpha c t^2 + alpha"
+                           " t + 4c^2 t + 2c - 2t), u = t(-c + i sqrt(1 - c^2)), holds for every c in [-1, 1] (SPEC "
+                           "R15; checked symbolically in tests/test_mutants.py); with alpha t > 0 the condition is "
+                           "|multiplier| < 1 for every c in [-1, 1]")},
     condition=alpha * _tt * (_tt ** 2 + 2 * _cc * _tt + 1) < 2 * (_tt * (1 - 2 * _cc ** 2) - _cc),
     metric="spectral_radius", iterate="n/a", family=("lower_bound",),
     grid={"c": (0.0, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6), "t": (0.3, 0.6, 1.0, 1.3, 1.7), "alpha": (0.1, 0.25, 0.5, 0.75, 1.0)},
@@ -68,6 +72,10 @@ register(Theorem(
     provenance="derived",
     method="eg+", method_params={"gamma": gamma, "alpha": alpha},
     hypotheses=sp.And(sp.Eq(gamma * L, 1), alpha > 0, alpha <= 1, rho <= 0, rho * L >= -1), kind="property",
+    unneeded={"rho <= 0": ("at t = 1 the identity |1 - alpha u + alpha u^2|^2 - 1 = alpha t(alpha t^3 + 2 alpha c "
+                           "t^2 + alpha t + 4c^2 t + 2c - 2t), u = t(-c + i sqrt(1 - c^2)), holds for every c in "
+                           "[-1, 1] (SPEC R15; checked symbolically in tests/test_mutants.py) gives r^2 = 1 - 2 "
+                           "alpha(1 + c)(1 - 2c - alpha); no sign of c is used")},
     bound=sp.sqrt(1 - 2 * alpha * (1 + _cc) * (1 - 2 * _cc - alpha)), metric="spectral_radius", iterate="n/a",
     family=("lower_bound",),
     grid={"c": (0.0, 0.125, 1 / 3, 0.45, 0.6), "t": (1.0,), "alpha": (0.25, 0.5, 0.75, 1.0)},
@@ -135,6 +143,9 @@ register(Theorem(
     provenance="derived",
     method="app", method_params={"gamma": gamma, "tau": K},
     hypotheses=sp.And(gamma > 0, gamma * L < 1, rho > -gamma, sigma > 0),
+    unneeded={"rho > -gamma": ("w -> z - gamma F w is a (gamma L)-contraction for any L-Lipschitz F: J z is its "
+                               "fixed point and E||w^{j+1} - J z||^2 <= (gamma L)^2 E||w^j - J z||^2 + gamma^2 "
+                               "sigma^2 (zero-mean independent noise); no comonotonicity is used")},
     bound=(gamma * L) ** (2 * K) * D0 + gamma ** 2 * sigma ** 2 / (1 - gamma ** 2 * L ** 2), kind="property",
     metric="expected_inner_error_sq", iterate="last",
     grid={"c": (0.0, 0.3, 0.6), "t": (0.5, 0.9), "sigma": (0.1, 1.0), "K": (10,)},

@@ -20,6 +20,9 @@ register(Theorem(
     provenance="derived",
     method="ceg+", method_params={"gamma": gamma, "alpha": alpha},
     hypotheses=sp.And(2 * rho + gamma * (1 - alpha) > 0, gamma * L <= 1, gamma > 0, alpha > 0, alpha <= 1),
+    unneeded={"alpha <= 1": ("the one-step inequality ||z+ - z*||^2 <= ||z - z*||^2 - alpha(1 + 2 rho/gamma - "
+                             "alpha)||d||^2 uses alpha > 0 and alpha(1 + 2 rho/gamma - alpha) > 0, i.e. gamma(1 - "
+                             "alpha) + 2 rho > 0, never alpha <= 1")},
     bound=D0 / (alpha * (1 + 2 * rho / gamma - alpha) * K), metric="ceg_step_sq", iterate="best",
     family=("constrained",),
     grid={"c": (0.0, 0.1, 0.2, 0.3, 0.45), "t": (0.5, 0.9, 1.0), "alpha": (0.1, 0.25, 0.5, 1.0), "K": (200,)},
@@ -38,6 +41,9 @@ register(Theorem(
     method="la-ceg+", method_params={"gamma": gamma, "alpha": alpha, "lam": lam, "tau": tau},
     hypotheses=sp.And(2 * rho + gamma * (1 - alpha) >= 0, gamma * L <= 1, gamma > 0, alpha > 0, alpha <= 1,
                       lam > 0, lam < 1),
+    unneeded={"alpha <= 1": ("each CEG+ step is quasi-nonexpansive when alpha(1 + 2 rho/gamma - alpha) >= 0 (the "
+                             "one-step inequality of ceg+.constrained_best_iterate), i.e. gamma(1 - alpha) + 2 rho "
+                             ">= 0 with alpha > 0; alpha <= 1 is not used")},
     bound=D0 / (lam * (1 - lam) * K), metric="fixed_point_residual_sq", iterate="best",
     family=("constrained",),
     grid={"c": (0.0, 0.2, 0.45), "t": (0.5, 1.0), "alpha": (0.1, 0.5), "lam": LAM_GRID, "tau": (1, 2, 4), "K": (200,)},

@@ -93,6 +93,11 @@ class Theorem:
     normal_only : bool
         The class holds normal linear maps only (e.g. ``lookahead.cycling_base``): non-normal
         instances (such as the PEP-fitted maps of :mod:`monoverify.theory.judge.pepfit`) are not candidates.
+    unneeded : dict
+        Hypothesis conjuncts (their ``str``) that the bound's derivation does not use, each with the
+        reason (e.g. CEG+'s ``alpha <= 1``: the one-step inequality needs only ``2 rho + gamma (1 -
+        alpha) > 0``). Relaxing one gives a true statement, an *equivalent* mutant: it is still
+        judged, outside the mutation score unless it is killed (which would refute the reason).
     schedule : tuple
         ``(b0, power)`` of the mini-batch schedule ``b_k = ceil(b0 (k + 1)^power)`` of the stochastic
         oracle of an expectation theorem (:class:`~monoverify.solvers.MiniBatch`, SPEC R32); empty:
@@ -125,6 +130,7 @@ class Theorem:
     focus_cells: tuple = ()
     normal_only: bool = False
     schedule: tuple = ()
+    unneeded: Mapping[str, str] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         if self.provenance not in PROVENANCE:
@@ -142,6 +148,11 @@ class Theorem:
             raise ValueError(f"theorem {self.id}: a region theorem needs a condition")
         if self.kind in ("rate", "property") and self.bound is None:
             raise ValueError(f"theorem {self.id}: a {self.kind} theorem needs a bound")
+        named = {str(p) for p in (sp.sympify(self.hypotheses).args if isinstance(sp.sympify(self.hypotheses), sp.And)
+                                  else (sp.sympify(self.hypotheses),))}
+        if set(self.unneeded) - named:
+            raise ValueError(f"theorem {self.id}: unneeded names {sorted(set(self.unneeded) - named)}, which are not "
+                             f"conjuncts of the hypotheses {sorted(named)}")
         if self.schedule:
             from monoverify.solvers.schedule import MiniBatch
 
@@ -187,7 +198,7 @@ class Theorem:
             "condition": None if self.condition is None else str(self.condition),
             "metric": self.metric, "iterate": self.iterate, "rate": self.rate, "note": self.note,
             "statement": self.statement, "statement_provenance": self.statement_provenance,
-            "schedule": list(self.schedule),
+            "schedule": list(self.schedule), "unneeded": dict(self.unneeded),
         }
 
     def tag(self) -> str:

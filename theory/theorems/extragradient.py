@@ -37,6 +37,11 @@ register(Theorem(
     source="PLPFC22 Thm. 3.4 (SPEC R15)", provenance="related",
     method="eg+", method_params={"gamma": gamma, "alpha": alpha},
     hypotheses=sp.And(sp.Eq(gamma * L, 1), alpha > 0, alpha <= 1, rho <= 0, rho * L >= -1),
+    unneeded={"rho <= 0": ("at t = 1 the identity |1 - alpha u + alpha u^2|^2 - 1 = alpha t(alpha t^3 + 2 alpha c "
+                           "t^2 + alpha t + 4c^2 t + 2c - 2t), u = t(-c + i sqrt(1 - c^2)), holds for every c in "
+                           "[-1, 1] (SPEC R15; checked symbolically in tests/test_mutants.py) gives |m|^2 - 1 = -2 "
+                           "alpha(1 + c)(1 - 2c - alpha): for c in (-1, 1] and alpha > 0, |m| < 1 iff 2c + alpha < 1"
+                           " (at c = -1, rho L = 1, it fails: |m| = 1)")},
     kind="region", condition=-2 * rho * L + alpha < 1, metric="spectral_radius", iterate="n/a",
     family=("lower_bound",),
     grid={"c": tuple(np.round(np.linspace(0, 0.6, 13), 3)), "t": (1.0,), "alpha": (0.1, 0.25, 0.5, 0.75, 1.0)},
