@@ -66,17 +66,28 @@ class LinearOperator(Operator):
     players : sequence of slices or index sequences, optional
         The players' coordinate blocks (``(x, y)``) of a game, for alternating methods; they
         must partition ``range(dim)`` (see :func:`monoverify.operators.base.check_players`).
+    block_size : int, optional
+        ``M`` is block diagonal with square blocks of this size (checked: every entry outside the
+        blocks is zero); NumPy evaluations of ``F`` then multiply block by block, ``dim / block_size``
+        times fewer operations (e.g. many rotation-scaling instances side by side).
+
+    >>> M = np.kron(np.eye(3), [[0.5, 1.0], [-1.0, 0.5]])
+    >>> op = LinearOperator(M, block_size=2)
+    >>> z = np.arange(6.0)
+    >>> bool(np.allclose(op.F(z), M @ z))
+    True
     """
 
     is_linear = True
 
     def __init__(self, M: Any, b: Any = None, *, constraint: Any = None, name: str = "LinearOperator",
                  solution: Any = None, constants: Constants | None = None, params: dict | None = None,
-                 players: Any = None):
+                 players: Any = None, block_size: int | None = None):
         arr, exact = _as_matrix(M)
         if arr.shape[0] != arr.shape[1]:
             raise InvalidValue(f"M must be square, got shape {arr.shape}")
         self.dim = arr.shape[0]
+        self._blocks = None if block_size is None else _diagonal_blocks(arr, block_size)
         self.matrix = arr
         self.matrix_exact = exact
         if b is not None:
@@ -125,7 +136,17 @@ class LinearOperator(Operator):
 
     def _F(self, z: Any, xp: Any) -> Any:
         MT, bb, Mn = self._mats(z, xp)
-        if is_numpy(xp) and self.dim <= _COLUMNS_MAX_DIM:
+        if is_numpy(xp) and self._blocks is not None and self.dim > self._blocks.shape[1]:
+            B = self._blocks
+            zb = z.reshape(z.shape[:-1] + B.shape[:2])
+            if B.shape[1] == 2:   # elementwise per 2 x 2 block
+                out = np.empty(zb.shape, dtype=np.result_type(z.dtype, B.dtype))
+                out[..., 0] = B[:, 0, 0] * zb[..., 0] + B[:, 0, 1] * zb[..., 1]
+                out[..., 1] = B[:, 1, 0] * zb[..., 0] + B[:, 1, 1] * zb[..., 1]
+            else:
+                out = np.einsum("bij,...bj->...bi", B, zb)
+            out = out.reshape(z.shape)
+        elif is_numpy(xp) and self.dim <= _COLUMNS_MAX_DIM:
             # tiny dims: one column of the output at a time, a fixed sum over columns of z
             # (elementwise, so every row is computed the same way whatever the batch size)
             out = np.empty(z.shape, dtype=np.result_type(z.dtype, Mn.dtype))
@@ -154,6 +175,21 @@ class LinearOperator(Operator):
     def resolvent_matrix(self, gamma: float) -> np.ndarray:
         """``(I + gamma M)^{-1}`` (exact resolvent of the unconstrained linear map)."""
         return np.linalg.inv(np.eye(self.dim) + gamma * self.matrix)
+
+
+def _diagonal_blocks(arr: np.ndarray, k: Any) -> np.ndarray:
+    """The ``(dim / k, k, k)`` diagonal blocks of ``arr``, which must be zero outside them."""
+    n = arr.shape[0]
+    if not isinstance(k, (int, np.integer)) or isinstance(k, bool) or k < 1 or n % k:
+        raise InvalidValue(f"block_size must be a positive integer dividing dim={n}, got block_size={k!r}")
+    nb = n // k
+    B = np.array([arr[i * k:(i + 1) * k, i * k:(i + 1) * k] for i in range(nb)], dtype=float)
+    rest = arr.astype(float, copy=True)
+    for i in range(nb):
+        rest[i * k:(i + 1) * k, i * k:(i + 1) * k] = 0.0
+    if np.any(rest):
+        raise InvalidValue(f"block_size={k}: M has nonzero entries outside its {nb} diagonal blocks")
+    return B
 
 
 def BilinearGame(A: Any) -> LinearOperator:

@@ -76,7 +76,12 @@ def _solve_numpy(op: Any, zz: np.ndarray, g: float) -> np.ndarray:
     """Rows of ``(I + g M)^{-1} zz``: per-row LAPACK solves for small dims (bit-for-bit independent
     of the batch size), a cached inverse beyond."""
     d = op.dim
+    B = getattr(op, "_blocks", None)
     try:
+        if B is not None and d > B.shape[1]:   # block diagonal: one small solve per block
+            A = (np.eye(B.shape[1]) + g * B).astype(zz.dtype)
+            zb = zz.reshape(zz.shape[:-1] + B.shape[:2])
+            return np.linalg.solve(A, zb[..., None])[..., 0].reshape(zz.shape)
         if d <= 64:
             A = (np.eye(d) + g * op.matrix).astype(zz.dtype)
             return np.linalg.solve(A, zz[..., None])[..., 0]

@@ -312,3 +312,26 @@ def test_array_api_strict():
             out = op.F(xp.asarray(Z, dtype=dtype))
             assert type(out).__module__.startswith("array_api_strict") and out.dtype == dtype
             np.testing.assert_allclose(np.from_dlpack(out), op.F(Z), rtol=tol, atol=tol)
+
+
+def test_block_size_gives_the_dense_products_and_resolvent():
+    """``block_size``: F and the exact resolvent per diagonal block equal the dense ones (independent:
+    the dense matrix products and ``numpy.linalg.solve``); off-block entries are refused."""
+    from monoverify.operators.resolvent import _solve_numpy
+
+    rng = np.random.default_rng(3)
+    for k in (2, 3):
+        blocks = rng.standard_normal((4, k, k))
+        M = np.zeros((4 * k, 4 * k))
+        for i, b in enumerate(blocks):
+            M[i * k:(i + 1) * k, i * k:(i + 1) * k] = b
+        op = LinearOperator(M, block_size=k)
+        z = rng.standard_normal((5, 4 * k))
+        np.testing.assert_allclose(op.F(z), z @ M.T, rtol=1e-13, atol=1e-13)
+        np.testing.assert_allclose(_solve_numpy(op, z, 0.3), np.linalg.solve(np.eye(4 * k) + 0.3 * M, z.T).T,
+                                   rtol=1e-12, atol=1e-12)
+    M[0, -1] = 1e-3
+    with pytest.raises(ValueError, match="outside its 4 diagonal blocks"):
+        LinearOperator(M, block_size=3)
+    with pytest.raises(ValueError, match="block_size must be a positive integer dividing dim=12"):
+        LinearOperator(np.eye(12), block_size=5)

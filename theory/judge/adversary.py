@@ -216,7 +216,7 @@ class _Evaluator:
 
         consts = Constants(L=Constant(float(np.max(Lj)), "exact", "rotation-scaling blocks (SPEC §2.1)"),
                            rho=Constant(float(np.min(rj)), "exact", "min_j rho_j of the blocks (SPEC §2.1)"))
-        op = LinearOperator(Mx, constants=consts, name="adversary", solution=np.zeros(2 * S * nb))
+        op = LinearOperator(Mx, constants=consts, name="adversary", solution=np.zeros(2 * S * nb), block_size=2)
         z0 = np.zeros((S, 2 * S * nb))
         for i in range(S):
             z0[i, 2 * i * nb:2 * (i + 1) * nb:2] = np.sqrt(w[i])
@@ -231,7 +231,7 @@ class _Evaluator:
         try:
             with np.errstate(all="ignore"):
                 r = run(host, op, z0, iters=self.K, monitors=mons, diverge_at=1e12,
-                        monitor_final_only=self.th.check_at == "final")
+                        monitor_final_only=self.th.check_at == "final", linear="auto")
         except np.linalg.LinAlgError:
             return np.full(S, np.nan), np.zeros(S, int), np.full(S, np.nan)
         meas = M.curve(self.th.metric, r)
