@@ -47,8 +47,8 @@ class DeviceRows:
     Row ``k`` of the instances ``cols`` (a slice: all of them; else the indices of the active
     instances, the same object while the active set does not change) goes into the buffer of the
     current segment (consecutive rows for the same ``cols``), a float64 array of shape ``(cap,
-    len(cols))`` on the iterates' device; its capacity starts at ``first`` rows and doubles as
-    rows arrive. :meth:`host` copies each segment to the host once (one transfer per segment,
+    len(cols))`` on the iterates' device; its capacity starts at ``first`` rows (one row for the
+    segments after the first) and doubles as rows arrive. :meth:`host` copies each segment to the host once (one transfer per segment,
     however many rows it holds) into a NaN-padded ``(rows, B)`` NumPy array.
 
     Parameters
@@ -61,7 +61,7 @@ class DeviceRows:
     full : int
         Rows of the whole history (``iters + 1``).
     first : int
-        Rows allocated when a segment starts (at most the rows left).
+        Rows allocated when the first segment starts (at most the rows left).
     """
 
     def __init__(self, xp: Any, like: Any, B: int, full: int, first: int):
@@ -79,7 +79,10 @@ class DeviceRows:
         xp = self.xp
         s = self.segments[-1] if self.segments else None
         if s is None or s.cols is not cols or s.k0 + s.n != k:
-            s = _Segment(k, cols, self._empty(max(1, min(self.first, self.full - k)), int(v.shape[0])))
+            # the first segment gets ``first`` rows; a later one (the active set changed) one, then doubling:
+            # instances that stop at many iterations must not leave ``first`` rows of the batch each time
+            first = min(self.first, self.full - k) if s is None else 1
+            s = _Segment(k, cols, self._empty(max(1, first), int(v.shape[0])))
             self.segments.append(s)
         elif s.n == s.buf.shape[0]:
             old = s.buf

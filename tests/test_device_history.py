@@ -179,3 +179,25 @@ def test_rows_copied_once_per_active_set(xp, monkeypatch):
         r.history.residual, r.history.distance
         reads.append(copies.take())
     assert reads[0] == reads[1] == (4, 0)  # (all 3 instances, then 2) x (residual, distance)
+
+
+def test_device_rows_segments(xp):
+    # rows 0-4 for all 5 instances, 5-9 for instances [0, 2, 4], 10-11 for [2]; row 12 never written
+    from monoverify.solvers.records import DeviceRows
+
+    rows = DeviceRows(xp, xp.asarray(np.zeros((5, 2))), B=5, full=13, first=64)
+    expected = np.full((13, 5), np.nan)
+    every, some, one = slice(None), np.array([0, 2, 4]), np.array([2])
+    for k in range(12):
+        cols = every if k < 5 else (some if k < 10 else one)
+        v = np.arange(5.0)[cols] + 10 * k
+        expected[k, cols] = v
+        rows.put(k, cols, xp.asarray(v if k % 2 else v.astype(np.float32)))  # float32 rows are stored as float64
+    caps = [s.buf.shape[0] for s in rows.segments]
+    assert caps == [13, 8, 2]  # the first: min(first, rows left); the later ones grow from one row by doubling
+    out = rows.host(13)
+    assert out.dtype == np.float64
+    np.testing.assert_array_equal(out, expected)
+    assert rows.host(13) is out and rows.segments == []  # copied once, device buffers released
+    empty = DeviceRows(xp, xp.asarray(np.zeros((5, 2))), B=5, full=13, first=64).host(4)
+    assert empty.shape == (4, 5) and np.isnan(empty).all()
