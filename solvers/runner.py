@@ -48,7 +48,9 @@ class History:
     ``residual``: ``||F z||`` or the natural residual; ``distance``: ``||z - z*||`` (None when the
     solution is unknown); ``n_oracle``: cumulative F evaluations. Arrays the run does not produce
     row by row (the call counts; the NaN rows of a run without records) are built on first access
-    (:class:`~monoverify.solvers.records.Lazy`).
+    (:class:`~monoverify.solvers.records.Lazy`), and so are the residual and distance of a run on
+    CuPy or array-API arrays: their rows stay on the device during the run and are copied to the
+    host (NumPy arrays, as for a NumPy run) when first read.
     """
 
     residual: np.ndarray
