@@ -44,8 +44,26 @@ def is_numpy(xp: Any) -> bool:
     return array_api_compat.is_numpy_namespace(xp)
 
 
-def to_numpy(x: Any) -> np.ndarray:
-    """Copy any array (NumPy, CuPy, array-API) to a NumPy array on the host."""
+def to_numpy(x: Any, out: np.ndarray | None = None) -> np.ndarray:
+    """Copy any array (NumPy, CuPy, array-API) to a NumPy array on the host.
+
+    ``out``: a host array of ``x``'s shape to copy into (returned); CuPy writes a C-contiguous
+    ``out`` of the same dtype directly (one transfer, no intermediate host array).
+    """
+    if out is None and isinstance(x, np.ndarray):
+        return x
+    if (out is not None and type(x).__module__.startswith("cupy") and out.flags.c_contiguous
+            and out.dtype == x.dtype and out.shape == tuple(x.shape)):
+        x.get(out=out)
+        return out
+    h = _host(x)
+    if out is None:
+        return h
+    out[...] = h
+    return out
+
+
+def _host(x: Any) -> np.ndarray:
     if isinstance(x, np.ndarray):
         return x
     if hasattr(x, "get") and type(x).__module__.startswith("cupy"):

@@ -7,6 +7,10 @@ overflow-safe norm. With the column replay of a compiled step
 (the next step then reuses it instead of evaluating it again), sums the squares column by
 column straight into the history row, and returns the largest norm, which the runner's stop
 test reuses: when ``z* = 0`` the distance is ``||z||`` itself.
+
+Outside NumPy (CuPy, array-API namespaces) both stay arrays of the iterates' namespace: the
+records keep them there (:class:`~monoverify.solvers.records.DeviceRows`), no row goes to the
+host while the run goes on.
 """
 
 from __future__ import annotations
@@ -53,6 +57,7 @@ class Meter:
         self.columns = prog if isinstance(prog, ColumnStep) else None
         self._tmp: np.ndarray | None = None
         self.sol_zero = sol is not None and is_numpy(xp) and not np.any(np.asarray(sol))
+        self._rows = to_numpy if is_numpy(xp) else _same  # rows in the iterates' namespace outside NumPy
 
     def _scratch(self, like: np.ndarray) -> np.ndarray:
         if self._tmp is None or self._tmp.shape != like.shape:
@@ -60,10 +65,13 @@ class Meter:
         return self._tmp
 
     def residual(self, state: dict, out: np.ndarray | None = None) -> np.ndarray:
-        """Residual of ``state["z"]`` per instance (host array; written into ``out`` when given and possible)."""
+        """Residual of ``state["z"]`` per instance (written into ``out`` when given and possible).
+
+        A host array with NumPy iterates, else an array of their namespace.
+        """
         z = state["z"]
         if self.columns is None or not _plain(z):
-            return to_numpy(self._residual(self.op, z))
+            return self._rows(self._residual(self.op, z))
         cols = self.columns.fz_columns(state)
         r = column_norm(cols, out, self._scratch(cols[0]))
         if not float(np.max(r, initial=0.0)) < np.inf:  # NaN or an overflowed square: the exact norm
@@ -71,12 +79,13 @@ class Meter:
         return r
 
     def distance(self, z: Any, out: np.ndarray | None = None) -> tuple[np.ndarray | None, float | None]:
-        """``||z - z*||`` per instance (None when ``z*`` is unknown) and, when ``z* = 0`` and every
-        distance is finite, its largest value (an exact bound of every ``||z||``), else None."""
+        """``||z - z*||`` per instance (None when ``z*`` is unknown; a host array with NumPy iterates,
+        else of their namespace) and, when ``z* = 0`` and every distance is finite, its largest value
+        (an exact bound of every ``||z||``), else None."""
         if self.sol is None:
             return None, None
         if not (self.sol_zero and _plain(z)):
-            return to_numpy(self._safe_norm(self.xp, z, self.sol)), None
+            return self._rows(self._safe_norm(self.xp, z, self.sol)), None
         # z - 0 is z (a signed zero squares to +0): the same bits as the norm of z - z*
         d = column_norm([z[:, j] for j in range(z.shape[1])], out, self._scratch(z[:, 0]))
         top = float(np.max(d, initial=0.0))
@@ -129,6 +138,10 @@ def safe_steps(A: float, G: float, lim_min: float, most: int = 64) -> int:
     while j < most and A * G ** (j + 1) <= lim:
         j += 1
     return j
+
+
+def _same(x: Any) -> Any:
+    return x
 
 
 def _plain(z: Any) -> bool:

@@ -48,7 +48,9 @@ class History:
     ``residual``: ``||F z||`` or the natural residual; ``distance``: ``||z - z*||`` (None when the
     solution is unknown); ``n_oracle``: cumulative F evaluations. Arrays the run does not produce
     row by row (the call counts; the NaN rows of a run without records) are built on first access
-    (:class:`~monoverify.solvers.records.Lazy`).
+    (:class:`~monoverify.solvers.records.Lazy`), and so are the residual and distance of a run on
+    CuPy or array-API arrays: their rows stay on the device during the run and are copied to the
+    host (NumPy arrays, as for a NumPy run) when first read.
     """
 
     residual: np.ndarray
@@ -258,7 +260,8 @@ def run(method: Method, op: Any, z0: Any, iters: int = 100, tol: float | None = 
     stepper = make_stepper(method, host, op, z, xp, oracle, compiled, linear, iters)
     sol = None if op.solution is None else asarray_like(np.asarray(op.solution, dtype=float), z, xp)
     monitors = dict(monitors or {})
-    rec = Records(iters, B, sol is not None, list(monitors), grow=tol is not None, sparse=not record and tol is None)
+    rec = Records(iters, B, sol is not None, list(monitors), grow=tol is not None, sparse=not record and tol is None,
+                  xp=xp, like=z)
     status = np.full(B, "max_iter", dtype="<U9")
     n_iter = np.zeros(B, dtype=np.int64)
     n_oracle = np.zeros(B, dtype=np.int64)
@@ -280,7 +283,7 @@ def run(method: Method, op: Any, z0: Any, iters: int = 100, tol: float | None = 
         calls = oracle.n_F - c0
         meter = Meter(op, sol, xp, stepper)
 
-        def measure(k: int, st: dict, dist: bool = True) -> tuple[np.ndarray, float | None]:
+        def measure(k: int, st: dict, dist: bool = True) -> tuple[Any, float | None]:
             """Record row ``k``; the residuals and (when known) an exact bound of every ``||z||``."""
             zk = st["z"]
             m = None
@@ -306,7 +309,7 @@ def run(method: Method, op: Any, z0: Any, iters: int = 100, tol: float | None = 
             zk = state["z"]
             if k <= min(checked_to, iters):
                 stop = None
-            elif k <= iters and (tol is None or not np.fmin.reduce(r) <= tol) and (
+            elif k <= iters and (tol is None or not _reached(xp, r, tol)) and (
                     A := inside(xp, zk, lim_min, top)) is not None:
                 stop = None
                 if G is not None:
@@ -319,7 +322,7 @@ def run(method: Method, op: Any, z0: Any, iters: int = 100, tol: float | None = 
                     over = overflowed(prev, np.nonzero(isnan)[0], op, xp)
                     div[isnan] = over
                     isnan[isnan] = ~over
-                conv = np.zeros_like(div) if tol is None else (~isnan & ~div & (r <= tol))
+                conv = np.zeros_like(div) if tol is None else (~isnan & ~div & (to_numpy(r) <= tol))
                 status[active[isnan]] = "nan"
                 status[active[div]] = "diverged"
                 status[active[conv]] = "converged"
@@ -338,7 +341,6 @@ def run(method: Method, op: Any, z0: Any, iters: int = 100, tol: float | None = 
                 active = cols = active[keep]
                 lim_min = float(np.min(limit[cols]))
                 G = None if growth is None else float(np.max(growth[active]))
-                r = None if r is None else r[keep]
                 stepper.bind(active, state)
             c0 = oracle.n_F
             if outer_step is not None:
@@ -373,6 +375,14 @@ def run(method: Method, op: Any, z0: Any, iters: int = 100, tol: float | None = 
         out.n_iter = n_iter[0]
         out.n_oracle = n_oracle[0]
     return out
+
+
+def _reached(xp: Any, r: Any, tol: float) -> bool:
+    """Whether some active instance has residual ``<= tol`` (NaN never has); outside NumPy the
+    comparison runs in ``r``'s namespace and one boolean comes to the host."""
+    if isinstance(r, np.ndarray):
+        return bool(np.fmin.reduce(r) <= tol)
+    return bool(xp.any(r <= tol))
 
 
 def _index(xp: Any, idx: np.ndarray, like: Any) -> Any:
