@@ -122,8 +122,10 @@ class _Copies:
         self.n = collections.Counter()
         if xp.__name__ == "array_api_strict":
             T = type(xp.asarray([0.0]))
-            for name in ("__array__", "__dlpack__", "__float__", "__bool__", "__int__", "__index__"):
-                monkeypatch.setattr(T, name, self._counting(getattr(T, name)))
+            # __buffer__: newer NumPy (2.5) converts through the buffer protocol before __array__
+            for name in ("__array__", "__buffer__", "__dlpack__", "__float__", "__bool__", "__int__", "__index__"):
+                if hasattr(T, name):
+                    monkeypatch.setattr(T, name, self._counting(getattr(T, name)))
         else:
             orig = monoverify.arrays.to_numpy
             counting = self._counting(orig, skip=np.ndarray)
@@ -183,9 +185,12 @@ def test_rows_copied_once_per_active_set(xp, monkeypatch):
 
 def test_device_rows_segments(xp):
     # rows 0-4 for all 5 instances, 5-9 for instances [0, 2, 4], 10-11 for [2]; row 12 never written
+    from monoverify.arrays import namespace_of
     from monoverify.solvers.records import DeviceRows
 
-    rows = DeviceRows(xp, xp.asarray(np.zeros((5, 2))), B=5, full=13, first=64)
+    like = xp.asarray(np.zeros((5, 2)))
+    xp = namespace_of(like)   # the namespace the runner hands over (array_api_compat's wrapper for CuPy)
+    rows = DeviceRows(xp, like, B=5, full=13, first=64)
     expected = np.full((13, 5), np.nan)
     every, some, one = slice(None), np.array([0, 2, 4]), np.array([2])
     for k in range(12):
@@ -199,5 +204,5 @@ def test_device_rows_segments(xp):
     assert out.dtype == np.float64
     np.testing.assert_array_equal(out, expected)
     assert rows.host(13) is out and rows.segments == []  # copied once, device buffers released
-    empty = DeviceRows(xp, xp.asarray(np.zeros((5, 2))), B=5, full=13, first=64).host(4)
+    empty = DeviceRows(xp, like, B=5, full=13, first=64).host(4)
     assert empty.shape == (4, 5) and np.isnan(empty).all()
