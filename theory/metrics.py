@@ -252,10 +252,13 @@ def rows(host: Method, idx: np.ndarray) -> Method:
     return host.map_hyper(lambda name, v: v if np.ndim(v) == 0 else np.asarray(v)[idx].reshape(-1, 1))
 
 
-def _monitor(name: str, op: Any, host: Method) -> Callable:
+def _monitor(name: str, op: Any, host: Method, iters: int | None = None) -> Callable:
     m = METRICS[name]
     if m.check is not None:  # fail when the run is set up, not at its first iterate
         m.check(host)
+    fast = _linear_fixed_point(op, host, iters) if name == "fixed_point_residual_sq" else None
+    if fast is not None:
+        return fast
 
     def fn(z: Any, idx: np.ndarray) -> Any:
         return value(name, At(z=z, oracle=Oracle(op), method=rows(host, idx)))
@@ -263,14 +266,50 @@ def _monitor(name: str, op: Any, host: Method) -> Callable:
     return fn
 
 
-def monitors_for(metric: str, op: Any, host: Method) -> dict:
-    """Monitors that :func:`run` must record for ``metric`` (the runner records ``||F z||`` and ``||z - z*||``)."""
+def _linear_fixed_point(op: Any, host: Method, iters: int | None) -> Callable | None:
+    """``||S z - z||^2`` through the transition matrix of ``S = base^tau`` on a linear operator.
+
+    ``S`` is the Lookahead's own step with ``lam = 1`` (:func:`_with_lam_one`); its matrix comes from
+    that step on the unit states (:func:`~monoverify.solvers.linear_path.linear_transition`), so each
+    evaluation is one product instead of ``tau`` base steps (values equal up to rounding). Used where
+    the runner's cost model says a transition matrix pays for ``iters`` evaluations; ``None`` otherwise
+    (nonlinear or constrained operators, methods with more state than ``z``).
+    """
+    from monoverify.solvers.linear_path import NotLinear, apply, linear_transition
+    from monoverify.solvers.steppers import linear_pays
+
+    B = host.batch_size()
+    if not (getattr(op, "is_linear", False) and linear_pays(op.dim, 1 if B is None else B, iters or 0)):
+        return None
+    try:
+        tr = linear_transition(_with_lam_one(host), op)
+    except (NotLinear, AttributeError, TypeError):
+        return None
+    if tr.coords != ["z"]:
+        return None
+    T = tr.T
+
+    def fn(z: Any, idx: np.ndarray) -> Any:
+        if not (isinstance(z, np.ndarray) and z.dtype == np.float64):   # other backends: the step itself
+            return value("fixed_point_residual_sq", At(z=z, oracle=Oracle(op), method=rows(host, idx)))
+        Sz = z @ T.T if T.ndim == 2 else apply(T[idx], z)
+        return sqnorm(Sz - z)
+
+    return fn
+
+
+def monitors_for(metric: str, op: Any, host: Method, iters: int | None = None) -> dict:
+    """Monitors that :func:`run` must record for ``metric`` (the runner records ``||F z||`` and ``||z - z*||``).
+
+    ``iters``: how many times the run will evaluate them (lets a linear operator's monitor use a
+    transition matrix when that pays, see :func:`_linear_fixed_point`).
+    """
     spec = RUN_METRICS.get(metric)
     if spec is None:
         raise InvalidValue(f"unknown run metric {metric!r}; known: {sorted(RUN_METRICS)}")
     if metric in ("operator_sq", "distance_ratio"):
         return {}
-    return {metric: _monitor(metric, op, host)}
+    return {metric: _monitor(metric, op, host, iters)}
 
 
 def curve(metric: str, run: Any) -> np.ndarray:

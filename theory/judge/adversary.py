@@ -226,8 +226,8 @@ class _Evaluator:
         """``(ratio, k, measured)`` of the ``S`` instances started at the rows of ``z0`` (shape ``(S, dim)``)
         on ``op`` (its zero the origin): the theorem's metric, iterate and trajectory hypothesis."""
         S = z0.shape[0]
-        host = self.method.map_hyper(lambda name, v: np.broadcast_to(np.asarray(v, float), (S,)))
-        mons = M.monitors_for(self.th.metric, op, host)
+        host = self.method   # scalar hyper-parameters, shared by the candidates: one transition matrix for all
+        mons = M.monitors_for(self.th.metric, op, host, 2 if self.th.check_at == "final" else self.K + 1)
         try:
             with np.errstate(all="ignore"):
                 r = run(host, op, z0, iters=self.K, monitors=mons, diverge_at=1e12,

@@ -116,7 +116,7 @@ def measure(th: Theorem, op: Any, method: Any, z0: Any, cs: list) -> Measured:
     """Run ``method`` (batched over the cells ``cs``, one horizon ``K``) on ``op`` from ``z0`` and compare."""
     n, Kmax = len(cs), int(cs[0]["K"])
     host = method.map_hyper(lambda name, v: np.broadcast_to(np.asarray(v, float), (n,)))
-    mons = M.monitors_for(th.metric, op, host)
+    mons = M.monitors_for(th.metric, op, host, 2 if th.check_at == "final" else Kmax + 1)
     region = getattr(op, "valid_region", None)
     if region is not None:
         mons["inside"] = lambda z, idx, region=region: np.asarray(region.contains(z), dtype=float)
