@@ -45,6 +45,7 @@ class Oracle:
         self.n_F = 0
         self.n_resolvent = 0
         self._whole = isinstance(op.constraint, Whole)
+        self._prox = op.constraint.prox   # looked up once: a constrained run projects every inner step
         self.resolvent_failures = 0
 
     @property
@@ -62,7 +63,7 @@ class Oracle:
 
     def prox(self, z: Any, gamma: Any) -> Any:
         """``J_{gamma A}(z)``: projection onto the constraint set or prox of the regulariser."""
-        return z if self._whole else self.op.constraint.prox(z, gamma)
+        return z if self._whole else self._prox(z, gamma)
 
     def resolvent(self, z: Any, gamma: Any) -> Any:
         """``J_{gamma (A + F)}(z)`` (exact for linear maps, iterative otherwise)."""

@@ -152,3 +152,32 @@ def test_auto_skips_the_linear_path_where_building_T_costs_more_than_the_run():
     one = make("rapp", gamma=0.5, lam=0.5, tau=5)
     assert linear_pays(100, 1, 100) and run(one, op, np.ones(100), iters=100, linear="auto").path == "linear"
     assert linear_pays(16, 10**6, 1)                                   # small dimension: always
+
+
+@pytest.mark.parametrize("name,method", [
+    ("fixed_point_residual_sq", make("la-eg", gamma=np.array([0.3, 0.5, 0.7]), lam=0.5, tau=3)),
+    ("resolvent_residual_sq", make("rapp", gamma=np.array([0.3, 0.5, 0.7]), lam=0.5, tau=4)),
+    ("extrapolated_operator_sq", make("eg+", gamma=0.5, alpha=np.array([0.2, 0.5, 1.0]))),
+    ("natural_residual_sq", make("eg+", gamma=0.5, alpha=0.5)),
+    ("ceg_step_sq", make("ceg+", gamma=np.array([0.3, 0.5, 0.7]), alpha=0.5)),
+])
+def test_metric_monitors_through_their_matrix_equal_the_metric(name, method):
+    """On a linear operator a run's monitor is ||R z||^2 with R from the metric on the unit states; it
+    equals the metric evaluated directly on every z (and on a subset of the instances, as after stops)."""
+    from monoverify.operators import LowerBoundGame, random_comonotone
+    from monoverify.solvers import Oracle
+    from monoverify.theory import metrics as M
+
+    rng = np.random.default_rng(0)
+    for op in (LowerBoundGame(-0.2, 1.0), random_comonotone(6, -0.1, 1.0, seed=1)):
+        fast = M._linear_monitor(name, op, method, 1000)
+        assert fast is not None
+        for idx in (np.arange(3), np.array([0, 2])):
+            z = rng.standard_normal((idx.size, op.dim))
+            direct = M.value(name, M.At(z=z, oracle=Oracle(op), method=M.rows(method, idx)))
+            np.testing.assert_allclose(fast(z, idx), direct, rtol=1e-13, atol=1e-14)
+    # constrained, or too few evaluations to pay for the matrix: the metric itself
+    from monoverify.operators import Ball
+
+    assert M._linear_monitor(name, LowerBoundGame(-0.2, 1.0).with_constraint(Ball(1.0, 2)), method, 1000) is None
+    assert M._linear_monitor(name, random_comonotone(40, -0.1, 1.0, seed=1), method, 1) is None

@@ -256,7 +256,7 @@ def _monitor(name: str, op: Any, host: Method, iters: int | None = None) -> Call
     m = METRICS[name]
     if m.check is not None:  # fail when the run is set up, not at its first iterate
         m.check(host)
-    fast = _linear_fixed_point(op, host, iters) if name == "fixed_point_residual_sq" else None
+    fast = _linear_monitor(name, op, host, iters)
     if fast is not None:
         return fast
 
@@ -266,34 +266,46 @@ def _monitor(name: str, op: Any, host: Method, iters: int | None = None) -> Call
     return fn
 
 
-def _linear_fixed_point(op: Any, host: Method, iters: int | None) -> Callable | None:
-    """``||S z - z||^2`` through the transition matrix of ``S = base^tau`` on a linear operator.
+def _linear_monitor(name: str, op: Any, host: Method, iters: int | None) -> Callable | None:
+    """The metric through its matrix on a linear operator: ``||R z||^2`` with ``R`` from the metric itself.
 
-    ``S`` is the Lookahead's own step with ``lam = 1`` (:func:`_with_lam_one`); its matrix comes from
-    that step on the unit states (:func:`~monoverify.solvers.linear_path.linear_transition`), so each
-    evaluation is one product instead of ``tau`` base steps (values equal up to rounding). Used where
-    the runner's cost model says a transition matrix pays for ``iters`` evaluations; ``None`` otherwise
-    (nonlinear or constrained operators, methods with more state than ``z``).
+    On an unconstrained ``F z = M z`` every residual of :data:`METRICS` that reads only ``z``, the
+    oracle and the method (``F z``, ``z - J z``, ``S z - z``, ``F zb`` ...) is linear in ``z``. Its
+    matrix ``R`` (one per instance for array hyper-parameters) is the metric's **own** residual
+    evaluated on the unit states, as :func:`~monoverify.solvers.linear_path.linear_transition` does
+    for a step; each evaluation is then one product instead of ``F`` calls, resolvents or ``tau``
+    base steps (values equal up to rounding). Used where the runner's cost model says a matrix pays
+    for ``iters`` evaluations; ``None`` otherwise (nonlinear, constrained or offset operators,
+    residuals that use inner products).
     """
-    from monoverify.solvers.linear_path import NotLinear, apply, linear_transition
+    from monoverify.operators.linear import LinearOperator
+    from monoverify.operators.sets import Whole
+    from monoverify.solvers.linear_path import NotLinear, _NoInnerOracle, apply
     from monoverify.solvers.steppers import linear_pays
 
+    spec = METRICS[name]
     B = host.batch_size()
-    if not (getattr(op, "is_linear", False) and linear_pays(op.dim, 1 if B is None else B, iters or 0)):
+    nb = 1 if B is None else B
+    if (spec.residual is None or set(spec.needs) - {"method"} or not isinstance(op, LinearOperator)
+            or not isinstance(op.constraint, Whole) or op.offset is not None or not linear_pays(op.dim, nb, iters or 0)):
         return None
+    d = op.dim
+    rep = host if B is None else host.map_hyper(
+        lambda n, v: np.ascontiguousarray(np.repeat(np.broadcast_to(np.asarray(v, float), (nb,)), d).reshape(-1, 1)))
     try:
-        tr = linear_transition(_with_lam_one(host), op)
-    except (NotLinear, AttributeError, TypeError):
+        with np.errstate(all="ignore"):
+            out = np.asarray(spec.residual(At(z=np.tile(np.eye(d), (nb, 1)), oracle=_NoInnerOracle(op), method=rep)),
+                             dtype=float)
+    except (NotLinear, ArithmeticError, np.linalg.LinAlgError):
         return None
-    if tr.coords != ["z"]:
+    if out.shape != (nb * d, d) or not np.all(np.isfinite(out)):
         return None
-    T = tr.T
+    R = np.ascontiguousarray(np.swapaxes(out.reshape(nb, d, d), 1, 2))   # R[b] e_j = residual of instance b at e_j
 
     def fn(z: Any, idx: np.ndarray) -> Any:
-        if not (isinstance(z, np.ndarray) and z.dtype == np.float64):   # other backends: the step itself
-            return value("fixed_point_residual_sq", At(z=z, oracle=Oracle(op), method=rows(host, idx)))
-        Sz = z @ T.T if T.ndim == 2 else apply(T[idx], z)
-        return sqnorm(Sz - z)
+        if not (isinstance(z, np.ndarray) and z.dtype == np.float64):   # other backends: the metric itself
+            return value(name, At(z=z, oracle=Oracle(op), method=rows(host, idx)))
+        return sqnorm(z @ R[0].T if B is None else apply(R[idx], z))
 
     return fn
 
