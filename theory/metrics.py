@@ -284,7 +284,10 @@ def _linear_monitor(name: str, op: Any, host: Method, iters: int | None) -> Call
     from monoverify.solvers.steppers import linear_pays
 
     spec = METRICS[name]
-    B = host.batch_size()
+    try:
+        B = host.batch_size()
+    except InvalidValue:   # hyper-parameters already in rows form (n, 1): the metric itself
+        return None
     nb = 1 if B is None else B
     if (spec.residual is None or set(spec.needs) - {"method"} or not isinstance(op, LinearOperator)
             or not isinstance(op.constraint, Whole) or op.offset is not None or not linear_pays(op.dim, nb, iters or 0)):
