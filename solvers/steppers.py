@@ -119,6 +119,8 @@ class _Linear(_Stepper):
         self.tr = tr
         T = tr.T if tr.T.ndim == 3 else np.broadcast_to(tr.T, (int(z.shape[0]),) + tr.T.shape)
         self.T_all = T
+        # one T shared by every instance (scalar hyper-parameters), s >= 8: one matrix product x T^T
+        self.TT = np.ascontiguousarray(tr.T.T) if tr.T.ndim == 2 and tr.T.shape[0] >= 8 else None
         self._cols(np.arange(int(z.shape[0])))
 
     def _cols(self, idx: np.ndarray) -> None:
@@ -136,7 +138,9 @@ class _Linear(_Stepper):
         coords, d = self.tr.coords, self.tr.dim
         x = state["z"] if len(coords) == 1 else np.concatenate([state[c] for c in coords], axis=1)
         s = x.shape[1]
-        if self.Tc is None:
+        if self.TT is not None:
+            out = x @ self.TT
+        elif self.Tc is None:
             out = np.matmul(self.Tm, x[:, :, None])[:, :, 0]
         else:
             out = np.empty_like(x)

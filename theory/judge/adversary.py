@@ -338,11 +338,13 @@ def attack(th: Theorem, cell: dict, K: int, *, quick: bool = False, seed: int = 
         pop = np.concatenate([pop, rng.uniform(size=(n_pop - len(pop), pop.shape[1]))], axis=0)
         differential_evolution(ev, bounds=[(0.0, 1.0)] * pop.shape[1], init=pop, vectorized=True,
                                updating="deferred", maxiter=5 if quick else 30, seed=seed, polish=False, tol=1e-8)
-        # local polish of the best candidate (Nelder-Mead inside the unit cube)
-        if ev.best[1] is not None:
+        # local polish of the best candidate inside the unit cube: Nelder-Mead (quick), or the batched
+        # pattern search (full: the same 200 evaluations in about 13 batched runs instead of 200 runs)
+        if ev.best[1] is not None and quick:
             minimize(lambda v: float(ev(np.clip(v, 0.0, 1.0)[:, None])[0]), ev.best_x, method="Nelder-Mead",
-                     bounds=[(0.0, 1.0)] * len(ev.best_x),
-                     options={"maxfev": 40 if quick else 200, "xatol": 1e-5, "fatol": 1e-9})
+                     bounds=[(0.0, 1.0)] * len(ev.best_x), options={"maxfev": 40, "xatol": 1e-5, "fatol": 1e-9})
+        elif ev.best[1] is not None:
+            _pattern_polish(ev, np.random.default_rng(seed), evals=200)
         n_total += ev.n
         if ev.best[0] > best[0]:
             best = ev.best
@@ -353,6 +355,27 @@ def attack(th: Theorem, cell: dict, K: int, *, quick: bool = False, seed: int = 
     bnd = float(ev.bound[list(ev.ks).index(k_at)])
     return Attack(th.id, dict(cell), int(K), ratio, k_at, meas, bnd, blocks.tolist(), np.asarray(w).tolist(),
                   n_total, "done", f"best of {n_total} instances: ratio {ratio:.4g} at k={k_at}")
+
+
+def _pattern_polish(ev: _Evaluator, rng: np.random.Generator, evals: int, width: int = 16) -> None:
+    """Batched local search from ``ev.best_x``: each round evaluates, in one batched run, the steps
+    ``+-r`` along every coordinate and random directions of length ``r`` (``width`` candidates in
+    all); ``r`` starts at 0.05 of the unit cube and halves after a round without improvement. ``ev``
+    keeps the best candidate seen."""
+    x = ev.best_x.copy()
+    n = len(x)
+    f, r, spent = ev.best[0], 0.05, 0
+    while spent < evals and r > 1e-6:
+        k = max(0, width - 2 * n)
+        rand = rng.standard_normal((k, n))
+        rand /= np.maximum(np.linalg.norm(rand, axis=1, keepdims=True), 1e-300)
+        dirs = np.concatenate([np.eye(n), -np.eye(n), rand])
+        ev(np.clip(x + r * dirs, 0.0, 1.0).T)
+        spent += len(dirs)
+        if ev.best[0] > f:
+            x, f = ev.best_x.copy(), ev.best[0]
+        else:
+            r *= 0.5
 
 
 # ------------------------------------------------------------------------------------------
