@@ -38,3 +38,16 @@ def no_runtime_warnings(fn, *a, **kw):
     bad = [str(w.message) for w in rec if issubclass(w.category, RuntimeWarning)]
     assert not bad, bad
     return out
+
+
+def cupy_or_skip():
+    """The ``cupy`` module, or skip the test (CuPy absent, or installed without a usable GPU)."""
+    import pytest
+
+    cupy = pytest.importorskip("cupy")
+    try:
+        if cupy.cuda.runtime.getDeviceCount() < 1:
+            pytest.skip("CuPy installed but no GPU")
+    except Exception as exc:  # pragma: no cover - depends on the machine
+        pytest.skip(f"CuPy installed but unusable: {exc}")
+    return cupy

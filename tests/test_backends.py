@@ -15,6 +15,8 @@ from monoverify.operators.examples import GlobalForsaken, PolarGame
 from monoverify.operators.resolvent import resolvent
 from monoverify.solvers import StochasticOracle, make, run
 
+from _maps import cupy_or_skip
+
 xs = pytest.importorskip("array_api_strict")
 
 METHODS = [
@@ -170,13 +172,7 @@ def test_float32_stochastic_and_sweep():
 # CuPy (optional GPU backend)
 # --------------------------------------------------------------------------------------------
 def _cupy():
-    cupy = pytest.importorskip("cupy")
-    try:
-        if cupy.cuda.runtime.getDeviceCount() < 1:
-            pytest.skip("CuPy installed but no GPU")
-    except Exception as exc:  # pragma: no cover - depends on the machine
-        pytest.skip(f"CuPy installed but unusable: {exc}")
-    return cupy
+    return cupy_or_skip()
 
 
 @pytest.mark.parametrize("opname", ["lbg", "rc6", "box", "ball", "simplex", "polar"])

@@ -20,19 +20,15 @@ from monoverify.operators import BilinearGame, LowerBoundGame
 from monoverify.solvers import make, run
 from monoverify.solvers.records import Records
 
+from _maps import cupy_or_skip
+
 BACKENDS = ["array_api_strict", "cupy"]
 
 
 def _backend(name):
     if name == "array_api_strict":
         return pytest.importorskip("array_api_strict")
-    cupy = pytest.importorskip("cupy")
-    try:
-        if cupy.cuda.runtime.getDeviceCount() < 1:
-            pytest.skip("CuPy installed but no GPU")
-    except Exception as exc:  # pragma: no cover - depends on the machine
-        pytest.skip(f"CuPy installed but unusable: {exc}")
-    return cupy
+    return cupy_or_skip()
 
 
 @pytest.fixture(params=BACKENDS)
