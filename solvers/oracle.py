@@ -18,7 +18,7 @@ from typing import Any
 import numpy as np
 
 from monoverify.errors import InvalidValue
-from monoverify.arrays import _numpy_namespace, asarray_like, namespace_of
+from monoverify.arrays import asarray_like, namespace_of
 from monoverify.operators.resolvent import resolvent as _resolvent
 from monoverify.operators.sets import Whole
 
@@ -46,11 +46,6 @@ class Oracle:
         self.n_resolvent = 0
         self._whole = isinstance(op.constraint, Whole)
         self._prox = op.constraint.prox   # looked up once: a constrained run projects every inner step
-        # the operator's own evaluation without the per-call shape check of Operator.F (the runner has
-        # checked the start point; every later point comes from the method), when F is not overridden
-        from monoverify.operators.base import Operator
-
-        self._F = op._F if isinstance(op, Operator) and type(op).F is Operator.F else None
         self.resolvent_failures = 0
 
     @property
@@ -60,8 +55,6 @@ class Oracle:
 
     def F(self, z: Any) -> Any:
         self.n_F += 1
-        if self._F is not None and type(z) is np.ndarray:
-            return self._F(z, _numpy_namespace())
         return self.op.F(z)
 
     def outer_step(self, k: int) -> None:
