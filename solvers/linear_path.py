@@ -78,13 +78,28 @@ def _check_operator(op: Any) -> Any:
     return op
 
 
+def unit_states(method: Method, s: int) -> tuple[Method, np.ndarray, int | None]:
+    """``(rep, U, B)``: ``method`` with its hyper-parameters repeated for the ``s`` unit states of every
+    instance (rows ``(b, j)``, shape ``(nb s, 1)``), those states ``U`` (``(nb s, s)``) and the batch
+    size ``B`` (``None`` for scalar hyper-parameters, then ``nb = 1``); see :func:`from_unit_states`."""
+    B = method.batch_size()
+    nb = 1 if B is None else B
+    host = method.map_hyper(lambda name, v: np.broadcast_to(np.asarray(v, dtype=float), (nb,)))
+    rep = host.map_hyper(lambda name, v: np.ascontiguousarray(np.repeat(v, s).reshape(-1, 1)))
+    return rep, np.tile(np.eye(s), (nb, 1)), B
+
+
+def from_unit_states(cols: np.ndarray, s: int, B: int | None) -> np.ndarray:
+    """The matrices whose column ``j`` is row ``(b, j)`` of ``cols`` (the images of the unit states of
+    :func:`unit_states`): ``(B, s, s)``, or ``(s, s)`` when ``B`` is None."""
+    T = np.swapaxes(cols.reshape(1 if B is None else B, s, s), 1, 2)
+    return np.ascontiguousarray(T if B is not None else T[0])
+
+
 def linear_transition(method: Method, M: Any) -> Transition:
     """State-transition matrices of ``method`` on ``M`` (see :func:`transition_matrix`)."""
     op = _check_operator(M)
     d = op.dim
-    B = method.batch_size()
-    nb = 1 if B is None else B
-    host = method.map_hyper(lambda name, v: np.broadcast_to(np.asarray(v, dtype=float), (nb,)))
     probe_oracle = _NoInnerOracle(op)
     with np.errstate(all="ignore"):
         st = method.map_hyper(lambda name, v: np.asarray(v, dtype=float).reshape(-1)[:1].reshape(1, 1)).init(
@@ -95,9 +110,7 @@ def linear_transition(method: Method, M: Any) -> Transition:
     coords = ["z"] + [c for c in coords if c != "z"]
     others = {k: v for k, v in st.items() if k not in coords}
     s = len(coords) * d
-    # rows (b, j): hyper-parameters of instance b, unit state e_j
-    rep = host.map_hyper(lambda name, v: np.ascontiguousarray(np.repeat(v, s).reshape(-1, 1)))
-    U = np.tile(np.eye(s), (nb, 1))
+    rep, U, B = unit_states(method, s)   # rows (b, j): hyper-parameters of instance b, unit state e_j
     units = {c: np.ascontiguousarray(U[:, i * d:(i + 1) * d]) for i, c in enumerate(coords)}
     oracle = _NoInnerOracle(op)
     with np.errstate(all="ignore"):
@@ -113,9 +126,7 @@ def linear_transition(method: Method, M: Any) -> Transition:
         if not same:
             raise NotLinear(f"{method!r} is not stationary (its state entry {k!r} changes every step)")
     cols = np.hstack([np.asarray(out[c], dtype=float) for c in coords])  # (nb*s, s): row j = T e_j
-    T = np.swapaxes(cols.reshape(nb, s, s), 1, 2)
-    T = np.ascontiguousarray(T if B is not None else T[0])
-    return Transition(T, coords, d, oracle.n_F, oracle.n_resolvent, others)
+    return Transition(from_unit_states(cols, s, B), coords, d, oracle.n_F, oracle.n_resolvent, others)
 
 
 def transition_matrix(method: Method, M: Any) -> np.ndarray:

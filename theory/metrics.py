@@ -278,9 +278,8 @@ def _linear_monitor(name: str, op: Any, host: Method, iters: int | None) -> Call
     for ``iters`` evaluations; ``None`` otherwise (nonlinear, constrained or offset operators,
     residuals that use inner products).
     """
-    from monoverify.operators.linear import LinearOperator
-    from monoverify.operators.sets import Whole
-    from monoverify.solvers.linear_path import NotLinear, _NoInnerOracle, apply
+    from monoverify.solvers.linear_path import (NotLinear, _check_operator, _NoInnerOracle, apply, from_unit_states,
+                                                unit_states)
     from monoverify.solvers.steppers import linear_pays
 
     spec = METRICS[name]
@@ -288,27 +287,25 @@ def _linear_monitor(name: str, op: Any, host: Method, iters: int | None) -> Call
         B = host.batch_size()
     except InvalidValue:   # hyper-parameters already in rows form (n, 1): the metric itself
         return None
-    nb = 1 if B is None else B
-    if (spec.residual is None or set(spec.needs) - {"method"} or not isinstance(op, LinearOperator)
-            or not isinstance(op.constraint, Whole) or op.offset is not None or not linear_pays(op.dim, nb, iters or 0)):
+    if (spec.residual is None or set(spec.needs) - {"method"} or not getattr(op, "is_linear", False)
+            or not linear_pays(op.dim, 1 if B is None else B, iters or 0)):
         return None
     d = op.dim
-    rep = host if B is None else host.map_hyper(
-        lambda n, v: np.ascontiguousarray(np.repeat(np.broadcast_to(np.asarray(v, float), (nb,)), d).reshape(-1, 1)))
     try:
+        _check_operator(op)   # unconstrained F z = M z, no offset
+        rep, U, B = unit_states(host, d)
         with np.errstate(all="ignore"):
-            out = np.asarray(spec.residual(At(z=np.tile(np.eye(d), (nb, 1)), oracle=_NoInnerOracle(op), method=rep)),
-                             dtype=float)
+            out = np.asarray(spec.residual(At(z=U, oracle=_NoInnerOracle(op), method=rep)), dtype=float)
     except (NotLinear, ArithmeticError, np.linalg.LinAlgError):
         return None
-    if out.shape != (nb * d, d) or not np.all(np.isfinite(out)):
+    if out.shape != U.shape or not np.all(np.isfinite(out)):
         return None
-    R = np.ascontiguousarray(np.swapaxes(out.reshape(nb, d, d), 1, 2))   # R[b] e_j = residual of instance b at e_j
+    R = from_unit_states(out, d, B)   # R e_j: the residual at e_j (one R per instance for array hyper-parameters)
 
     def fn(z: Any, idx: np.ndarray) -> Any:
         if not (isinstance(z, np.ndarray) and z.dtype == np.float64):   # other backends: the metric itself
             return value(name, At(z=z, oracle=Oracle(op), method=rows(host, idx)))
-        return sqnorm(z @ R[0].T if B is None else apply(R[idx], z))
+        return sqnorm(z @ R.T if B is None else apply(R[idx], z))
 
     return fn
 
