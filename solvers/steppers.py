@@ -124,6 +124,9 @@ class _Linear(_Stepper):
         self._cols(np.arange(int(z.shape[0])))
 
     def _cols(self, idx: np.ndarray) -> None:
+        if self.TT is not None:   # the shared matrix serves every active set: no per-instance copies
+            self.Tc = self.Tm = None
+            return
         T = self.T_all if idx.size == self.T_all.shape[0] else self.T_all[idx]
         s = T.shape[1]
         # small s: column by column (elementwise, the bits of linear_path.apply); else one matmul
