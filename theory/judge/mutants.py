@@ -83,6 +83,11 @@ class Mutant:
     #: equivalent by the theorem's derivation (``Theorem.unneeded``): judged all the same, scored only if killed
     unneeded: str = ""
 
+    @property
+    def judged(self) -> bool:
+        """Is the mutant checked (scored ones, and those equivalent by the derivation)?"""
+        return self.scored or bool(self.unneeded)
+
 
 @dataclass
 class MutantOutcome(Result):
@@ -490,7 +495,7 @@ def _score_serial(ths: list, quick: bool, seed: int, bases: dict, progress: Any)
             progress(th.id)
         base = bases.get(th.id) or _base(th, quick, seed)
         for m in mutants(th, reference=base.reference, quick=quick):
-            if not (m.scored or m.unneeded):
+            if not m.judged:
                 rep.outcomes.append(_unscored(m))
                 continue
             if progress:
@@ -508,7 +513,7 @@ def _score_parallel(ths: list, quick: bool, seed: int, bases: dict, progress: An
         plan = []
         for th in ths:   # in order: later bases and earlier mutants run while this one is derived
             base = bases.get(th.id) or pending[th.id].result()
-            jobs = [(m, ex.submit(_judge, m, quick, seed, base.reference) if m.scored or m.unneeded else None)
+            jobs = [(m, ex.submit(_judge, m, quick, seed, base.reference) if m.judged else None)
                     for m in mutants(th, reference=base.reference, quick=quick)]
             futures += [f for _, f in jobs if f is not None]
             plan.append((th, jobs))
