@@ -34,6 +34,7 @@ import numpy as np
 import sympy as sp
 
 from ..theorems import SYMBOLS, Theorem
+from ..theorems.core import conjuncts  # noqa: F401  (re-exported: the judge's modules import it from here)
 
 __all__ = ["sample", "normalised", "conjuncts", "boundary_points", "DOMAIN", "MAX_TAU"]
 
@@ -58,12 +59,6 @@ def normalised(expr: Any, th: Theorem) -> sp.Expr:
     for _ in range(4):
         e = e.subs(derived)
     return e.subs({SYMBOLS["rho"]: -_c / SYMBOLS["L"], SYMBOLS["gamma"]: _t / SYMBOLS["L"], SYMBOLS["D0"]: 1})
-
-
-def conjuncts(expr: Any) -> tuple:
-    """The conjuncts of a SymPy relation (``And`` split, anything else as one)."""
-    e = sp.sympify(expr)
-    return tuple(e.args) if isinstance(e, sp.And) else (e,)
 
 
 @functools.lru_cache(maxsize=512)

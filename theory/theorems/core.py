@@ -148,8 +148,7 @@ class Theorem:
             raise ValueError(f"theorem {self.id}: a region theorem needs a condition")
         if self.kind in ("rate", "property") and self.bound is None:
             raise ValueError(f"theorem {self.id}: a {self.kind} theorem needs a bound")
-        named = {str(p) for p in (sp.sympify(self.hypotheses).args if isinstance(sp.sympify(self.hypotheses), sp.And)
-                                  else (sp.sympify(self.hypotheses),))}
+        named = {str(p) for p in conjuncts(self.hypotheses)}
         if set(self.unneeded) - named:
             raise ValueError(f"theorem {self.id}: unneeded names {sorted(set(self.unneeded) - named)}, which are not "
                              f"conjuncts of the hypotheses {sorted(named)}")
@@ -178,10 +177,8 @@ class Theorem:
         # decided as the float arithmetic of the runs would decide it
         subs = {SYMBOLS[k]: sp.Rational(float(v)) if isinstance(v, (float, np.floating)) else sp.sympify(v)
                 for k, v in values.items() if k in SYMBOLS}
-        hyp = sp.sympify(self.hypotheses)
-        parts = hyp.args if isinstance(hyp, sp.And) else (hyp,)
         bad = []
-        for p in parts:
+        for p in conjuncts(self.hypotheses):
             val = p.subs(subs)
             if val.free_symbols:
                 missing = sorted(s.name for s in val.free_symbols)
@@ -206,6 +203,12 @@ class Theorem:
         if self.statement_provenance and self.statement_provenance != self.provenance:
             return f"{self.provenance} (stmt: {self.statement_provenance})"
         return self.provenance
+
+
+def conjuncts(expr: Any) -> tuple:
+    """The conjuncts of a SymPy relation (``And`` split, anything else as one)."""
+    e = sp.sympify(expr)
+    return tuple(e.args) if isinstance(e, sp.And) else (e,)
 
 
 THEOREMS: dict[str, Theorem] = {}
