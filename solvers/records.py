@@ -201,14 +201,12 @@ class Records:
         return self.res[k], (None if self.dist is None else self.dist[k])
 
     def put(self, k: int, cols: Any, r: np.ndarray | None, d: np.ndarray | None, calls: Any,
-            mon: dict | None, *, distance: bool | None = None) -> None:
-        """Row ``k`` for the instances ``cols``; unwritten entries of the row stay NaN.
+            mon: dict | None) -> None:
+        """Row ``k`` for the instances ``cols``, after :meth:`open` of the same row; unwritten entries stay NaN.
 
-        ``r`` or ``d`` None: not written here (computed into the views of :meth:`open`, or absent:
-        ``distance`` says which, default ``d is not None``); ``calls``: the instances' call counts
-        (one number for all, or an array).
+        ``r`` or ``d`` None: not written here (computed into the views of :meth:`open`, or absent);
+        ``calls``: the instances' call counts (one number for all, or an array).
         """
-        self.open(k, cols, d is not None if distance is None else distance, mon is not None)
         if self.device is not None:  # rows of the iterates' namespace, kept there
             for name, v in (("res", r), ("dist", d)):
                 if v is not None:

@@ -293,8 +293,7 @@ def run(method: Method, op: Any, z0: Any, iters: int = 100, tol: float | None = 
             r = meter.residual(st, None if rows is None else rows[0])
             d, top = meter.distance(zk, None if rows is None else rows[1]) if dist else (None, None)
             rec.put(k, cols, None if rows is not None and r is rows[0] else r,
-                    None if rows is not None and d is rows[1] else d, calls if dist else None, m,
-                    distance=d is not None)
+                    None if rows is not None and d is rows[1] else d, calls if dist else None, m)
             return r, top
 
         r, top = measure(0, state)
