@@ -17,7 +17,10 @@ import numpy as np
 import sympy as sp
 
 from monoverify.errors import InvalidValue
-from monoverify.arrays import namespace_of
+from monoverify.arrays import _numpy_namespace, namespace_of
+
+#: dtype kinds of real arrays (float, signed and unsigned integer, bool): what ``check_point`` accepts
+_REAL_KINDS = frozenset("fiub")
 
 KINDS = ("exact", "bound", "estimate")
 NOTIONS = ("comonotone", "weak-mvi")
@@ -206,6 +209,8 @@ class Operator:
     # -- evaluation --------------------------------------------------------------------
     def check_point(self, z: Any, name: str = "z") -> Any:
         """Validate the last axis of ``z`` and return its array namespace."""
+        if type(z) is np.ndarray and z.ndim and z.shape[-1] == self.dim and z.dtype.kind in _REAL_KINDS:
+            return _numpy_namespace()   # the hot path (every F call of a NumPy run): the checks below, passed
         shape = getattr(z, "shape", None)
         if shape is None or len(shape) == 0 or shape[-1] != self.dim:
             raise InvalidValue(

@@ -120,6 +120,14 @@ class LinearOperator(Operator):
         return sol
 
     def _mats(self, z: Any, xp: Any):
+        if type(z) is np.ndarray and z.dtype == np.float64:   # the hot path: one slot, no key to build
+            got = self.__dict__.get("_mats_f64")
+            if got is None:
+                got = self._mats_f64 = self._mats_keyed(z, xp)
+            return got
+        return self._mats_keyed(z, xp)
+
+    def _mats_keyed(self, z: Any, xp: Any):
         # no string formatting on the hot path; a device object that is not hashable (CuPy's
         # Device) is keyed by its type and id
         dev = getattr(z, "device", "cpu")

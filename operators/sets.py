@@ -132,12 +132,13 @@ class Ball(Set):
         if c.shape != (self.dim,):
             raise InvalidValue(f"center must have shape ({self.dim},), got shape {c.shape}")
         self.center = c
+        self._centred = not c.any()   # centred at 0 (read on the hot path of prox)
 
     def prox(self, z: Any, gamma: Any = 1.0) -> Any:
         if type(z) is np.ndarray and z.ndim and z.shape[-1] == self.dim and z.dtype == np.float64:
             # the NumPy hot path (a constrained run projects every step): the same operations as
             # below, whose norm NumPy forms as sqrt(add.reduce(d * d)), without the namespace look-ups
-            if not self.center.any():   # centred at 0: d = z, and 0 + d is d
+            if self._centred:   # centred at 0: d = z, and 0 + d is d
                 return z / np.maximum(1.0, np.sqrt(np.add.reduce(z * z, axis=-1, keepdims=True)) / self.radius)
             d = z - self.center
             nrm = np.sqrt(np.add.reduce(d * d, axis=-1, keepdims=True))
