@@ -177,6 +177,126 @@ def test_R15_identity_behind_the_unneeded_sign_of_c_holds_for_every_c():
     assert "c = -1" in THEOREMS["eg+.lower_bound_game"].unneeded["rho <= 0"]
 
 
+def _modsq(m, c, s):
+    """|m|^2 for m polynomial in c, s (real), s^2 = 1 - c^2."""
+    return sp.expand(sp.expand(m * sp.conjugate(m)).subs(s ** 4, (1 - c ** 2) ** 2)).subs(s ** 2, 1 - c ** 2)
+
+
+def test_la_gda_tau2_identity_behind_the_unneeded_sign_of_c():
+    """SPEC R20, independently: two GDA steps and the Lookahead average multiply by m = 1 - lam + lam(1 - u)^2;
+    |m|^2 - 1 = lam t[lam t(t^2 + 4ct + 4) - 2(t(1 - 2c^2) - 2c)] for every real c (no sign used)."""
+    c, s, t, lam = sp.symbols("c s t lam", real=True)
+    u = t * (-c + sp.I * s)
+    sq = _modsq(1 - lam + lam * (1 - u) ** 2, c, s)
+    assert sp.expand(sq - 1 - lam * t * (lam * t * (t ** 2 + 4 * c * t + 4) - 2 * (t * (1 - 2 * c ** 2) - 2 * c))) == 0
+    # the factor that fixes the side of lam is positive for |c| < 1: (t + 2c)^2 + 4(1 - c^2)
+    assert sp.expand((t + 2 * c) ** 2 + 4 * (1 - c ** 2) - (t ** 2 + 4 * c * t + 4)) == 0
+
+
+def test_relaxed_pp_identity_behind_the_unneeded_rho_above_minus_gamma():
+    """Relaxed PP on LowerBoundGame, independently: m = 1 - lam + lam/(1 + u); |m|^2 - 1 = lam t(lam t - 2(t - c))
+    /(1 - 2ct + t^2) for every real c, including c >= t (rho <= -gamma)."""
+    c, s, t, lam = sp.symbols("c s t lam", real=True)
+    u = t * (-c + sp.I * s)
+    den = _modsq(1 + u, c, s)
+    assert sp.expand(den - (1 - 2 * c * t + t ** 2)) == 0
+    # (1 - lam + lam/(1 + u)) (1 + u) = 1 + u - lam u
+    sq_num = _modsq(1 + u - lam * u, c, s)
+    assert sp.expand(sq_num - den - lam * t * (lam * t - 2 * (t - c))) == 0
+
+
+def test_lookahead_lemma_behind_the_unneeded_rapp_conic_conjuncts():
+    """RAPP, independently: tau inner steps w <- z - u w from w = z multiply by q = sum_{j<=tau} (-u)^j (iterated
+    here, not from the registry's closed form), RAPP by m = 1 - lam(1 - q); |m|^2 - 1 = lam(lam|1 - q|^2 - 2 Re(1 - q))
+    for every complex q, so 'Re q < 1 and lam < 2(1 - Re q)/|1 - q|^2' is |m| < 1 whatever rho, gamma, L."""
+    x, y, lam = sp.symbols("x y lam", real=True)
+    q = x + sp.I * y
+    m = 1 - lam * (1 - q)
+    assert sp.expand(sp.expand(m * sp.conjugate(m)) - 1 - lam * (lam * ((1 - x) ** 2 + y ** 2) - 2 * (1 - x))) == 0
+    u = sp.symbols("u")
+    for tau in range(1, 7):
+        w = sp.Integer(1)
+        for _ in range(tau):
+            w = 1 - u * w
+        assert sp.simplify(w - (1 - (-u) ** (tau + 1)) / (1 + u)) == 0, tau
+
+
+def test_adaptive_eg_plus_step_is_eg_plus_with_alpha_sigma_L_plus_half_for_every_c():
+    """SPEC R26, independently in real 2-D: on F = L R(c) (rotation-scaling, c = -rho L), the adaptive alpha
+    <zb - z, d>/||d||^2 equals (1 + ct)/(1 + 2ct + t^2) for every c and any z, = 1/2 at t = 1; no clipping of
+    alpha enters, so sigma > 0 (alpha > 1/2) is EG+ with that alpha."""
+    c, t, z1, z2 = sp.symbols("c t z1 z2", real=True)
+    s = sp.sqrt(1 - c ** 2)
+    G = t * sp.Matrix([[-c, -s], [s, -c]])           # gamma F with eigenvalues t(-c +- i s)
+    z = sp.Matrix([z1, z2])
+    zb = z - G * z
+    d = (zb - G * zb) - (z - G * z)
+    ratio = sp.simplify(((zb - z).dot(d)) / d.dot(d))
+    assert sp.simplify(ratio - (1 + c * t) / (1 + 2 * c * t + t ** 2)) == 0
+    assert sp.simplify(ratio.subs(t, 1) - sp.Rational(1, 2)) == 0
+
+
+def test_ddj21_bound_is_R14_at_gamma_one_over_L_alpha_half_valid_to_minus_one_over_4L():
+    from monoverify.theory.theorems import L, alpha
+
+    at = THEOREMS["eg+.best_iterate_extrapolated"].bound.subs({gamma: 1 / L, alpha: sp.Rational(1, 2)})
+    ddj = THEOREMS["eg+.ddj21"]
+    assert sp.simplify(at - ddj.bound) == 0
+    # R14's hypothesis 2 rho + gamma(1 - alpha) > 0 at those values is rho > -1/(4L); the relaxed variant stays inside
+    (m,) = [m for m in mutants(ddj, reference=None) if m.kind == "relaxed hypothesis" and "8*L" in m.description]
+    assert not m.scored and m.unneeded
+    assert m.theorem.admits(rho=-0.2, L=1.0) and not m.theorem.admits(rho=-0.25, L=1.0)
+
+
+def test_la_gda_and_relaxed_pp_conditions_past_rho_zero_and_minus_gamma_on_plain_matrices():
+    """Numerically, with 2 x 2 NumPy matrices (not the toolkit's methods): in the added slivers of the relaxed
+    hypotheses (c in (-0.05, 0) for LA-GDA, c in [t, 1.25 t) for relaxed PP) the registered condition is
+    exactly 'spectral radius < 1' away from its boundary."""
+    import numpy as np
+
+    rng = np.random.default_rng(5)
+    from monoverify.theory.theorems import L, lam
+
+    c_, t_ = sp.symbols("c t", real=True)
+    conds = {n: sp.lambdify((c_, t_, lam), THEOREMS[n].condition.subs({rho: -c_, gamma: t_, L: 1}))
+             for n in ("la-gda.lower_bound_game", "relaxed-pp.region")}
+    checked = 0
+    for _ in range(400):
+        t = float(rng.uniform(0.2, 1.8))
+        tp = float(rng.uniform(0.2, 0.95))   # relaxed PP: c in [t, 1] needs t < 1
+        for name, c, t in (("la-gda.lower_bound_game", float(rng.uniform(-0.05, 0)), t),
+                           ("relaxed-pp.region", float(rng.uniform(tp, min(1.0, 1.25 * tp))), tp)):
+            lam = float(rng.uniform(0.01, 2.5))
+            s = np.sqrt(1 - c * c)
+            G = t * np.array([[-c, -s], [s, -c]])
+            I = np.eye(2)
+            T = (1 - lam) * I + lam * ((I - G) @ (I - G)) if name.startswith("la-gda") else \
+                (1 - lam) * I + lam * np.linalg.inv(I + G)
+            r = max(abs(np.linalg.eigvals(T)))
+            if abs(r - 1) > 1e-9:
+                assert bool(conds[name](c, t, lam)) == (r < 1), (name, c, t, lam, r)
+                checked += 1
+    assert checked > 700
+
+
+def test_every_declared_unneeded_conjunct_gives_an_unscored_judged_mutant():
+    """The 15 conjuncts the registry declares unneeded (with their reasons) each give a relaxed mutant outside
+    the score but judged; a relaxation the registry does not declare stays scored."""
+    declared = {(th.id, part) for th in THEOREMS.values() for part in th.unneeded}
+    assert len(declared) == 15
+    found = set()
+    for th in (th for th in THEOREMS.values() if th.unneeded):
+        for m in _by_kind(mutants(th, reference=None), "relaxed hypothesis"):
+            part = m.description.split("  ->")[0]
+            if (th.id, part) in declared:
+                assert not m.scored and m.judged and m.unneeded == th.unneeded[part], (th.id, part)
+                found.add((th.id, part))
+    assert found == declared
+    rel = {m.description.split("  ->")[0]: m for m in _by_kind(mutants(THEOREMS["rapp-constrained.natural_residual"],
+                                                                        reference=None), "relaxed hypothesis")}
+    assert rel["gamma > -2*rho"].scored
+
+
 def test_unneeded_conjuncts_give_judged_but_unscored_mutants():
     th = THEOREMS["ceg+.constrained_best_iterate"]
     rel = {m.description.split("  ->")[0]: m for m in _by_kind(mutants(th, reference=None), "relaxed hypothesis")}

@@ -29,6 +29,11 @@ register(Theorem(
 
 _u10 = gamma * (rho * L ** 2 + sp.I * L * sp.sqrt(1 - rho ** 2 * L ** 2))
 _q10 = (1 - (-_u10) ** (tau + 1)) / (1 + _u10)
+_LEMMA = ("RAPP multiplies the eigenvector of u = gamma mu by m = 1 - lam(1 - q), q = sum_{j<=tau} (-u)^j the "
+        "inner loop's multiplier, and |m|^2 - 1 = lam(lam |1 - q|^2 - 2 Re(1 - q)) for every complex q (SPEC §5, "
+        "Lookahead threshold lemma; checked symbolically in tests/test_mutants.py): the condition is |m| < 1 for "
+        "every u, using no sign of c, no rho > -gamma and no gamma L < 1 (the closed form of q is 0/0 at u = -1, "
+        "c = t = 1, only)")
 register(Theorem(
     id="rapp-conic.lambda_star",
     title="RAPP on LowerBoundGame: converges iff Re q < 1 and lam < lam*(tau) = 2(1 - Re q)/|1 - q|^2, "
@@ -37,6 +42,7 @@ register(Theorem(
     provenance="derived",
     method="rapp", method_params={"gamma": gamma, "lam": lam, "tau": tau},
     hypotheses=sp.And(rho > -gamma, gamma * L < 1, lam > 0, rho <= 0, rho * L >= -1), kind="region",
+    unneeded={"rho <= 0": _LEMMA, "rho > -gamma": _LEMMA, "L*gamma < 1": _LEMMA},
     condition=sp.And(sp.re(_q10) < 1, lam < 2 * (1 - sp.re(_q10)) / sp.Abs(1 - _q10) ** 2),
     metric="spectral_radius", iterate="n/a", family=("lower_bound",),
     # tau order: --quick keeps the first, middle and last values (2, 5, 10); tau = 30 runs in the full battery
@@ -102,6 +108,11 @@ register(Theorem(
            "from SPEC R14 at gamma = 1/L, alpha = 1/2", provenance="reconstruction",
     method="eg+", method_params={"gamma": 1 / L, "alpha": sp.Rational(1, 2)},
     hypotheses=sp.And(rho > -1 / (8 * L), L > 0),
+    unneeded={"rho > -1/(8*L)": ("the bound is SPEC R14's D0/(alpha gamma (2 rho + gamma(1 - alpha)) K) at gamma = 1/L, "
+                                 "alpha = 1/2 (the registered eg+.best_iterate_extrapolated, derived; the equality is "
+                                 "checked symbolically in tests/test_mutants.py), whose one-step inequality needs "
+                                 "2 rho + gamma(1 - alpha) > 0, i.e. rho > -1/(4L): DDJ21's rho > -1/(8L) is not "
+                                 "used. Past -1/(4L) the bound is negative and the variant is wrong")},
     bound=4 * L ** 2 * D0 / ((1 + 4 * rho * L) * K), metric="extrapolated_operator_sq", iterate="best",
     family=("lower_bound", "random", "examples"),
     grid={"c": (0.0, 0.05, 0.1, 0.12, 0.124), "L": (1.0, 3.0), "K": (200,)}, rate="O(1/K)",
@@ -121,6 +132,12 @@ register(Theorem(
          "cells": ({"c": 0.1, "t": 1.0, "alpha": 0.5},), "Ks": (1, 2)},
 ))
 
+_ADAPTIVE = ("the step's alpha_k = sigma/gamma + <zb - z, d>/||d||^2 is, on a rotation-scaling block, sigma/gamma + "
+        "Re(1/(1 - u)) = sigma/gamma + (1 + ct)/(1 + 2ct + t^2), i.e. sigma L + 1/2 at t = 1 for every c in (-1, 1] "
+        "(SPEC R26; the method does not clip alpha, so any sigma), and EG+'s |m|^2 - 1 = -2 alpha(1 + c)(1 - 2c - "
+        "alpha) at t = 1 for every c in [-1, 1] (R15; both checked symbolically in tests/test_mutants.py): for "
+        "alpha > 0, c > -1 the condition 2c + alpha < 1 is |m| < 1. alpha <= 1/2 (sigma <= 0) is PLPFC22's range "
+        "and no sign of c is used")
 register(Theorem(
     id="adaptive-eg+.rotation_scaling",
     title="AdaptiveEG+ at gamma = 1/L on LowerBoundGame is EG+ with alpha = sigma L + 1/2: converges iff 2c + alpha < 1",
@@ -128,6 +145,7 @@ register(Theorem(
     provenance="derived",
     method="adaptive-ceg+", method_params={"gamma": gamma, "sigma": (alpha - sp.Rational(1, 2)) * gamma},
     hypotheses=sp.And(sp.Eq(gamma * L, 1), alpha > 0, alpha <= sp.Rational(1, 2), rho <= 0, rho * L >= -1),
+    unneeded={"alpha <= 1/2": _ADAPTIVE, "rho <= 0": _ADAPTIVE},
     kind="region", condition=-2 * rho * L + alpha < 1, metric="spectral_radius", iterate="n/a",
     family=("lower_bound",),
     grid={"c": tuple(np.round(np.linspace(0, 0.6, 13), 3)), "t": (1.0,), "alpha": (0.005, 0.1, 0.25, 0.5)},

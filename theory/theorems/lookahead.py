@@ -59,6 +59,11 @@ register(Theorem(
     source="SPEC R19", provenance="derived",
     method="la-eg", method_params={"gamma": gamma, "lam": lam, "tau": tau},
     hypotheses=sp.And(sp.Eq(gamma * L, 1), lam > 0, rho <= 0, rho * L >= -1), derived={"tau": sp.Integer(1)},
+    unneeded={"rho <= 0": ("LA-EG(tau=1) multiplies the eigenvector of u = gamma mu = t(-c + i s), s^2 = 1 - c^2, by "
+                           "m = 1 - lam u + lam u^2 (EG+'s multiplier with alpha = lam), and at t = 1 |m|^2 - 1 = "
+                           "-2 lam(1 + c)(1 - 2c - lam) for every c in [-1, 1] (SPEC R15's identity; checked "
+                           "symbolically in tests/test_mutants.py): for c > -1 the condition lam < 1 - 2c is "
+                           "|m| < 1, no sign of c is used; it fails only at c = -1, where |m| = 1")},
     kind="region", condition=lam < 1 + 2 * rho * L, metric="spectral_radius", iterate="n/a",
     family=("lower_bound",),
     grid={"c": (0.0, 0.1, 0.2, 0.3, 0.45, 0.5, 0.6), "t": (1.0,), "lam": tuple(np.round(np.linspace(0.05, 1.0, 20), 3))},
@@ -71,6 +76,11 @@ register(Theorem(
     source="SPEC R20", provenance="derived",
     method="la-gda", method_params={"gamma": gamma, "lam": lam, "tau": tau},
     hypotheses=sp.And(gamma > 0, lam > 0, rho <= 0, rho * L >= -1), derived={"tau": sp.Integer(2)},
+    unneeded={"rho <= 0": ("LA-GDA(tau=2) multiplies the eigenvector of u = t(-c + i s), s^2 = 1 - c^2, by m = 1 - "
+                           "2 lam u + lam u^2, and |m|^2 - 1 = lam t[lam t(t^2 + 4ct + 4) - 2(t(1 - 2c^2) - 2c)] "
+                           "for every c in [-1, 1] (checked symbolically in tests/test_mutants.py); t^2 + 4ct + 4 "
+                           "= (t + 2c)^2 + 4(1 - c^2) > 0 for |c| < 1, so the condition is |m| < 1 with no sign "
+                           "of c used")},
     kind="region",
     condition=sp.And(_t * (1 - 2 * _c ** 2) > 2 * _c, lam < 2 * (_t * (1 - 2 * _c ** 2) - 2 * _c) / (_t * (_t ** 2 + 4 * _c * _t + 4))),
     metric="spectral_radius", iterate="n/a", family=("lower_bound",),

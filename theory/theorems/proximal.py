@@ -29,6 +29,12 @@ register(Theorem(
     source="SPEC R3", provenance="derived",
     method="relaxed-pp", method_params={"gamma": gamma, "lam": lam},
     hypotheses=sp.And(rho > -gamma, lam > 0),
+    unneeded={"rho > -gamma": ("on LowerBoundGame (the theorem's family) relaxed PP multiplies the eigenvector of u = "
+                               "t(-c + i s), s^2 = 1 - c^2, by m = 1 - lam u/(1 + u), and |m|^2 - 1 = lam t(lam t - "
+                               "2(t - c))/(1 - 2ct + t^2) for every c in [-1, 1], t > 0 (checked symbolically in "
+                               "tests/test_mutants.py): lam < 2(1 + rho/gamma) = 2(1 - c/t) is |m| < 1 for c >= t "
+                               "too. rho > -gamma keeps J_{gamma T} single-valued for every rho-comonotone T; on "
+                               "this family the resolvent exists everywhere but at c = t = 1 (1 + u = 0)")},
     kind="region", condition=lam < 2 * (1 + rho / gamma), metric="spectral_radius", iterate="n/a",
     family=("lower_bound",),
     grid={"c": (0.0, 0.3, 0.6, 0.85), "t": (0.9, 1.0, 2.0), "lam": tuple(np.round(np.linspace(0.1, 2.0, 20), 3))},
