@@ -334,3 +334,21 @@ def test_scaled_mutant_above_the_bound_or_over_a_wider_class_is_not_scored():
     ref = {"rows": [{"cell": {"c": 0.0, "t": 1.0, "lam": 0.5, "tau": 1}, "K": 4, "W": 0.2, "bound": 0.5}]}
     (m,) = _by_kind(mutants(cyc, reference=ref), "scaled bound")
     assert not m.scored and "normal maps" in m.why
+
+
+def test_printed_reasons_keep_their_brackets():
+    """Reasons hold formulas with square brackets; the console must print them, not read them as style tags."""
+    import io
+
+    from rich.console import Console
+
+    from monoverify.cli.verify_cmd import print_mutants
+
+    rep = MutationReport([MutantOutcome("s", "relaxed hypothesis", "x > 0  ->  x > -1", "holds", False, True,
+                                        "holds: worst [lam t(t^2 + 1) - 2] here"),
+                          MutantOutcome("u", "relaxed hypothesis", "y > 0", "holds", False, False,
+                                        "equivalent by the derivation (|m|^2 - 1 = lam t[lam t - 2(t - c)])")])
+    buf = io.StringIO()
+    print_mutants(Console(file=buf, width=400), rep)
+    text = buf.getvalue()
+    assert "[lam t(t^2 + 1) - 2]" in text and "lam t[lam t - 2(t - c)]" in text

@@ -91,14 +91,17 @@ def print_mutants(con: Any, mrep: Any, outdir: Any = None) -> None:
     """Survivors (with the reason), mutants outside the score, then the line ``mutants: K/M killed``."""
     import json
 
+    from rich.markup import escape   # reasons hold formulas: "[lam t(...) - ...]" is text, not a style tag
+
     for o in mrep.survivors:
-        con.print(f"[yellow]SURVIVOR[/] {o.id} ({o.kind}: {o.description}): {o.reason}", soft_wrap=True)
+        con.print("[yellow]SURVIVOR[/] " + escape(f"{o.id} ({o.kind}: {o.description}): {o.reason}"), soft_wrap=True)
     for o in mrep.outcomes:   # a conjunct the registry calls unneeded, yet its relaxation is violated
         if o.killed and "REFUTES" in o.reason:
-            con.print(f"[bold red]REGISTRY NOTE REFUTED[/] {o.id} ({o.description}): {o.reason}", soft_wrap=True)
+            con.print("[bold red]REGISTRY NOTE REFUTED[/] " + escape(f"{o.id} ({o.description}): {o.reason}"),
+                      soft_wrap=True)
     for o in mrep.outcomes:
         if not o.scored and o.reason.startswith(("no reference", "equivalent by the derivation")):
-            con.print(f"[dim]not scored[/] {o.id}: {o.reason}", soft_wrap=True)
+            con.print("[dim]not scored[/] " + escape(f"{o.id}: {o.reason}"), soft_wrap=True)
     n_eq = sum(not o.scored and o.reason.startswith("equivalent:") for o in mrep.outcomes)
     if n_eq:
         con.print(f"[dim]{n_eq} relaxations or shifts change no cell of the parameter domain (equivalent mutants, "
