@@ -25,7 +25,7 @@ from typing import Any
 import numpy as np
 
 from monoverify.errors import InvalidValue
-from monoverify.arrays import asarray_like, require_finite, to_numpy
+from monoverify.arrays import asarray_like, is_numpy, require_finite, to_numpy
 from monoverify.result import Result, jsonable
 from monoverify.operators.sets import Whole
 
@@ -189,7 +189,7 @@ def _check_z0(z0: Any, op: Any) -> tuple[Any, Any, np.ndarray]:
 def run(method: Method, op: Any, z0: Any, iters: int = 100, tol: float | None = None, *,
         oracle: Oracle | None = None, diverge_at: float = 1e10, record: bool = True,
         monitors: dict | None = None, monitor_final_only: bool = False, compiled: bool = True,
-        linear: str = "never") -> Run:
+        linear: str = "never", record_residual: bool = True) -> Run:
     """Run ``method`` on ``op`` from ``z0`` for ``iters`` outer iterations.
 
     Parameters
@@ -227,6 +227,10 @@ def run(method: Method, op: Any, z0: Any, iters: int = 100, tol: float | None = 
         Equal to the direct run up to rounding (not bit for bit). ``"auto"`` uses it where it
         applies and pays (not for ``dim > 16`` with ``iters < 4 dim``: building the matrix costs
         about ``dim`` steps of the batch); ``"always"`` raises ``ValueError`` where it does not apply.
+    record_residual : bool
+        Compute the residual for the records (one more ``F`` evaluation and norm per recorded
+        iteration). ``False`` leaves ``history.residual`` NaN, for a caller that reads only its
+        monitors and distances; it needs ``tol=None`` (the stopping test reads the residual).
 
     Returns
     -------
@@ -245,6 +249,8 @@ def run(method: Method, op: Any, z0: Any, iters: int = 100, tol: float | None = 
         raise InvalidValue(f"diverge_at must be a finite number > 0, got diverge_at={diverge_at!r}")
     if linear not in ("never", "auto", "always"):
         raise InvalidValue(f"linear must be 'never', 'auto' or 'always', got linear={linear!r}")
+    if not record_residual and tol is not None:
+        raise InvalidValue(f"tol={tol!r} needs the residual: record_residual=False is only valid with tol=None")
     iters = int(iters)
     z0, xp, _ = _check_z0(z0, op)
     B, squeeze = _broadcast_batch(method, z0, xp)
@@ -290,7 +296,10 @@ def run(method: Method, op: Any, z0: Any, iters: int = 100, tol: float | None = 
             if monitors and dist and (not monitor_final_only or k in (0, iters)):
                 m = {name: to_numpy(fn(zk, active)) for name, fn in monitors.items()}
             rows = rec.open(k, cols, dist and sol is not None, m is not None)
-            r = meter.residual(st, None if rows is None else rows[0])
+            if record_residual:
+                r = meter.residual(st, None if rows is None else rows[0])
+            else:   # not asked for: NaN rows, written like a computed residual
+                r = np.full(zk.shape[0], np.nan) if is_numpy(xp) else xp.full((zk.shape[0],), np.nan, dtype=zk.dtype)
             d, top = meter.distance(zk, None if rows is None else rows[1]) if dist else (None, None)
             rec.put(k, cols, None if rows is not None and r is rows[0] else r,
                     None if rows is not None and d is rows[1] else d, calls if dist else None, m)

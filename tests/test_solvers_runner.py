@@ -475,3 +475,23 @@ def test_oracle_resolvent_counts():
     lin = Oracle(BilinearGame([[1.0]]))
     lin.resolvent(np.ones((2, 2)), 1.0)
     assert lin.n_F == 0 and lin.n_resolvent == 1
+
+
+@pytest.mark.parametrize("linear", ["never", "auto"])
+def test_record_residual_false_leaves_everything_else_bit_for_bit(linear):
+    """record_residual=False: the same iterates, statuses, distances and monitors, the residual rows NaN;
+    with a tolerance it is refused (the stopping test reads the residual)."""
+    op = LowerBoundGame(-0.3, 1.0)
+    m = make("rapp", gamma=0.6, lam=0.5, tau=3)
+    z0 = np.random.default_rng(3).standard_normal((5, 2))
+    mons = {"sq": lambda z, idx: np.sum(z * z, axis=1)}
+    a = run(m, op, z0, iters=40, monitors=mons, linear=linear)
+    b = run(m, op, z0, iters=40, monitors=mons, linear=linear, record_residual=False)
+    assert _same(a.z, b.z) and list(a.status) == list(b.status) and _same(a.history.distance, b.history.distance)
+    assert _same(a.history.monitors["sq"], b.history.monitors["sq"])
+    assert np.all(np.isfinite(a.history.residual)) and np.all(np.isnan(b.history.residual))
+    # an instance that diverges is still stopped as diverged
+    g = run(make("gda", gamma=0.5), op, z0, iters=400, record_residual=False, diverge_at=1e3)
+    assert set(np.asarray(g.status)) == {"diverged"}
+    with pytest.raises(ValueError, match="record_residual=False"):
+        run(m, op, z0, iters=5, tol=1e-6, record_residual=False)

@@ -47,7 +47,7 @@ from monoverify.arrays import to_numpy
 from monoverify.solvers import Lookahead, Method, Oracle
 
 __all__ = ["Metric", "At", "METRICS", "RUN_METRICS", "PEP_METRICS", "PROPERTY_METRICS", "EXPECTED_METRICS", "get_metric", "vector", "value", "sqnorm",
-           "monitors_for", "curve", "running_best", "rows"]
+           "monitors_for", "curve", "reads_residual", "running_best", "rows"]
 
 
 @dataclasses.dataclass
@@ -322,6 +322,11 @@ def monitors_for(metric: str, op: Any, host: Method, iters: int | None = None) -
     if metric in ("operator_sq", "distance_ratio"):
         return {}
     return {metric: _monitor(metric, op, host, iters)}
+
+
+def reads_residual(metric: str) -> bool:
+    """Does :func:`curve` read the run's residual records (else ``run(..., record_residual=False)`` may skip them)?"""
+    return metric == "operator_sq"
 
 
 def curve(metric: str, run: Any) -> np.ndarray:

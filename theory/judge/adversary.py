@@ -43,7 +43,7 @@ __all__ = ["Attack", "attack", "cell_values", "block_matrix"]
 _ARGS = ("K", "D0", "rho", "L", "gamma", "lam", "tau", "alpha", "D", "c0")
 _L_FREE_RANGE = (1e-2, 1e2)
 #: candidates per batched run (the block-diagonal operator has dimension 2 * _CHUNK * blocks)
-_CHUNK = 32
+_CHUNK = 16
 
 
 @dataclass
@@ -231,7 +231,8 @@ class _Evaluator:
         try:
             with np.errstate(all="ignore"):
                 r = run(host, op, z0, iters=self.K, monitors=mons, diverge_at=1e12,
-                        monitor_final_only=self.th.check_at == "final", linear="auto")
+                        monitor_final_only=self.th.check_at == "final", linear="auto",
+                        record_residual=M.reads_residual(self.th.metric))
         except np.linalg.LinAlgError:
             return np.full(S, np.nan), np.zeros(S, int), np.full(S, np.nan)
         meas = M.curve(self.th.metric, r)

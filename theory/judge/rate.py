@@ -122,7 +122,7 @@ def measure(th: Theorem, op: Any, method: Any, z0: Any, cs: list) -> Measured:
         mons["inside"] = lambda z, idx, region=region: np.asarray(region.contains(z), dtype=float)
     z = np.broadcast_to(np.asarray(z0, dtype=float), (n, op.dim)).copy()
     r = run(method, op, z, iters=Kmax, monitors=mons, monitor_final_only=th.check_at == "final",
-            linear="auto")  # linear operators: the transition matrix of the method's own step (one product per step)
+            linear="auto", record_residual=M.reads_residual(th.metric))  # linear operators: the transition matrix of the method's own step (one product per step)
     meas = M.curve(th.metric, r)
     if th.iterate == "best":
         meas = M.running_best(meas)
