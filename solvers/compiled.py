@@ -225,30 +225,67 @@ class CompiledStep:
         bufs = [np.empty(s) for s in buf_shapes]
         static_vals = {i: vals[i] for i in range(n_val) if vals[i] is not None and (i not in prog.leaves or prog.leaves[i][0] == "hyper")}
         self._bound = (plan, bufs, static_vals, shapes)
+        self._fn, self._consts = _straight_line(plan, static_vals, shapes, prog.leaves, self.outputs, bufs,
+                                                self.passthrough)
 
     def step(self, state: dict, oracle: Any) -> dict:
-        plan, bufs, static_vals, shapes = self._bound
-        vals = dict(static_vals)
-        for i, (kind, key) in self.prog.leaves.items():
-            if kind == "state":
-                vals[i] = state[key]
-        for i, op, args, b, arith in plan:
-            a0 = args[0][1] if isinstance(args[0], tuple) else vals[args[0]]
-            if arith:
-                out = bufs[b] if b is not None else np.empty(shapes[i])
-                if op == "neg":
-                    vals[i] = np.negative(a0, out=out)
-                else:
-                    a1 = args[1][1] if isinstance(args[1], tuple) else vals[args[1]]
-                    vals[i] = _UFUNC[op](a0, a1, out=out)
-            elif op == "F":
-                vals[i] = oracle.F(a0)
-            else:
-                a1 = args[1][1] if isinstance(args[1], tuple) else vals[args[1]]
-                vals[i] = oracle.prox(a0, a1) if op == "prox" else oracle.resolvent(a0, a1)
-        out = {k: (v[1] if isinstance(v, tuple) else vals[v]) for k, v in self.outputs.items()}
-        out.update(self.passthrough)
-        return out
+        return self._fn(state, oracle, self._consts)
+
+
+#: generated step functions by source text (the source names buffers and constants by position only)
+_GENERATED: dict[str, Any] = {}
+
+
+def _straight_line(plan: list, static_vals: dict, shapes: list, leaves: dict, outputs: dict, bufs: list,
+                   passthrough: dict) -> tuple:
+    """The replay as one generated Python function ``f(state, oracle, C)`` and its constants ``C``.
+
+    Each line is one operation of ``plan``, the same call as an interpreter of ``plan`` makes
+    (``np.add(a, b, out=buffer)``, ``oracle.F(x)``, ...) on the same operands in the same order,
+    so the iterates are bit for bit the same; what goes is the interpreter's per-operation
+    dispatch. Buffers, hyper-parameter values, numbers and shapes are entries of ``C``.
+    """
+    C: list = []
+
+    def const(obj: Any) -> str:
+        C.append(obj)
+        return f"C[{len(C) - 1}]"
+
+    names: dict[int, str] = {}
+    for i, v in static_vals.items():
+        names[i] = const(v)
+    lines = ["def _step(state, oracle, C):"]
+    for i, (kind, key) in leaves.items():
+        if kind == "state":
+            names[i] = f"v{i}"
+            lines.append(f"    v{i} = state[{key!r}]")
+
+    def arg(a: Any) -> str:
+        return const(a[1]) if isinstance(a, tuple) else names[a]
+
+    ufunc = {"add": "_add", "sub": "_sub", "mul": "_mul", "div": "_div"}
+    for i, op, args, b, arith in plan:
+        names[i] = f"v{i}"
+        if arith:
+            out = const(bufs[b]) if b is not None else f"_empty({const(shapes[i])})"
+            call = (f"_neg({arg(args[0])}, out={out})" if op == "neg"
+                    else f"{ufunc[op]}({arg(args[0])}, {arg(args[1])}, out={out})")
+        elif op == "F":
+            call = f"oracle.F({arg(args[0])})"
+        else:
+            call = f"oracle.{'prox' if op == 'prox' else 'resolvent'}({arg(args[0])}, {arg(args[1])})"
+        lines.append(f"    v{i} = {call}")
+    items = [f"{k!r}: {arg(v) if isinstance(v, tuple) else names[v]}" for k, v in outputs.items()]
+    items += [f"{k!r}: {const(v)}" for k, v in passthrough.items()]
+    lines.append("    return {" + ", ".join(items) + "}")
+    src = "\n".join(lines)
+    fn = _GENERATED.get(src)
+    if fn is None:
+        scope = {"_add": np.add, "_sub": np.subtract, "_mul": np.multiply, "_div": np.true_divide,
+                 "_neg": np.negative, "_empty": np.empty}
+        exec(compile(src, "<monoverify compiled step>", "exec"), scope)
+        fn = _GENERATED[src] = scope["_step"]
+    return fn, C
 
 
 def compile_step(method: Method, op: Any, state: dict, oracle: Any = None) -> CompiledStep | None:
