@@ -200,6 +200,45 @@ def test_verify_in_parallel_gives_the_serial_results():
         assert da == db
 
 
+def test_verify_submits_longest_first_by_measured_times_and_reports_in_registry_order(tmp_path, monkeypatch):
+    """The times of the last run order the submissions (unmeasured first, then longest); the report keeps the
+    order asked and the serial results; a run stores its times; an unreadable times file is only a lost hint."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from monoverify.theory.judge import costs
+    from monoverify.theory.judge.verify import verify
+
+    monkeypatch.setenv("MONOVERIFY_CACHE", str(tmp_path))
+    ids = ["pp.bilinear", "ogda.bilinear", "gda.bilinear"]
+    costs.save_times({"pp.bilinear": 1.0, "ogda.bilinear": 9.0}, quick=True)
+    costs.save_times({"pp.bilinear": 50.0}, quick=False)   # the other mode's times are not used
+
+    class Recording(ThreadPoolExecutor):
+        def __init__(self):
+            super().__init__(max_workers=1)
+            self.order = []
+
+        def submit(self, fn, th, *a, **k):
+            self.order.append(th.id)
+            return super().submit(fn, th, *a, **k)
+
+    with Recording() as ex:
+        rep = verify(ids, quick=True, pep=False, executor=ex)
+    assert ex.order == ["gda.bilinear", "ogda.bilinear", "pp.bilinear"]
+    assert [r.theorem.id for r in rep.results] == ids
+    serial = verify(ids, quick=True, pep=False)
+    for a, b in zip(serial.results, rep.results):
+        da, db = a.to_dict(curves=True), b.to_dict(curves=True)
+        da.pop("elapsed_s"), db.pop("elapsed_s")
+        assert da == db
+    stored = costs.load_times(quick=True)
+    assert set(stored) == set(ids) and stored["pp.bilinear"] == round(rep.results[0].elapsed, 3)
+    assert costs.load_times(quick=False) == {"pp.bilinear": 50.0}
+    costs.times_path().write_text("not json")
+    assert costs.load_times(quick=True) == {}
+    assert costs.order_longest_first(ids, {}) == ids
+
+
 def test_verify_report_json_round_trip():
     from monoverify.theory.judge.verify import VerifyReport, verify
 

@@ -3,7 +3,8 @@
 Independent theorems can run in parallel processes (``workers > 1``: a
 ``concurrent.futures.ProcessPoolExecutor``) or on any executor with ``submit`` (e.g. a Dask
 ``client.get_executor()``); results are identical to a serial run and come back in registry
-order. Report writing (JSON, CSV, figures) lives in :mod:`monoverify.cli`, not here.
+order (submitted longest first by their last measured times, :mod:`.costs`). Report writing (JSON,
+CSV, figures) lives in :mod:`monoverify.cli`, not here.
 
 >>> rep = verify(["pp.bilinear"], quick=True, pep=False)
 >>> rep.summary(), rep.exit_status, rep.success
@@ -22,6 +23,7 @@ from monoverify.result import Result
 
 from ..theorems import THEOREMS, Theorem, get
 from .checking import check
+from .costs import load_times, order_longest_first, save_times
 from .pool import check_workers, executor_scope
 from .result import CheckResult
 from .verdict import VERDICTS
@@ -166,14 +168,19 @@ def verify(theorems: Iterable[str | Theorem] | None = None, quick: bool = False,
 
 
 def _parallel(chosen: list, quick: bool, pep: bool, ex: Executor, rep: VerifyReport, progress: Any) -> None:
-    futures: list = []
+    futures: dict = {}
+    by_id = {th.id: th for th in chosen}
     try:
-        futures = [ex.submit(_one, th, quick, pep) for th in chosen]
-        for th, fut in zip(chosen, futures):   # registry order, whatever order they finish in
-            rep.results.append(fut.result())
+        # longest first (last measured times), so that no worker is left with a long check at the end
+        for tid in order_longest_first(by_id, load_times(quick)):
+            futures[tid] = ex.submit(_one, by_id[tid], quick, pep)
+        for th in chosen:   # registry order, whatever order they finish in
+            rep.results.append(futures[th.id].result())
             if progress:
                 progress(th.id, len(rep.results), len(chosen))
     except KeyboardInterrupt:
-        for f in futures:
+        for f in futures.values():
             f.cancel()
         raise
+    finally:
+        save_times({r.theorem.id: r.elapsed for r in rep.results}, quick)
