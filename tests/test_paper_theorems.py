@@ -136,8 +136,9 @@ def test_extrapolated_variant():
 
 def test_ddj21_variant_is_a_finding():
     th = THEOREMS["eg+.ddj21"]
-    wrong = dataclasses.replace(th, hypotheses=sp.And(rho > -1 / (2 * L), L > 0), grid={"c": (0.3,), "L": (1.0,),
-                                                                                         "K": (50,)})
+    # past -1/(4L) (R14's range, why the registry calls rho > -1/(8L) unneeded) the bound is negative
+    wrong = dataclasses.replace(th, hypotheses=sp.And(rho > -1 / (2 * L), L > 0), unneeded={},
+                                grid={"c": (0.3,), "L": (1.0,), "K": (50,)})
     assert check(wrong, quick=True).verdict == "finding"
 
 
