@@ -245,3 +245,20 @@ def test_verify_report_json_round_trip():
     rep = verify(["pp.bilinear"], quick=True, pep=False)
     back = VerifyReport.from_json(json.dumps(rep.to_dict()))
     assert back.summary() == rep.summary() and back.results[0].n_judged == rep.results[0].n_judged
+
+
+def test_verify_in_parallel_keeps_two_theorems_with_one_id_apart():
+    """A deliberately wrong variant verified beside the registered theorem of the same id gets its own verdict."""
+    import dataclasses
+    from concurrent.futures import ThreadPoolExecutor
+
+    from monoverify.theory import THEOREMS
+    from monoverify.theory.judge.verify import verify
+
+    th = THEOREMS["pp.bilinear"]
+    import sympy as sp
+
+    wrong = dataclasses.replace(th, condition=sp.false)   # "PP diverges on bilinear games": false
+    with ThreadPoolExecutor(max_workers=2) as ex:
+        rep = verify([th, wrong], quick=True, pep=False, executor=ex)
+    assert [r.verdict for r in rep.results] == ["holds", "violated"]

@@ -19,7 +19,7 @@ import json
 import math
 import os
 from pathlib import Path
-from typing import Iterable, Mapping
+from typing import Hashable, Iterable, Mapping
 
 __all__ = ["times_path", "load_times", "save_times", "order_longest_first"]
 
@@ -65,7 +65,7 @@ def save_times(times: Mapping[str, float], quick: bool, path: Path | None = None
         os.replace(tmp, path)
 
 
-def order_longest_first(ids: Iterable[str], times: Mapping[str, float]) -> list[str]:
+def order_longest_first(ids: Iterable[Hashable], times: Mapping[Hashable, float]) -> list:
     """``ids`` by decreasing measured time, unmeasured first (in their given order); ties keep the given order."""
     ids = list(ids)
     pos = {i: n for n, i in enumerate(ids)}

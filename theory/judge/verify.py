@@ -169,13 +169,15 @@ def verify(theorems: Iterable[str | Theorem] | None = None, quick: bool = False,
 
 def _parallel(chosen: list, quick: bool, pep: bool, ex: Executor, rep: VerifyReport, progress: Any) -> None:
     futures: dict = {}
-    by_id = {th.id: th for th in chosen}
     try:
-        # longest first (last measured times), so that no worker is left with a long check at the end
-        for tid in order_longest_first(by_id, load_times(quick)):
-            futures[tid] = ex.submit(_one, by_id[tid], quick, pep)
-        for th in chosen:   # registry order, whatever order they finish in
-            rep.results.append(futures[th.id].result())
+        # longest first (last measured times), so that no worker is left with a long check at the end;
+        # by position, since two theorems asked may share an id (a variant beside the registered one)
+        times = load_times(quick)
+        for j in order_longest_first(range(len(chosen)), {j: times[th.id] for j, th in enumerate(chosen)
+                                                          if th.id in times}):
+            futures[j] = ex.submit(_one, chosen[j], quick, pep)
+        for j, th in enumerate(chosen):   # the order asked, whatever order they finish in
+            rep.results.append(futures[j].result())
             if progress:
                 progress(th.id, len(rep.results), len(chosen))
     except KeyboardInterrupt:
