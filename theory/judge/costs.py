@@ -21,14 +21,14 @@ import os
 from pathlib import Path
 from typing import Hashable, Iterable, Mapping
 
+from monoverify.cache import cache_root
+
 __all__ = ["times_path", "load_times", "save_times", "order_longest_first"]
 
 
 def times_path() -> Path:
     """``$MONOVERIFY_CACHE/verify/times.json`` or ``~/.cache/monoverify/verify/times.json``."""
-    root = os.environ.get("MONOVERIFY_CACHE")
-    base = Path(root) if root else Path.home() / ".cache" / "monoverify"
-    return base / "verify" / "times.json"
+    return cache_root() / "verify" / "times.json"
 
 
 def _key(theorem_id: str, quick: bool) -> str:

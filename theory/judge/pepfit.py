@@ -251,12 +251,12 @@ def _fit(pep, rho: float, L: float | None, max_rank: int | None = None) -> Linea
 
 
 def _cache_path(pep) -> Path | None:
-    from monoverify.theory.pep import cache_dir
+    from monoverify.cache import cache_root
 
     if pep is None or not getattr(pep, "inputs", None):
         return None
     blob = json.dumps({"pep": pep.inputs, "fit": FIT_VERSION}, sort_keys=True, default=str)
-    return cache_dir().parent / "pepfit" / f"{hashlib.sha256(blob.encode()).hexdigest()[:40]}.json"
+    return cache_root() / "pepfit" / f"{hashlib.sha256(blob.encode()).hexdigest()[:40]}.json"
 
 
 def fit(th: Theorem, cell: dict, K: int, *, max_rank: int | None = None) -> LinearFit:

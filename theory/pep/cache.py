@@ -14,6 +14,8 @@ from importlib import metadata
 from pathlib import Path
 from typing import Any, Mapping
 
+from monoverify.cache import cache_root
+
 from .common import _FORMULATION
 from .result import PEPResult
 
@@ -22,9 +24,7 @@ __all__ = ["cache_dir", "clear_cache", "CacheWarning", "method_source_hash"]
 
 def cache_dir() -> Path:
     """Directory of the PEP cache: ``$MONOVERIFY_CACHE/pep`` or ``~/.cache/monoverify/pep``."""
-    root = os.environ.get("MONOVERIFY_CACHE")
-    base = Path(root) if root else Path.home() / ".cache" / "monoverify"
-    return base / "pep"
+    return cache_root() / "pep"
 
 
 def clear_cache(directory: str | os.PathLike | None = None) -> int:

@@ -19,12 +19,13 @@ import os
 from pathlib import Path
 from typing import Any, Mapping
 
+from monoverify.cache import cache_root
+
 __all__ = ["cache_dir", "cache_key", "cached_prove", "proved_up_to", "cell_params"]
 
 
 def cache_dir() -> Path:
-    root = os.environ.get("MONOVERIFY_CACHE")
-    return (Path(root) if root else Path.home() / ".cache" / "monoverify") / "prove"
+    return cache_root() / "prove"
 
 
 def _code_hash(method: Any) -> str:
