@@ -168,7 +168,8 @@ class CompiledStep:
         self.outputs = outputs          # state key -> value index or ("c", number)
         self.passthrough = passthrough  # non-array state entries, unchanged by the step
         self.n_ops = sum(1 for i in prog.instrs if i is not None)
-        self._bound: tuple | None = None
+        self._fn: Any = None       # the generated replay and its constants, set by bind
+        self._consts: list = []
 
     def bind(self, method: Method, state: dict) -> None:
         """Evaluate the static part for ``method``'s hyper-parameters and allocate buffers."""
@@ -224,7 +225,6 @@ class CompiledStep:
             plan.append((i, ins.op, ins.args, b, arith))
         bufs = [np.empty(s) for s in buf_shapes]
         static_vals = {i: vals[i] for i in range(n_val) if vals[i] is not None and (i not in prog.leaves or prog.leaves[i][0] == "hyper")}
-        self._bound = (plan, bufs, static_vals, shapes)
         self._fn, self._consts = _straight_line(plan, static_vals, shapes, prog.leaves, self.outputs, bufs,
                                                 self.passthrough)
 

@@ -314,7 +314,7 @@ def monitors_for(metric: str, op: Any, host: Method, iters: int | None = None) -
     """Monitors that :func:`run` must record for ``metric`` (the runner records ``||F z||`` and ``||z - z*||``).
 
     ``iters``: how many times the run will evaluate them (lets a linear operator's monitor use a
-    transition matrix when that pays, see :func:`_linear_fixed_point`).
+    matrix when that pays, see :func:`_linear_monitor`).
     """
     spec = RUN_METRICS.get(metric)
     if spec is None:
