@@ -215,7 +215,7 @@ def test_checker_rejects_tampering(cert, tamper):
         c["points"][1]["x"][1] = str(Q(c["points"][1]["x"][1]) + 1)
     else:
         c["inequalities"].pop()
-    ok, problems = check_certificate(c)
+    ok, problems, _ = check_certificate(c)
     assert not ok and problems
 
 
@@ -225,7 +225,11 @@ def test_checker_rejects_indefinite_S_even_with_identity(cert):
     d = Q(1, 10 ** 4)
     c["bound"] = str(Q(c["bound"]) - d)
     c["S"][0][0] = str(Q(c["S"][0][0]) - d)
-    ok, problems = check_certificate(c)
+    # the claim consistently restated (else the claim check refuses it first)
+    c["claim"]["claimed_bound"] = c["bound"]
+    c["claim"]["statement"] = c["claim"]["statement"].replace(cert["bound"], c["bound"])
+    c["notes"]["pep_value_float"] = 0.0
+    ok, problems, _ = check_certificate(c)
     assert not ok and any("not positive semidefinite" in m for m in problems)
 
 
@@ -321,10 +325,11 @@ def test_adaptive_method_is_not_representable():
 
 
 def test_certificate_is_tied_to_the_method(cert):
-    from monoverify.theory.prove.certificate import rederive
+    from monoverify.theory.prove.certificate import bind
 
-    assert rederive(cert, make("pp", gamma=Q(2))) == (True, [])
-    ok, diffs = rederive(cert, make("pp", gamma=Q(1)))   # another step size: other points
+    assert bind(cert) == (True, [])                       # the method rebuilt from its description
+    assert bind(cert, make("pp", gamma=Q(2))) == (True, [])
+    ok, diffs = bind(cert, make("pp", gamma=Q(1)))       # another step size: not the method proved
     assert not ok and diffs
 
 

@@ -50,14 +50,16 @@ def _code_hash(method: Any) -> str:
 
 def cache_key(claim: Mapping[str, Any]) -> str:
     """Hash of a claim dict (``method`` object, ``rho``, ``L``, ``n``, ``bound``, ``metric``, ``iterate``)."""
-    data = {k: (repr(v) if k == "method" else str(v)) for k, v in claim.items() if k != "describe"}
+    data = {k: (repr(v) if k == "method" else str(v)) for k, v in claim.items()
+            if k not in ("describe", "registered", "theorem")}
+    data["theorem"] = str(claim.get("theorem"))
     data["code"] = _code_hash(claim["method"])
     return hashlib.sha256(json.dumps(data, sort_keys=True).encode()).hexdigest()[:24]
 
 
 def cached_prove(claim: Mapping[str, Any], directory: str | os.PathLike | None = None, **kw: Any):
     """:func:`~monoverify.theory.prove.prove` through the disk cache (proofs only are stored)."""
-    from .checker import check_certificate
+    from .certificate import check_certificate
     from .core import Proof, prove
 
     d = Path(directory) if directory is not None else cache_dir()
@@ -70,7 +72,7 @@ def cached_prove(claim: Mapping[str, Any], directory: str | os.PathLike | None =
         except (OSError, ValueError, TypeError):
             pass
     p = prove(claim["method"], claim["rho"], claim["L"], claim["n"], claim["bound"], claim.get("metric", "operator"),
-              claim.get("iterate", "last"), describe=claim.get("describe"), **kw)
+              claim.get("iterate", "last"), registered=claim.get("registered"), theorem=claim.get("theorem"), **kw)
     if p.success:
         d.mkdir(parents=True, exist_ok=True)
         tmp = path.with_suffix(".tmp")

@@ -33,10 +33,18 @@ from fractions import Fraction
 from typing import Any, Iterable, Mapping, Sequence
 
 __all__ = ["FORMAT", "KINDS", "frac", "outer_sym", "inequality_matrix", "ldl", "is_psd", "identity_residual",
-           "check_certificate", "check_file", "CheckError"]
+           "check_certificate", "check_file", "CheckError", "statement_of"]
 
-FORMAT = "monoverify-certificate/1"
+#: version 2 binds the claim: the method as data, the theorem, every metric (version 1 is refused)
+FORMAT = "monoverify-certificate/2"
 KINDS = ("comonotone", "lipschitz")
+#: the fields of a certificate and of its claim: anything else makes it INVALID (nothing unchecked is read)
+FIELDS = {"format", "claim", "class", "bound", "basis", "points", "initial", "metrics", "inequalities", "S", "notes"}
+CLAIM_FIELDS = {"method", "registered", "theorem", "n", "metric", "iterate", "claimed_bound", "epsilon", "statement"}
+CLASS_FIELDS = {"rho", "L", "set_valued"}
+METRIC_NAMES = ("operator", "step", "distance", "resolvent", "operator_sq", "step_sq", "distance_sq",
+                "resolvent_residual_sq", "fixed_point_residual_sq")
+ITERATES = ("last", "best")
 
 Matrix = list  # list of lists of Fraction
 Vector = list  # list of Fraction
@@ -189,22 +197,82 @@ def identity_residual(cert: Mapping[str, Any]) -> tuple[Matrix, list[str]]:
     return R, problems
 
 
-def check_certificate(cert: Mapping[str, Any]) -> tuple[bool, list[str]]:
-    """Re-verify a certificate (a dict as in the JSON file). Returns ``(valid, problems)``."""
+def statement_of(metric_names: Sequence[str], bound: Any) -> str:
+    """The claim's statement from its metrics and bound: ``||T(z2)||^2 <= 5/6 ||z0 - z*||^2``."""
+    return ("min of " if len(metric_names) > 1 else "") + ", ".join(metric_names) + f" <= {bound} ||z0 - z*||^2"
+
+
+def _claim_problems(cert: Mapping[str, Any]) -> list[str]:
+    """Consistency of the claim with the proof data (what the standard library alone can re-derive)."""
+    out = []
+    for what, d, allowed in (("certificate", cert, FIELDS), ("claim", cert["claim"], CLAIM_FIELDS),
+                             ("class", cert["class"], CLASS_FIELDS)):
+        if not isinstance(d, dict):
+            return [f"{what} must be a JSON object, got {type(d).__name__}"]
+        unknown, missing = sorted(set(d) - allowed), sorted(allowed - set(d) - {"notes"})
+        if unknown:
+            out.append(f"unknown {what} field(s) {unknown}: nothing unchecked may stand in a certificate")
+        if missing:
+            out.append(f"missing {what} field(s) {missing}")
+    if out:
+        return out
+    c, cls = cert["claim"], cert["class"]
+    claimed, eps, bound = frac(c["claimed_bound"]), frac(c["epsilon"]), frac(cert["bound"])
+    if claimed < 0 or eps < 0:
+        out.append(f"claimed_bound {claimed} and epsilon {eps} must be >= 0")
+    if claimed + eps != bound:
+        out.append(f"claimed_bound + epsilon = {claimed + eps} is not the bound proved ({bound})")
+    if isinstance(c["n"], bool) or not isinstance(c["n"], int) or c["n"] < 1:
+        out.append(f"claim.n must be an integer >= 1, got {c['n']!r}")
+    if c["metric"] not in METRIC_NAMES or c["iterate"] not in ITERATES:
+        out.append(f"claim.metric/iterate {c['metric']!r}/{c['iterate']!r}: metric one of {METRIC_NAMES}, "
+                   f"iterate one of {ITERATES}")
+    if cls["set_valued"] is not (cls["L"] is None):
+        out.append("class.set_valued must be true exactly when class.L is null")
+    if cls["L"] is not None and frac(cls["L"]) <= 0:
+        out.append(f"class.L must be > 0, got {cls['L']}")
+    names = [m.get("name") for m in cert["metrics"]]
+    if c["statement"] != statement_of(names, cert["bound"]):
+        out.append(f"claim.statement {c['statement']!r} is not what the metrics and the bound state "
+                   f"({statement_of(names, cert['bound'])!r})")
+    d = len(cert["basis"])
+    if not cert["basis"] or cert["basis"][0] != "z0 - z*" or cert["initial"] != ["1"] + ["0"] * (d - 1):
+        out.append("the initial condition must be ||z0 - z*||^2 <= 1 on the first basis vector 'z0 - z*'")
+    pv = (cert.get("notes") or {}).get("pep_value_float")
+    if pv is not None and (not isinstance(pv, (int, float)) or pv > float(bound) * (1 + 1e-6) + 1e-12):
+        out.append(f"notes.pep_value_float {pv!r} exceeds the bound proved ({bound}): the file is inconsistent")
+    return out
+
+
+def check_certificate(cert: Any) -> tuple[bool, list[str]]:
+    """Re-verify a certificate (a dict as in the JSON file). Returns ``(valid, problems)``.
+
+    Checks the identity and ``S >= 0`` exactly, and that the claim agrees with the proof data
+    (bound = claimed + epsilon, the statement, the class, the initial condition). That the points
+    are the method's is checked by ``monoverify prove --check``, which re-runs the method.
+    """
+    if not isinstance(cert, dict):
+        return False, [f"not a certificate: expected a JSON object, got {type(cert).__name__}"]
     try:
         if cert.get("format") != FORMAT:
-            return False, [f"unknown format {cert.get('format')!r}, expected {FORMAT!r}"]
+            return False, [f"unknown format {cert.get('format')!r}, expected {FORMAT!r}"
+                           + (" (version 1 did not bind its method; prove the claim again)"
+                              if cert.get("format") == "monoverify-certificate/1" else "")]
+        problems = _claim_problems(cert)
+        if problems:
+            return False, problems
         if any(p["x"] != ["0"] * len(cert["basis"]) or p["g"] != ["0"] * len(cert["basis"])
-               for p in cert["points"] if p.get("name") == "z*"):
-            return False, ["the point z* must be (0, 0)"]
-        R, problems = identity_residual(cert)
+               for p in cert["points"] if p.get("name") == "z*") or cert["points"][0].get("name") != "z*":
+            return False, ["the first point must be z* = (0, 0)"]
+        R, more = identity_residual(cert)
+        problems += more
         bad = [(i, j) for i, row in enumerate(R) for j, v in enumerate(row) if v != 0]
         if bad:
             problems.append(f"the identity fails at {len(bad)} entries, first {bad[0]}")
         psd, reason = is_psd([[frac(v) for v in row] for row in cert["S"]])
         if not psd:
             problems.append(f"S is not positive semidefinite: {reason}")
-    except (KeyError, TypeError, IndexError, CheckError) as exc:
+    except (KeyError, TypeError, IndexError, AttributeError, ValueError, CheckError) as exc:
         return False, [f"malformed certificate: {type(exc).__name__}: {exc}"]
     return not problems, problems
 
@@ -221,8 +289,13 @@ def _main(argv: Iterable[str] | None = None) -> int:  # pragma: no cover - thin 
     args = list(sys.argv[1:] if argv is None else argv)
     status = 0
     for p in args:
-        ok, probs = check_file(p)
-        print(f"{p}: {'VALID' if ok else 'INVALID'}" + "".join(f"\n  {m}" for m in probs))
+        try:
+            ok, probs = check_file(p)
+        except (OSError, ValueError) as exc:
+            ok, probs = False, [f"cannot read: {exc}"]
+        verdict = ("identity VALID (the points are taken as given; `monoverify prove --check` also derives "
+                   "them from the method)") if ok else "INVALID"
+        print(f"{p}: {verdict}" + "".join(f"\n  {m}" for m in probs))
         status |= 0 if ok else 1
     return status
 

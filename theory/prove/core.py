@@ -29,7 +29,7 @@ import numpy as np
 from monoverify.result import Result
 
 from . import checker, exact, sdp
-from .certificate import make_certificate
+from .certificate import check_certificate, make_certificate
 from .problem import ExactPEP, build
 from .symbolic import exact as to_q
 
@@ -127,9 +127,35 @@ def _facial_attempt(pep: ExactPEP, bound: Fraction, sol: sdp.DualSolution) -> tu
     return None
 
 
-def certify(pep: ExactPEP, bound: Fraction) -> tuple[str, Fraction, tuple] | None:
+def _lifted(got: tuple, delta: Fraction) -> tuple:
+    """A certificate of ``b`` turned into one of ``b + delta`` (``delta >= 0``): the identity gains
+    ``delta ||z0 - z*||^2 = delta e0 e0^T`` on both sides, and ``S + delta e0 e0^T`` stays PSD."""
+    lam, mu, S = got
+    S = [list(row) for row in S]
+    S[0][0] += delta
+    return lam, mu, S
+
+
+def _simple_above(x: float) -> Fraction:
+    """A short rational slightly above ``x > 0`` (two significant digits, rounded up, plus 1 %)."""
+    e = math.floor(math.log10(x * 1.01))
+    unit = Fraction(10) ** (e - 1)
+    return unit * math.ceil(Fraction(x * 1.01) / unit)
+
+
+def certify(pep: ExactPEP, bound: Fraction, pep_value: float | None = None) -> tuple[str, Fraction, tuple] | None:
     """Exact weights proving ``metric <= (bound + eps) D0`` for the smallest ``eps`` tried:
-    ``(attempt, eps, (lam, mu, S))`` or None."""
+    ``(attempt, eps, (lam, mu, S))`` or None.
+
+    A bound far above the worst case ``pep_value`` (which the SDP solvers handle badly: the dual
+    is scaled by the bound) is proved at a short rational just above the worst case and lifted
+    (:func:`_lifted`), an exact step.
+    """
+    if pep_value is not None and pep_value > 0 and bound > 2 * Fraction(pep_value):
+        low = _simple_above(pep_value)
+        got = certify(pep, low) if low < bound else None
+        if got is not None and low + got[1] <= bound:
+            return f"lifted from {low + got[1]} ({got[0]})", Fraction(0), _lifted(got[2], bound - low - got[1])
     sol = sdp.interior(pep, float(bound))
     if sol.status.startswith("optimal"):
         if sol.margin > 0:
@@ -163,7 +189,8 @@ def certify(pep: ExactPEP, bound: Fraction) -> tuple[str, Fraction, tuple] | Non
 
 
 def prove(method: Any, rho: Any, L: Any, n: int, bound: Any, metric: str = "operator", iterate: str = "last",
-          *, counterexample: bool = True, describe: str | None = None) -> Proof:
+          *, counterexample: bool = True, describe: str | None = None, registered: tuple | None = None,
+          theorem: tuple | None = None) -> Proof:
     """Prove ``metric(z_n) <= bound * ||z0 - z*||^2`` on the class, or refuse.
 
     Parameters
@@ -182,7 +209,14 @@ def prove(method: Any, rho: Any, L: Any, n: int, bound: Any, metric: str = "oper
     counterexample : bool
         For a refused claim, look for a linear operator of the class that breaks it.
     describe : str, optional
-        Name of the method in the proof text (default: its ``repr``).
+        Deprecated and ignored: the proof text names the method from the certificate's description
+        of it (``registered`` or the method's classes and fields).
+    registered : (str, dict), optional
+        ``(name, params)`` when ``method`` is ``make(name, **params)``: the certificate records it and
+        its check builds it again.
+    theorem : (str, dict), optional
+        ``(id, params)`` when the claim is a registry theorem's at exact parameters: the check
+        re-derives the theorem's bound, method, class and metric.
 
     Examples
     --------
@@ -192,12 +226,15 @@ def prove(method: Any, rho: Any, L: Any, n: int, bound: Any, metric: str = "oper
     >>> p.status, p.checked, p.certificate["inequalities"][0]["weight"]
     ('proved', True, '2')
     """
+    from monoverify.errors import InvalidValue
+
     t0 = time.perf_counter()
+    if isinstance(bound, float) and not math.isfinite(bound):
+        raise InvalidValue(f"bound must be a finite rational >= 0, got bound={bound!r}")
     b = to_q("bound", bound)
     if b < 0:
-        raise ValueError(f"bound must be >= 0, got bound={b}")
+        raise InvalidValue(f"bound must be a finite rational >= 0, got bound={b}")
     pep = build(method, rho, L, n, metric, iterate)
-    name = describe or repr(method)
     base = dict(claimed=str(b))
     wc = sdp.worst_case_value(pep)
     if not wc.status.startswith("optimal"):
@@ -206,13 +243,14 @@ def prove(method: Any, rho: Any, L: Any, n: int, bound: Any, metric: str = "oper
     pv = float(wc.tau)
     if float(b) < pv * (1 - _REFUTE_REL) - 1e-12:
         return _refuse(method, pep, b, pv, counterexample, base, t0)
-    got = certify(pep, b)
+    got = certify(pep, b, pv)
     if got is None:
         return Proof(status="not_certified", pep_value=pv, **base, wall_time=time.perf_counter() - t0,
                      message=f"no exact certificate found (PEP worst case {pv:.9g}, claim {float(b):.9g})")
     attempt, eps, (lam, mu, S) = got
-    cert = make_certificate(pep, b + eps, lam, mu, S, method=name, claimed=b, epsilon=eps, pep_value=pv)
-    ok, problems = checker.check_certificate(cert)
+    cert = make_certificate(pep, b + eps, lam, mu, S, method=method, claimed=b, epsilon=eps, pep_value=pv,
+                            registered=registered, theorem=theorem)
+    ok, problems, _ = check_certificate(cert, method)
     from .text import render
 
     status = "proved" if eps == 0 else "proved_epsilon"

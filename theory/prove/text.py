@@ -61,8 +61,10 @@ def render(cert: dict) -> str:
         leaf[p["name"]] = lin(g, basis) if any(g) else "0"
     cls = f"{rho}-comonotone" + (f" and {L}-Lipschitz operators F" if L is not None
                                  else " operators T (set-valued, maximal)")
+    from .certificate import method_text
+
     c = cert["claim"]
-    out = [f"Claim. {c['method']}, n = {c['n']}, on {cls}:",
+    out = [f"Claim. {method_text(c)}, n = {c['n']}, on {cls}:",
            f"    {c['statement']}.",
            "Iterates and evaluated points (basis " + ", ".join(basis) + "):"]
     for p in pts:

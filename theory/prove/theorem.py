@@ -76,7 +76,8 @@ def theorem_claim(theorem_id: str, n: int, params: Mapping[str, Any]) -> dict:
     L = q.get("L")
     return {"method": make(th.method, **mp), "rho": q["rho"], "L": L, "n": n_pep,
             "bound": Fraction(int(bound.p), int(bound.q)), "metric": metric,
-            "iterate": th.iterate, "describe": f"{th.method}(" + ", ".join(f"{k}={v}" for k, v in mp.items()) + ")"}
+            "iterate": th.iterate, "describe": f"{th.method}(" + ", ".join(f"{k}={v}" for k, v in mp.items()) + ")",
+            "registered": (th.method, mp), "theorem": (th.id, dict(q))}
 
 
 def prove_theorem(theorem_id: str, n: int, params: Mapping[str, Any], **kw: Any):
@@ -92,4 +93,4 @@ def prove_theorem(theorem_id: str, n: int, params: Mapping[str, Any], **kw: Any)
 
     c = theorem_claim(theorem_id, n, params)
     return prove(c["method"], c["rho"], c["L"], c["n"], c["bound"], c["metric"], c["iterate"],
-                 describe=c["describe"], **kw)
+                 registered=c["registered"], theorem=c["theorem"], **kw)
