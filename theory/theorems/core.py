@@ -21,6 +21,8 @@ tau = sp.Symbol("tau", integer=True, positive=True)
 SYMBOLS: dict[str, sp.Symbol] = {s.name: s for s in (rho, L, gamma, lam, alpha, tau, K, D0, D, c0)}
 sigma = sp.Symbol("sigma", positive=True)    # oracle noise: E||F^(z) - F z||^2 <= sigma^2 (SPEC §3.5)
 SYMBOLS["sigma"] = sigma
+mu, beta = sp.symbols("mu beta", real=True)   # strong monotonicity of F (or of a summand); momentum (field.py)
+SYMBOLS["mu"], SYMBOLS["beta"] = mu, beta
 PROVENANCE = ("paper", "related", "derived", "reconstruction")
 KINDS = ("rate", "region", "property")
 
