@@ -1,4 +1,5 @@
-"""The registry ``METHODS`` of named methods and the factory :func:`make` (SPEC §3 table).
+"""The registry ``METHODS`` of named methods and the factory :func:`make` (§3 of the documentation's
+Mathematics page).
 
 Every name is a composition of the base methods and :class:`Lookahead`; no update rule is
 written twice.
@@ -6,7 +7,9 @@ written twice.
 Examples
 --------
 >>> make("rapp", gamma=0.5, lam=0.5, tau=5)
-Lookahead(base=APP(gamma=0.5, tau=5), tau=1, lam=0.5)
+Lookahead(base=AnchoredStep(gamma=0.5), tau=5, lam=0.5)
+>>> make("rapp", gamma=0.5, lam=0.5, tau=5).tau     # the inner count, as given
+5
 >>> make("la-eg+", gamma=0.5, alpha=0.5, lam=0.5, tau=2)
 Lookahead(base=Lookahead(base=EG(gamma=0.5), tau=1, lam=0.5), tau=2, lam=0.5)
 >>> sorted(METHODS)[:5]
@@ -24,7 +27,7 @@ from typing import Any, Callable
 from monoverify.errors import InvalidValue
 from .base import Method, check_interval
 from .alternating import AltGDA
-from .lookahead import Lookahead
+from .lookahead import AnchoredStep, Lookahead
 from .methods import APP, EG, FEG, GDA, OGDA, PP, AdaptiveCEGPlus, CEGPlus
 
 __all__ = ["METHODS", "MethodSpec", "make"]
@@ -32,7 +35,7 @@ __all__ = ["METHODS", "MethodSpec", "make"]
 
 @dataclass(frozen=True)
 class MethodSpec:
-    """A registered method: its factory, a one-line description and the SPEC provenance tag."""
+    """A registered method: its factory, a one-line description and the provenance tag."""
 
     name: str
     factory: Callable[..., Method]
@@ -55,12 +58,12 @@ _SPECS = [
     MethodSpec("eg", lambda gamma: EG(gamma), "extragradient (Korpelevich)", "derived"),
     MethodSpec("eg+", _eg_plus, "EG+ (DDJ21): z+ = z - alpha gamma F(z - gamma F z); relaxed projected EG with constraints", "related"),
     MethodSpec("ceg+", lambda gamma, alpha=0.5: CEGPlus(gamma, alpha), "constrained EG+ in Tseng's form (PLPFC22)", "related"),
-    MethodSpec("adaptive-ceg+", lambda gamma, sigma=None: AdaptiveCEGPlus(gamma, sigma), "AdaptiveEG+ of PLPFC22's code (SPEC §3.3)", "related"),
+    MethodSpec("adaptive-ceg+", lambda gamma, sigma=None: AdaptiveCEGPlus(gamma, sigma), "AdaptiveEG+ of PLPFC22's code (§3.3)", "related"),
     MethodSpec("ogda", lambda gamma: OGDA(gamma), "optimistic GDA", "derived"),
     MethodSpec("pp", lambda gamma: PP(gamma), "proximal point z+ = J_{gamma T} z", "derived"),
     MethodSpec("relaxed-pp", lambda gamma, lam: Lookahead(PP(gamma), 1, lam), "relaxed proximal point (1-lam) z + lam J_{gamma T} z", "derived"),
     MethodSpec("app", lambda gamma, tau: APP(gamma, tau), "approximate PP: tau anchored fixed-point steps (RAPP with lam = 1)", "paper"),
-    MethodSpec("rapp", lambda gamma, lam, tau: Lookahead(APP(gamma, tau), 1, lam), "relaxed approximate proximal point (PXC23 Alg. 1)", "paper"),
+    MethodSpec("rapp", lambda gamma, lam, tau: Lookahead(AnchoredStep(gamma), tau, lam), "relaxed approximate proximal point (PXC23 Alg. 1)", "paper"),
     MethodSpec("la-gda", lambda gamma, lam, tau: Lookahead(GDA(gamma), tau, lam), "Lookahead over GDA", "paper"),
     MethodSpec("la-eg", lambda gamma, lam, tau: Lookahead(EG(gamma), tau, lam), "Lookahead over EG", "paper"),
     MethodSpec("la-eg+", lambda gamma, lam, tau, alpha=0.5: Lookahead(_eg_plus(gamma, alpha), tau, lam), "Lookahead over EG+", "paper"),

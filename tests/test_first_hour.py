@@ -1,0 +1,39 @@
+"""Regression tests of issue 23's "first hour" defects (each failed on the code before its fix)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from monoverify.operators import LinearOperator
+from monoverify.solvers import Lookahead, make, run
+from monoverify.solvers.methods import GDA
+
+
+# ------------------------------------------------------------------------------------------
+# make("rapp", tau=5).tau was 1: the Lookahead field shadowed the inner count
+# ------------------------------------------------------------------------------------------
+def test_rapp_tau_reads_the_inner_count_the_user_gave():
+    m = make("rapp", gamma=0.5, lam=0.5, tau=5)
+    assert m.tau == 5
+    assert make("la-gda", gamma=0.5, lam=0.5, tau=3).tau == 3
+    assert make("app", gamma=0.5, tau=4).tau == 4
+    assert Lookahead(GDA(gamma=0.5), tau=2, lam=0.25).tau == 2      # the transform keeps its signature
+
+
+def test_rapp_takes_tau_anchored_steps_then_the_relaxation():
+    # RAPP written out by hand (PXC23 Algorithm 1) on F z = M z: w <- z - gamma M w, tau times, from z
+    rng = np.random.default_rng(3)
+    M = rng.normal(size=(3, 3)) + 2 * np.eye(3)
+    gamma, lam, tau = 0.1, 0.7, 5
+    z = np.array([1.0, -0.5, 0.25])
+    for _ in range(4):
+        w = z.copy()
+        for _ in range(tau):
+            w = z - gamma * M @ w
+        z = (1 - lam) * z + lam * w
+    r = run(make("rapp", gamma=gamma, lam=lam, tau=tau), LinearOperator(M), np.array([1.0, -0.5, 0.25]), iters=4)
+    np.testing.assert_allclose(np.asarray(r.z).ravel(), z, rtol=1e-13, atol=1e-15)
+    # tau = 1 would be one GDA step of size lam*gamma: clearly different after 4 steps
+    r1 = run(make("rapp", gamma=gamma, lam=lam, tau=1), LinearOperator(M), np.array([1.0, -0.5, 0.25]), iters=4)
+    assert np.max(np.abs(np.asarray(r1.z).ravel() - z)) > 1e-3
