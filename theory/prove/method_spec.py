@@ -12,7 +12,7 @@ back.
 >>> from monoverify.solvers import make
 >>> d = describe(make("rapp", gamma=Q(1, 2), lam=Q(1, 2), tau=3))
 >>> d["class"], d["fields"]["lam"], d["fields"]["base"]["fields"]
-('monoverify.solvers.lookahead:Lookahead', '1/2', {'gamma': '1/2', 'tau': 3})
+('monoverify.solvers.lookahead:Lookahead', '1/2', {'gamma': '1/2'})
 >>> rebuild(d) == make("rapp", gamma=Q(1, 2), lam=Q(1, 2), tau=3)
 True
 """
