@@ -106,8 +106,8 @@ def test_phase_diagram_spectral_and_empirical():
 
 
 def test_refusals_are_clear():
-    with pytest.raises(PlayersUnavailable, match="multiplier per eigenvalue"):
-        spectral_radius(make("alt-gda", gamma=0.5), BilinearGame([[1.0]]))
+    with pytest.raises(PlayersUnavailable, match="multiplier per eigenvalue"):   # eigenvalues alone: no players
+        spectral_radius(make("alt-gda", gamma=0.5), np.array([1j, -1j]))
     with pytest.raises(PlayersUnavailable, match="declares no players"):
         run(make("alt-gda", gamma=0.5), LinearOperator([[0.0, 1.0], [-1.0, 0.0]]), np.ones(2), iters=2)
     with pytest.raises(PlayersUnavailable, match="separately"):

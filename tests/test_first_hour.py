@@ -37,3 +37,43 @@ def test_rapp_takes_tau_anchored_steps_then_the_relaxation():
     # tau = 1 would be one GDA step of size lam*gamma: clearly different after 4 steps
     r1 = run(make("rapp", gamma=gamma, lam=lam, tau=1), LinearOperator(M), np.array([1.0, -0.5, 0.25]), iters=4)
     assert np.max(np.abs(np.asarray(r1.z).ravel() - z)) > 1e-3
+
+
+# ------------------------------------------------------------------------------------------
+# spectral_radius refused alternating methods (PlayersUnavailable) while theory.players.radius answered
+# ------------------------------------------------------------------------------------------
+def _alt_gda_matrix(t):
+    # x+ = x - t y, y+ = y + t x+ on F(x, y) = (y, -x): written out by hand
+    return np.array([[1.0, -t], [t, 1.0 - t * t]])
+
+
+@pytest.mark.parametrize("t", [0.5, 1.9, 2.5, 3.0])
+def test_spectral_radius_answers_for_alternating_gda(t):
+    from monoverify.operators import BilinearGame
+    from monoverify.theory.spectral import spectral_radius
+
+    expected = 1.0 if t <= 2 else (t * t - 2 + t * np.sqrt(t * t - 4)) / 2     # trace 2 - t^2, det 1
+    assert expected == pytest.approx(np.max(np.abs(np.linalg.eigvals(_alt_gda_matrix(t)))), rel=1e-12)
+    r = spectral_radius(make("alt-gda", gamma=t), BilinearGame([[1.0]]))
+    assert isinstance(r, float) and r == pytest.approx(expected, rel=1e-9)
+
+
+def test_spectral_radius_of_lookahead_alternating_gda_batched():
+    from monoverify.operators import BilinearGame
+    from monoverify.theory.spectral import converges, spectral_radius
+
+    lam, tau = np.array([0.3, 0.9]), 3
+    A = np.linalg.matrix_power(_alt_gda_matrix(1.0), tau)
+    expected = [np.max(np.abs(np.linalg.eigvals((1 - lm) * np.eye(2) + lm * A))) for lm in lam]
+    r = spectral_radius(make("la-alt-gda", gamma=1.0, lam=lam, tau=tau), BilinearGame([[1.0]]))
+    np.testing.assert_allclose(r, expected, rtol=1e-9)
+    assert list(converges(make("la-alt-gda", gamma=1.0, lam=lam, tau=tau), BilinearGame([[1.0]]))) == \
+        [e < 1 for e in expected]
+
+
+def test_spectral_radius_of_alternating_gda_needs_the_operator_not_eigenvalues():
+    from monoverify.solvers.alternating import PlayersUnavailable
+    from monoverify.theory.spectral import spectral_radius
+
+    with pytest.raises(PlayersUnavailable, match="pass the linear operator itself"):
+        spectral_radius(make("alt-gda", gamma=0.5), np.array([1j, -1j]))

@@ -1,4 +1,5 @@
-"""Spectral radii of a method on a linear operator or an eigenvalue set (SPEC §5)."""
+"""Spectral radii of a method on a linear operator or an eigenvalue set (§5 of the documentation's
+Mathematics page)."""
 
 from __future__ import annotations
 
@@ -93,7 +94,7 @@ def _uses_inner(method: Method) -> bool:
 
 
 def spectral_radius(method: Method, op_or_eigs: Any) -> Any:
-    """``max_j |m(u_j)|`` per batch element (SPEC §5).
+    """``max_j |m(u_j)|`` per batch element (§5), or the iteration matrix's radius for alternating methods.
 
     Parameters
     ----------
@@ -118,7 +119,29 @@ def spectral_radius(method: Method, op_or_eigs: Any) -> Any:
     >>> eigs = np.array([[-0.1 + 0.9j, -0.1 - 0.9j], [-0.3 + 0.9j, -0.3 - 0.9j]])
     >>> spectral_radius(make("rapp", gamma=g, lam=lam, tau=5), eigs).shape
     (2,)
+
+    Alternating methods have no multiplier per eigenvalue; on an operator that declares its
+    players the same call answers through the explicit iteration matrix
+    (:func:`monoverify.theory.players.radius`): alternating GDA on ``xy`` has radius 1 for
+    ``gamma L <= 2``.
+
+    >>> round(spectral_radius(make("alt-gda", gamma=1.0), BilinearGame([[1.0]])), 9)
+    1.0
     """
+    from monoverify.solvers.alternating import PlayersUnavailable, uses_players
+
+    if uses_players(method):
+        if not (hasattr(op_or_eigs, "F") and hasattr(op_or_eigs, "dim")):
+            raise PlayersUnavailable(
+                f"{method!r} updates the players in turn: a multiplier per eigenvalue of M does not exist (the "
+                "players' blocks mix the eigen-directions), so eigenvalues alone cannot give its spectral radius; "
+                "pass the linear operator itself, with its players declared (e.g. BilinearGame, LowerBoundGame, "
+                "LinearOperator(M, players=...))")
+        _eigs(op_or_eigs)   # the same refusals as every method: nonlinear or constrained operators
+        from monoverify.theory.players import radius as players_radius
+
+        r = players_radius(method, op_or_eigs)
+        return float(r[0]) if method.batch_size() is None else r
     e, _ = _eigs(op_or_eigs)
     m = multipliers(method, op_or_eigs)
     with np.errstate(invalid="ignore"):
@@ -129,9 +152,9 @@ def spectral_radius(method: Method, op_or_eigs: Any) -> Any:
 
 
 def converges(method: Method, op_or_eigs: Any) -> Any:
-    """Whether the spectral radius is ``< 1`` (convergence from every start, SPEC §5).
+    """Whether the spectral radius is ``< 1`` (convergence from every start, §5).
 
-    Caveat (SPEC §5): an eigenvalue ``mu = 0`` gives ``m = 1`` for every consistent method, so
+    Caveat (§5): an eigenvalue ``mu = 0`` gives ``m = 1`` for every consistent method, so
     the radius is 1 and this returns ``False``, although iterates then converge to a point of
     ``ker M`` when that eigenvalue is semisimple. Remove zero eigenvalues (after checking
     semisimplicity) to ask about convergence to the solution set.
@@ -148,7 +171,7 @@ def converges(method: Method, op_or_eigs: Any) -> Any:
 
 
 def lookahead_threshold(base_method: Method, tau: int, op_or_eigs: Any) -> Any:
-    """Largest admissible ``lam`` of ``Lookahead(base_method, tau, lam)`` (threshold lemma, SPEC §5).
+    """Largest admissible ``lam`` of ``Lookahead(base_method, tau, lam)`` (threshold lemma, §5).
 
     With ``q_j = m_base(u_j)^tau`` (computed by running ``Lookahead(base, tau, 1)``), the method
     converges iff ``Re q_j < 1`` for all ``j`` and ``lam < lam* = min_j 2 Re(1/(1 - q_j))``.
