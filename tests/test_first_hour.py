@@ -77,3 +77,19 @@ def test_spectral_radius_of_alternating_gda_needs_the_operator_not_eigenvalues()
 
     with pytest.raises(PlayersUnavailable, match="pass the linear operator itself"):
         spectral_radius(make("alt-gda", gamma=0.5), np.array([1j, -1j]))
+
+
+# ------------------------------------------------------------------------------------------
+# after the README's plain install (pip install -e .) the plugin was registered but its strategies
+# could not be imported: hypothesis was only in the [test] extra
+# ------------------------------------------------------------------------------------------
+def test_hypothesis_comes_with_the_plain_install():
+    import re
+    from pathlib import Path
+
+    tomllib = pytest.importorskip("tomllib")
+    meta = tomllib.loads((Path(__file__).resolve().parents[1] / "pyproject.toml").read_text())
+    deps = {re.split(r"[<>=!~\[ ;]", d, maxsplit=1)[0].lower() for d in meta["project"]["dependencies"]}
+    assert "hypothesis" in deps
+    assert meta["project"]["entry-points"]["pytest11"]["monoverify"] == "monoverify.theory.plugin"
+    import monoverify.theory.strategies  # noqa: F401  (what the plugin's users import)
