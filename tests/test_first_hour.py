@@ -93,3 +93,95 @@ def test_hypothesis_comes_with_the_plain_install():
     assert "hypothesis" in deps
     assert meta["project"]["entry-points"]["pytest11"]["monoverify"] == "monoverify.theory.plugin"
     import monoverify.theory.strategies  # noqa: F401  (what the plugin's users import)
+
+
+# ------------------------------------------------------------------------------------------
+# phase: the README's first example hung in sympy.solve (theory/phase/boundaries.py); bad --png formats were
+# refused only after the whole computation, with matplotlib's traceback (exit 3)
+# ------------------------------------------------------------------------------------------
+def _rapp_radius_by_hand(rhoL, gammaL, lam, tau):
+    """RAPP's iteration matrix on LowerBoundGame(rho, L = 1), written out: (1 - lam) I + lam sum_j (-gamma M)^j."""
+    M = np.array([[rhoL, np.sqrt(1 - rhoL ** 2)], [-np.sqrt(1 - rhoL ** 2), rhoL]])
+    W = sum(np.linalg.matrix_power(-gammaL * M, j) for j in range(tau + 1))
+    return np.max(np.abs(np.linalg.eigvals((1 - lam) * np.eye(2) + lam * W)))
+
+
+def test_readme_phase_example_finishes_and_its_boundary_is_the_radius_one_curve(tmp_path):
+    import subprocess
+    import sys
+
+    cmd = [sys.executable, "-m", "monoverify.cli", "phase", "rapp", "--x", "rhoL=-0.5:0:41", "--y", "lam=0.05:2:40",
+           "--fixed", "gammaL=0.9", "tau=5", "--png", "rapp.png", "--csv", "rapp.csv", "--no-progress"]
+    out = subprocess.run(cmd, cwd=tmp_path, capture_output=True, text=True, timeout=120)   # hung before the fix
+    assert out.returncode == 0, out.stderr
+    assert (tmp_path / "rapp.png").stat().st_size > 10_000 and (tmp_path / "rapp.csv").read_text().count("\n") == 41 * 40 + 1
+
+    from monoverify.theory import THEOREMS
+    from monoverify.theory.phase.boundaries import theorem_boundaries
+
+    xs = np.linspace(-0.5, 0.0, 101)
+    pieces = theorem_boundaries(THEOREMS["rapp-conic.lambda_star"], "rhoL", "lam", {"gammaL": 0.9, "tau": 5}, xs)
+    (label, bx, by, kind), = [p for p in pieces if p[3] == "curve"]
+    assert "numeric" not in label
+    checked = 0
+    for x, y in zip(bx, by):
+        if np.isfinite(y) and 0.05 < y < 2:
+            assert _rapp_radius_by_hand(x, 0.9, y, 5) == pytest.approx(1.0, abs=1e-9)
+            checked += 1
+    assert checked > 50
+
+
+def test_a_boundary_without_a_quick_closed_form_is_a_numeric_contour():
+    import time
+
+    from monoverify.theory import THEOREMS
+    from monoverify.theory.phase.boundaries import NUMERIC_LABEL, theorem_boundaries
+
+    xs = np.linspace(-0.6, -0.05, 120)
+    t0 = time.perf_counter()
+    pieces = theorem_boundaries(THEOREMS["rapp-conic.lambda_star"], "rhoL", "gammaL", {"lam": 0.5, "tau": 5}, xs,
+                                np.linspace(0.05, 0.99, 30), solve_timeout=0.5)
+    assert time.perf_counter() - t0 < 60          # two conjuncts, each 0.5 s of sympy at most, then the contour
+    labels = [p[0] for p in pieces]
+    assert any(NUMERIC_LABEL in lab for lab in labels)
+    # the branches of the lam-conjunct's contour lie where RAPP's radius is exactly 1 (lam = lam*(gamma))
+    lam_pieces = [p for p in pieces if "condition 2" in p[0] or p[0].startswith("_")][-2:]
+    checked = 0
+    for _, bx, by, _ in lam_pieces:
+        for x, y in zip(bx, by):
+            if np.isfinite(y) and y > 0.06:
+                assert _rapp_radius_by_hand(x, y, 0.5, 5) == pytest.approx(1.0, abs=1e-7)
+                checked += 1
+    assert checked > 50
+
+
+@pytest.mark.parametrize("png, needle", [
+    ("out.xyz", "--png 'out.xyz': cannot write a figure with the format .xyz; accepted formats: "),
+    ("noext", "--png 'noext': cannot write a figure with a name without an extension"),
+    ("missing/out.png", "the folder"),
+])
+def test_phase_refuses_an_unwritable_output_before_computing(png, needle, tmp_path, capsys, monkeypatch):
+    from monoverify.cli import main
+    import monoverify.theory.phase as phase
+
+    def never(*a, **kw):
+        raise AssertionError("the diagram was computed before the output was checked")
+
+    monkeypatch.setattr(phase, "phase_diagram", never)
+    monkeypatch.chdir(tmp_path)
+    assert main(["phase", "rapp", "--x", "rhoL=-0.5:0:3", "--y", "lam=0.1:1:3", "--fixed", "gammaL=0.9", "tau=2",
+                 "--png", png, "--no-progress"]) == 2
+    err = capsys.readouterr().err
+    assert needle in err
+    if "folder" not in needle:
+        assert ".png" in err and ".pdf" in err and ".svg" in err     # the accepted formats are named
+    assert len(err.strip().splitlines()) == 1 and "Traceback" not in err
+
+
+def test_phase_command_says_when_a_boundary_is_a_numeric_contour(tmp_path, capsys):
+    from monoverify.cli import main
+
+    assert main(["phase", "rapp", "--x", "rhoL=-0.6:-0.05:6", "--y", "gammaL=0.05:0.99:5", "--fixed", "lam=0.5",
+                 "tau=5", "--png", str(tmp_path / "g.png"), "--no-progress"]) == 0
+    out = capsys.readouterr().out
+    assert "(numeric contour)" in out and "no closed form for the y axis within" in out

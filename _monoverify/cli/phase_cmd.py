@@ -32,6 +32,33 @@ def parse_grid(text: str) -> tuple[str, np.ndarray]:
     return name, vals
 
 
+def image_formats() -> list[str]:
+    """File extensions matplotlib can write a figure as (``png``, ``pdf``, ``svg`` ...)."""
+    from matplotlib.figure import Figure
+
+    return sorted(Figure().canvas.get_supported_filetypes())
+
+
+def check_outputs(args: Any) -> None:
+    """Refuse unwritable outputs before anything is computed: an image format matplotlib cannot
+    write (``--png out.xyz``), or a folder that does not exist."""
+    from pathlib import Path
+
+    if args.png:
+        ext = Path(args.png).suffix.lower().lstrip(".")
+        formats = image_formats()
+        if ext not in formats:
+            what = f"the format .{ext}" if ext else "a name without an extension"
+            raise UserError(f"--png {args.png!r}: cannot write a figure with {what}; accepted formats: "
+                            f"{', '.join('.' + f for f in formats)}")
+    for opt in ("csv", "png", "checkpoint"):
+        path = getattr(args, opt, None)
+        if path:
+            folder = Path(path).resolve().parent
+            if not folder.is_dir():
+                raise UserError(f"--{opt} {path!r}: the folder {str(folder)!r} does not exist")
+
+
 def _plot(res: Any, path: str) -> None:
     import matplotlib
 
@@ -51,6 +78,7 @@ def run(args: Any) -> int:
 
     if args.workers < 1:
         raise UserError(f"--workers must be an integer >= 1, got {args.workers}")
+    check_outputs(args)
     ax = dict(parse_grid(a) for a in (args.x, args.y))
     fixed = {}
     for f in args.fixed or []:
@@ -70,7 +98,12 @@ def run(args: Any) -> int:
         res.to_csv(args.csv)
         print(f"wrote {args.csv}")
     if args.png:
+        from monoverify.theory.phase.boundaries import NUMERIC_LABEL, SOLVE_TIMEOUT
+
         _plot(res, args.png)
+        for label in dict.fromkeys(b[0] for b in res.boundaries() if NUMERIC_LABEL in b[0]):
+            print(f"note: {label}: no closed form for the y axis within {SOLVE_TIMEOUT:g} s, so this boundary is "
+                  "the zero set of the condition on the plotted range (grid + bisection)")
     if not args.csv and not args.png:
         vals = np.asarray(res.values, dtype=float)
         print(f"{args.mode} phase diagram of {args.method}: {vals.shape[0]}x{vals.shape[1]} cells, "
@@ -91,6 +124,6 @@ def add_parser(sub: Any) -> None:
     add_scheduler(p)
     p.add_argument("--checkpoint", metavar="PATH", help="store finished cells; resume from them")
     p.add_argument("--csv", metavar="PATH")
-    p.add_argument("--png", metavar="PATH")
+    p.add_argument("--png", metavar="PATH", help="write the figure (any format matplotlib writes: .png, .pdf, .svg ...)")
     p.add_argument("--no-progress", action="store_true")
     p.set_defaults(func=run)

@@ -98,7 +98,8 @@ class PhaseResult(Result):
         xs = np.linspace(float(np.min(self.axes[x])), float(np.max(self.axes[x])), 400)
         ylim = np.array([np.min(self.axes[y]), np.max(self.axes[y])])
         out = [b if b[3] == "curve" else (b[0], b[1], ylim, "vline")
-               for b in derived_boundaries(self.metadata["method"], self.metadata["family"], x, y, params, xs)]
+               for b in derived_boundaries(self.metadata["method"], self.metadata["family"], x, y, params, xs,
+                                           np.asarray(self.axes[y], float))]
         for label, v in overlays(self.metadata["method"], self.metadata["family"], x, params):
             if xs[0] <= v <= xs[-1]:
                 out.append((label, np.array([v, v]), ylim, "vline"))
