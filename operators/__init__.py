@@ -12,6 +12,9 @@ from .linear import BilinearGame, LinearOperator, LowerBoundGame, linear_constan
 from .sets import L1, Ball, Box, Set, Simplex, Whole
 from .examples import Forsaken, GlobalForsaken, PolarGame
 from .estimate import ConstantsEstimate, estimate_constants
+from .sums import LinearSum, OperatorSum, Sum, terms_of
+from .classes import (fixed_point_residual, inconsistent_affine, ntk_gram, random_contraction, random_quadratic,
+                      random_strongly_monotone, strong_monotonicity)
 
 __all__ = [
     "Constant", "Constants", "Operator",
@@ -19,4 +22,7 @@ __all__ = [
     "Set", "Whole", "Box", "Ball", "Simplex", "L1",
     "PolarGame", "Forsaken", "GlobalForsaken",
     "ConstantsEstimate", "estimate_constants",
+    "Sum", "LinearSum", "OperatorSum", "terms_of",
+    "strong_monotonicity", "random_strongly_monotone", "random_quadratic", "fixed_point_residual", "random_contraction",
+    "inconsistent_affine", "ntk_gram",
 ]

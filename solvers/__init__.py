@@ -14,6 +14,9 @@ from .compiled import compile_step
 from .linear_path import NotLinear, transition_matrix
 from .lookahead import Lookahead
 from .methods import APP, EG, FEG, GDA, OGDA, PP, AdaptiveCEGPlus, CEGPlus
+from .anchored import EAG, Halpern, IncreasingKM, KimAPP
+from .momentum import NAG, AltHeavyBall, HeavyBall
+from .splitting import DavisYin, DouglasRachford, PastEG
 from .oracle import Oracle, StochasticOracle
 from .registry import METHODS, MethodSpec, make
 from .schedule import MiniBatch
@@ -23,4 +26,6 @@ __all__ = [
     "Method", "Lookahead", "GDA", "EG", "CEGPlus", "AdaptiveCEGPlus", "OGDA", "PP", "APP", "FEG",
     "Oracle", "StochasticOracle", "MiniBatch", "METHODS", "MethodSpec", "make", "run", "Run", "History", "residual", "STATUSES",
     "transition_matrix", "NotLinear", "compile_step",
+    "Halpern", "IncreasingKM", "EAG", "KimAPP", "HeavyBall", "AltHeavyBall", "NAG", "DouglasRachford", "DavisYin",
+    "PastEG",
 ]

@@ -9,6 +9,14 @@ oracle with the same methods on PEPit points, the spectral layer one on SymPy sc
 >>> o = Oracle(BilinearGame([[1.0]]))
 >>> o.F(np.array([1.0, 2.0])), o.n_F
 (array([ 2., -1.]), 1)
+
+Problems given as a sum (:func:`monoverify.operators.Sum`) also answer ``F_of(i, z)`` and
+``resolvent_of(i, z, gamma)`` for each summand (splitting methods):
+
+>>> from monoverify.operators import LinearOperator, Sum
+>>> o = Oracle(Sum(LinearOperator([[1.0, 0.0], [0.0, 1.0]]), BilinearGame([[1.0]])))
+>>> o.resolvent_of(0, np.array([2.0, 2.0]), 1.0), o.F_of(1, np.array([1.0, 2.0]))
+(array([1., 1.]), array([ 2., -1.]))
 """
 
 from __future__ import annotations
@@ -69,6 +77,50 @@ class Oracle:
         """``J_{gamma (A + F)}(z)`` (exact for linear maps, iterative otherwise)."""
         w, info = _resolvent(self.op, z, gamma, tol=self.resolvent_tol, max_iter=self.resolvent_max_iter,
                              return_info=True)
+        self.n_resolvent += 1
+        self.n_F += info.n_F
+        if not info.converged:
+            self.resolvent_failures += 1
+        return w
+
+    # -- problems given as a sum (splitting methods) ----------------------------------------
+    @property
+    def terms(self) -> tuple:
+        """The summands of the problem (:func:`monoverify.operators.terms_of`): a ``Sum``'s terms,
+        ``(A, F)`` for a constrained operator, ``(F,)`` otherwise."""
+        t = self.__dict__.get("_terms")
+        if t is None:
+            from monoverify.operators.sums import terms_of
+
+            t = self._terms = terms_of(self.op)
+        return t
+
+    def _term(self, i: Any, what: str) -> Any:
+        terms = self.terms
+        if isinstance(i, bool) or not isinstance(i, (int, np.integer)) or not 0 <= i < len(terms):
+            raise InvalidValue(f"{what}: summand index must be an integer in [0, {len(terms) - 1}] for "
+                               f"{getattr(self.op, 'name', self.op)!r} ({len(terms)} summand(s)), got i={i!r}")
+        return terms[int(i)]
+
+    def F_of(self, i: int, z: Any) -> Any:
+        """``F_i(z)`` of the single-valued summand ``i`` (counted in ``n_F``)."""
+        from monoverify.operators.sets import Set
+
+        t = self._term(i, "F_of")
+        if isinstance(t, Set):
+            raise InvalidValue(f"F_of: summand {i} is the set {t!r}, which has no single value; use resolvent_of")
+        self.n_F += 1
+        return t.F(z)
+
+    def resolvent_of(self, i: int, z: Any, gamma: Any) -> Any:
+        """``J_{gamma T_i}(z)`` of summand ``i``: the projection / prox of a set, else the resolvent of
+        the operator (exact for linear maps, iterative otherwise; counted as for :meth:`resolvent`)."""
+        from monoverify.operators.sets import Set
+
+        t = self._term(i, "resolvent_of")
+        if isinstance(t, Set):
+            return t.prox(z, gamma)
+        w, info = _resolvent(t, z, gamma, tol=self.resolvent_tol, max_iter=self.resolvent_max_iter, return_info=True)
         self.n_resolvent += 1
         self.n_F += info.n_F
         if not info.converged:

@@ -13,7 +13,7 @@ Lookahead(base=AnchoredStep(gamma=0.5), tau=5, lam=0.5)
 >>> make("la-eg+", gamma=0.5, alpha=0.5, lam=0.5, tau=2)
 Lookahead(base=Lookahead(base=EG(gamma=0.5), tau=1, lam=0.5), tau=2, lam=0.5)
 >>> sorted(METHODS)[:5]
-['adaptive-ceg+', 'alt-gda', 'app', 'ceg+', 'eg']
+['adaptive-ceg+', 'alt-gda', 'alt-hb', 'app', 'ceg+']
 """
 
 from __future__ import annotations
@@ -98,3 +98,9 @@ def make(name: str, **params: Any) -> Method:
     if missing:
         raise InvalidValue(f"method {name!r} needs parameters {missing}")
     return spec.factory(**params)  # the constructors validate every value (solvers.base._values)
+
+
+# the field's anchored, accelerated, splitting and momentum methods (issue 25), appended
+from .field_methods import FIELD_SPECS  # noqa: E402
+
+METHODS.update({s.name: s for s in FIELD_SPECS})

@@ -30,7 +30,7 @@ class _LinearOnlyOracle(Oracle):
                          "iteration matrix; its multiplier exists only on one rotation-scaling block (multiplier())")
 
 
-def transition_matrix(method: Method, mu: Any = None, exact: bool = False, steps: int = 1) -> Any:
+def transition_matrix(method: Method, mu: Any = None, exact: bool = False, steps: int = 1, terms: Any = None) -> Any:
     """Per-eigenvalue state-transition matrix of ``method`` (product over ``steps`` steps).
 
     The coordinates are the array entries of the method's state, in state-dict order (``z`` for
@@ -49,6 +49,9 @@ def transition_matrix(method: Method, mu: Any = None, exact: bool = False, steps
     steps : int
         Number of steps; the product ``T_steps ... T_1`` (time-varying methods such as ``feg``
         use the counter values that ``init`` sets and that the steps advance).
+    terms : sequence, optional
+        For a problem given as a sum (splitting methods, ``dr``, ``davis-yin``) whose summands share
+        the eigen-direction: the eigenvalue of each summand along it; ``mu`` defaults to their sum.
 
     Returns
     -------
@@ -62,15 +65,34 @@ def transition_matrix(method: Method, mu: Any = None, exact: bool = False, steps
     Matrix([
     [-2*gamma*mu + 1, gamma],
     [             mu,     0]])
+    >>> a, b = sp.symbols("a b", positive=True)     # Douglas-Rachford on summands with eigenvalues a, b
+    >>> T = transition_matrix(make("dr", gamma=1, lam=1), terms=(a, b), exact=True)   # state (z, w), z = J_B w
+    >>> sorted(sp.factor(e) for e in T.eigenvals())   # 0 (z is a function of w) and the DR multiplier
+    [0, (a*b + 1)/((a + 1)*(b + 1))]
     """
     steps = _check_steps(steps)
+    mu, terms = _with_terms(mu, terms, exact)
     if exact:
-        tr = run_exact(_exact_method(method), MU if mu is None else mu, steps)
+        tr = run_exact(_exact_method(method), MU if mu is None else mu, steps, terms)
         return tr.T.applyfunc(_tidy)
-    return run_numeric(_numeric_method(method), _as_mu(mu), steps).T
+    return run_numeric(_numeric_method(method), _as_mu(mu), steps, terms).T
 
 
-def multiplier(method: Method, mu: Any = None, exact: bool = False, *, roots: bool = False) -> Any:
+def _with_terms(mu: Any, terms: Any, exact: bool) -> tuple:
+    """``(mu, terms)`` with ``mu`` defaulting to the sum of the summands' eigenvalues."""
+    if terms is None:
+        return mu, None
+    terms = tuple(terms)
+    if len(terms) < 1:
+        raise InvalidValue("terms must list the eigenvalue of each summand, got an empty sequence")
+    if not exact:
+        terms = tuple(_as_mu(t) for t in terms)
+    if mu is None:
+        mu = sum(terms[1:], terms[0])
+    return mu, terms
+
+
+def multiplier(method: Method, mu: Any = None, exact: bool = False, *, roots: bool = False, terms: Any = None) -> Any:
     """The one-step multiplier ``m(u)``, ``u = gamma mu``, of a stationary method (SPEC §5 table).
 
     Parameters
@@ -88,6 +110,9 @@ def multiplier(method: Method, mu: Any = None, exact: bool = False, *, roots: bo
     roots : bool
         Numeric mode, stateful methods: return all ``s`` eigenvalues of the transition matrix
         (last axis) instead of the dominant one (largest modulus).
+    terms : sequence, optional
+        Splitting methods: the eigenvalue of each summand along the direction (see
+        :func:`transition_matrix`).
 
     Returns
     -------
@@ -112,14 +137,15 @@ def multiplier(method: Method, mu: Any = None, exact: bool = False, *, roots: bo
     >>> multiplier(make("gda", gamma=np.array([0.5, 1.0])), np.array([1j, -1j])).shape
     (2, 2)
     """
+    mu, terms = _with_terms(mu, terms, exact)
     if exact:
-        tr = run_exact(_exact_method(method), MU if mu is None else mu)
+        tr = run_exact(_exact_method(method), MU if mu is None else mu, 1, terms)
         if tr.time_varying:
             raise _time_varying_error(method)
         if len(tr.coords) == 1:
             return _tidy(tr.T[0, 0])
         return tr.T.applyfunc(_tidy)
-    tr = run_numeric(_numeric_method(method), _as_mu(mu))
+    tr = run_numeric(_numeric_method(method), _as_mu(mu), 1, terms)
     if tr.time_varying:
         raise _time_varying_error(method)
     if tr.T.shape[-1] == 1:
@@ -141,7 +167,7 @@ def _eigvals_nan(T: np.ndarray) -> np.ndarray:
     return ev
 
 
-def characteristic_polynomial(method: Method, mu: Any = None, x: sp.Symbol | None = None) -> sp.Expr:
+def characteristic_polynomial(method: Method, mu: Any = None, x: sp.Symbol | None = None, terms: Any = None) -> sp.Expr:
     """``det(x I - T(mu))`` of the exact per-eigenvalue transition matrix (SymPy, expanded).
 
     For a one-state method this is ``x - m(u)``; for ``ogda`` it is ``x^2 - (1 - 2u) x - u``.
@@ -154,7 +180,7 @@ def characteristic_polynomial(method: Method, mu: Any = None, x: sp.Symbol | Non
     2*u*x - u + x**2 - x
     """
     x = sp.Symbol("x") if x is None else x
-    T = transition_matrix(method, mu, exact=True)
+    T = transition_matrix(method, mu, exact=True, terms=terms)
     return sp.expand(sp.cancel(T.charpoly(x).as_expr()))
 
 

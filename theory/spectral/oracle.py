@@ -32,12 +32,32 @@ class EigenOracle:
     >>> o = EigenOracle(2.0)
     >>> o.F(3.0), o.prox(3.0, 0.5), o.resolvent(3.0, 0.5)
     (6.0, 3.0, 1.5)
+    >>> EigenOracle(3.0, terms=(1.0, 2.0)).resolvent_of(1, 3.0, 0.5)      # J of the summand with eigenvalue 2
+    1.5
     """
 
-    def __init__(self, mu: Any, exact: bool = False):
+    def __init__(self, mu: Any, exact: bool = False, terms: Any = None):
         self.mu = mu
         self.exact = exact
         self.used_inner_product = False
+        #: per-summand eigenvalues of a problem given as a sum whose summands share this
+        #: eigen-direction (commuting normal summands): ``F_of(i, z) = terms[i] z``,
+        #: ``resolvent_of(i, z, gamma) = z/(1 + gamma terms[i])``; ``None`` for one operator
+        self.terms = None if terms is None else tuple(terms)
+
+    def _term(self, i: int) -> Any:
+        if self.terms is None:
+            from monoverify.errors import InvalidValue
+
+            raise InvalidValue("this method asks for a summand of the problem (a splitting method): give the "
+                               "eigenvalue of each summand along the direction, terms=(mu_A, mu_B, ...)")
+        return self.terms[i]
+
+    def F_of(self, i: int, z: Any) -> Any:
+        return self._term(i) * z
+
+    def resolvent_of(self, i: int, z: Any, gamma: Any) -> Any:
+        return z / (1 + gamma * self._term(i))
 
     def F(self, z: Any) -> Any:
         return self.mu * z

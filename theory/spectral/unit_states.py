@@ -158,20 +158,23 @@ def _hyper_shapes(method: Method) -> list[tuple[int, ...]]:
     return [np.shape(v) for v in method.hyper().values()]
 
 
-def run_numeric(method: Method, mu: np.ndarray, steps: int = 1) -> Transition:
-    """Transition matrices (product over ``steps``) of an already converted method on ``F z = mu z``."""
+def run_numeric(method: Method, mu: np.ndarray, steps: int = 1, terms: Any = None) -> Transition:
+    """Transition matrices (product over ``steps``) of an already converted method on ``F z = mu z``
+    (``terms``: the summands' eigenvalues along the direction, for splitting methods)."""
     try:
         shape = np.broadcast_shapes(mu.shape, *_hyper_shapes(method))
     except ValueError:
         raise InvalidValue(f"eigenvalues of shape {mu.shape} do not broadcast against the hyper-parameter batch "
                          f"(shapes {_hyper_shapes(method)}); use eigenvalues of shape (n_eig,) or (batch, n_eig)") from None
-    return apply_to_unit_states(method, EigenOracle(mu), _EigenBasis(shape), steps)
+    return apply_to_unit_states(method, EigenOracle(mu, terms=terms), _EigenBasis(shape), steps)
 
 
-def run_exact(method: Method, mu: Any, steps: int = 1) -> Transition:
-    """Exact (SymPy) transition matrix of an already converted method on ``F z = mu z``."""
+def run_exact(method: Method, mu: Any, steps: int = 1, terms: Any = None) -> Transition:
+    """Exact (SymPy) transition matrix of an already converted method on ``F z = mu z``
+    (``terms``: the summands' eigenvalues along the direction, for splitting methods)."""
     mu = sp.sympify(mu)
-    return apply_to_unit_states(method, EigenOracle(mu, exact=True), _ExactBasis(), steps)
+    terms = None if terms is None else tuple(sp.sympify(t) for t in terms)
+    return apply_to_unit_states(method, EigenOracle(mu, exact=True, terms=terms), _ExactBasis(), steps)
 
 
 def run_matrix(method: Method, oracle: Any, dim: int) -> Transition:
