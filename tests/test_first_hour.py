@@ -185,3 +185,130 @@ def test_phase_command_says_when_a_boundary_is_a_numeric_contour(tmp_path, capsy
                  "tau=5", "--png", str(tmp_path / "g.png"), "--no-progress"]) == 0
     out = capsys.readouterr().out
     assert "(numeric contour)" in out and "no closed form for the y axis within" in out
+
+
+# ------------------------------------------------------------------------------------------
+# output that fits the terminal: verify hard-coded 120 columns, list 160; ids broke mid-word; an interrupted
+# run squeezed its caption into a 19-column table
+# ------------------------------------------------------------------------------------------
+class _Result:
+    """What the table reads of a check result (a stand-in, so these tests do not depend on the judge)."""
+
+    def __init__(self, th, verdict="holds", worst_ratio=0.5):
+        self.theorem, self.verdict, self.worst_ratio = th, verdict, worst_ratio
+        self.worst = {"rho": -0.3, "L": 1.0, "gamma": 0.999, "lam": 0.6, "tau": 200, "K": 100}
+        self.n_judged, self.n_instances, self.not_judged, self.mismatches = 27, 24, {"ball": 3}, 0
+        self.pep, self.reference, self.spectral, self.fitted_exponent = None, None, {"max_radius": 0.97}, -1.0
+        self.explored_outside, self.message, self.notes = False, "", []
+
+    def judged_str(self):
+        return "24/27"
+
+
+def _lines(con):
+    return con.export_text().splitlines()
+
+
+@pytest.mark.parametrize("width", [100, 80])
+@pytest.mark.parametrize("wide", [False, True])
+def test_verify_table_fits_the_console_and_keeps_ids_whole(width, wide):
+    from rich.console import Console
+
+    from monoverify.cli.table import results_table
+    from monoverify.theory import THEOREMS
+
+    ths = sorted(THEOREMS.values(), key=lambda t: -len(t.id))[:3] + [THEOREMS["rapp.conic"]]
+    results = [_Result(th, v) for th, v in zip(ths, ["holds", "finding", "inconclusive", "finding"])]
+    con = Console(width=width, record=True, file=open("/dev/null", "w"))
+    con.print(results_table(results, "t", wide=wide))
+    lines = _lines(con)
+    assert max(len(line) for line in lines) <= width
+    for th in ths:                                             # each id whole on one line
+        assert any(th.id in line for line in lines), th.id
+
+
+def test_table_console_uses_the_terminal_width(monkeypatch):
+    from monoverify.cli.table import table_console
+
+    monkeypatch.setenv("COLUMNS", "100")
+    assert table_console(120).width == 100
+    monkeypatch.delenv("COLUMNS")
+    assert table_console(120).width == 120        # no terminal (pytest captures): the fixed default
+
+
+def test_list_theorems_fits_100_columns_without_breaking_ids(monkeypatch, capsys):
+    from monoverify.cli import main
+    from monoverify.theory import THEOREMS
+
+    monkeypatch.setenv("COLUMNS", "100")
+    for what in ("theorems", "methods", "operators"):
+        assert main(["list", what]) == 0
+        lines = capsys.readouterr().out.splitlines()
+        assert max(len(line) for line in lines) <= 100, what
+        if what == "theorems":
+            words = {w for line in lines for w in line.replace("│", " ").split()}
+            assert set(THEOREMS) <= words                     # every id whole, copyable
+
+
+def test_list_and_verify_output_cite_the_docs_not_spec(monkeypatch, capsys):
+    from monoverify.cli import main
+
+    monkeypatch.setenv("COLUMNS", "200")
+    assert main(["list", "all"]) == 0
+    out = capsys.readouterr().out
+    assert "SPEC" not in out and "R5" in out and "Mathematics page" in out
+
+
+def test_interrupted_verify_prints_its_caption_unsqueezed(monkeypatch, capsys, tmp_path):
+    import monoverify.theory.judge.verify as V
+    from monoverify.cli import main
+    from monoverify.theory import THEOREMS
+
+    class _Rep:
+        results = [_Result(THEOREMS["pp.bilinear"])]
+        ids = ["pp.bilinear", "pp.last_iterate"]
+        interrupted, elapsed, quick, exit_status = True, 1.0, True, 130
+
+        def summary(self):
+            return {"holds": 1, "violated": 0, "finding": 0, "inconclusive": 0}
+
+    monkeypatch.setattr(V, "verify", lambda *a, **kw: _Rep())
+    monkeypatch.setenv("COLUMNS", "100")
+    assert main(["verify", "--quick", "--only", "pp.", "--no-progress"]) == 130
+    lines = capsys.readouterr().out.splitlines()
+    assert max(len(line) for line in lines) <= 100
+    assert any(line.startswith("worst: max measured/bound over judged cells; judged: judged/run") for line in lines)
+    assert any("INTERRUPTED after 1 of 2" in line for line in lines)
+
+
+def test_a_finding_says_what_was_found_and_where_to_read_more(capsys):
+    import dataclasses
+
+    from rich.console import Console
+
+    from monoverify.cli.verify_cmd import finding_text, print_verdicts
+    from monoverify.theory import THEOREMS
+
+    th = THEOREMS["rapp.conic"]
+    line = finding_text(_Result(th, "finding", 2.8e17))
+    # the generic explanation: the worst cell (gamma L = 0.999) is next to the boundary gamma L < 1, tau fixed
+    assert "L*gamma < 1" in line and "0.999" in line and "tau = 200 fixed" in line
+    assert "catalogue/rapp.conic.html" in line and "\n" not in line
+    # a theorem may carry its own one-line explanation; verify prints it
+    own = dataclasses.replace(th, finding="the bound fails as gamma L -> 1 with tau fixed")
+    assert finding_text(_Result(own, "finding", 2.8e17)).startswith(
+        "rapp.conic [reconstruction]: the bound fails as gamma L -> 1 with tau fixed (worst ratio 2.8e+17)")
+
+    class _Rep:
+        results = [_Result(own, "finding", 2.8e17)]
+
+        def summary(self):
+            return {"holds": 0, "finding": 1}
+
+    con = Console(width=80, record=True, file=open("/dev/null", "w"))
+    print_verdicts(con, _Rep())
+    first = _lines(con)[0]
+    assert first.startswith("FINDING rapp.conic [reconstruction]: the bound fails as gamma L -> 1") and \
+        first.endswith("in the documentation")            # one line, however narrow the console
+    with pytest.raises(ValueError, match="one line"):
+        dataclasses.replace(th, finding="two\nlines")

@@ -6,6 +6,8 @@ import inspect
 import json
 from typing import Any
 
+from .table import DOCS_REF, cite, id_column, table_console
+
 __all__ = ["catalogue", "run", "add_parser"]
 
 
@@ -59,19 +61,24 @@ def _json(what: str) -> int:
 def _operators(con: Any) -> None:
     from rich.table import Table
 
-    t = Table(title="Operators (rho in the convention <dF, dz> >= rho ||dF||^2; SPEC §1.2)", show_lines=True)
-    for col in ("operator", "dim", "constraint", "L (exact)", "L", "L kind", "rho (exact)", "rho", "rho kind"):
+    ops = catalogue()
+    names = [repr(op) for op in ops]
+    t = Table(title="Operators (rho in the convention <dF, dz> >= rho ||dF||^2; §1.2 of the Mathematics page)",
+              show_lines=True)
+    id_column(t, "operator", names)
+    for col in ("dim", "constraint", "L (exact)", "L", "L kind", "rho (exact)", "rho", "rho kind"):
         t.add_column(col, overflow="fold")
-    notes = Table(title="Sources and notes of the constants", show_lines=True)
-    for col in ("operator", "constant", "source", "note"):
+    notes = Table(title="Sources and notes of the constants", caption=DOCS_REF, show_lines=True)
+    id_column(notes, "operator", names)
+    for col in ("constant", "source", "note"):
         notes.add_column(col, overflow="fold")
-    for op in catalogue():
+    for op in ops:
         cs = op.constants
         Ls, Lf = _fmt_const(cs.L)
         rs, rf = _fmt_const(cs.rho)
         t.add_row(repr(op), str(op.dim), repr(op.constraint), Ls, Lf, cs.L.kind, rs, rf, f"{cs.rho.kind} ({cs.rho_notion})")
         for name, c in (("L", cs.L), ("rho", cs.rho)):
-            notes.add_row(repr(op), name, c.source, c.note)
+            notes.add_row(repr(op), name, cite(c.source), cite(c.note))
     con.print(t)
     con.print(notes)
 
@@ -82,12 +89,37 @@ def _methods(con: Any) -> None:
     from monoverify.solvers import METHODS
 
     t = Table(title="Methods (monoverify.solvers.make)")
-    for col in ("name", "parameters", "tag", "description"):
+    id_column(t, "name", list(METHODS))
+    for col in ("parameters", "tag", "description"):
         t.add_column(col, overflow="fold")
     for s in METHODS.values():
         ps = ", ".join(k if v is inspect.Parameter.empty else f"{k}={v}" for k, v in s.params.items())
-        t.add_row(s.name, ps, s.tag, s.description)
+        t.add_row(s.name, ps, s.tag, cite(s.description))
     con.print(t)
+
+
+#: below this many columns ``list theorems`` prints one block per theorem instead of an 8-column table
+WIDE_ENOUGH = 160
+
+
+def _theorem_blocks(con: Any) -> None:
+    """One block per theorem: the id on a line of its own (never broken), then its fields indented."""
+    from rich.markup import escape
+
+    from monoverify.theory import THEOREMS
+
+    con.print("[bold]Theorems[/] (monoverify.theory.THEOREMS); provenance = tag of the bound checked; " + DOCS_REF)
+    for th in THEOREMS.values():
+        con.print()
+        con.print(f"[bold]{escape(th.id)}[/]  " + escape(f"[{th.provenance}] {th.kind}, method {th.method or '-'}"),
+                  soft_wrap=True)
+        rows = [("hypotheses", str(th.hypotheses)),
+                ("bound" if th.bound is not None else "condition", str(th.bound if th.bound is not None else th.condition)),
+                ("source", cite(th.source))]
+        if th.statement:
+            rows.append(("statement", f"{cite(th.statement)} [{th.statement_provenance}]"))
+        for k, v in rows:
+            con.print(escape(f"    {k}: {v}"))
 
 
 def _theorems(con: Any) -> None:
@@ -95,23 +127,26 @@ def _theorems(con: Any) -> None:
 
     from monoverify.theory import THEOREMS
 
-    t = Table(title="Theorems (monoverify.theory.THEOREMS); provenance = tag of the bound checked")
-    for col in ("id", "provenance", "kind", "method", "hypotheses", "bound / condition", "source",
-                "statement [its tag]"):
+    if con.width < WIDE_ENOUGH:
+        _theorem_blocks(con)
+        return
+
+    t = Table(title="Theorems (monoverify.theory.THEOREMS); provenance = tag of the bound checked",
+              caption=DOCS_REF + "; one page per theorem: its catalogue page")
+    id_column(t, "id", list(THEOREMS))
+    for col in ("provenance", "kind", "method", "hypotheses", "bound / condition", "source", "statement [its tag]"):
         t.add_column(col, overflow="fold")
     for th in THEOREMS.values():
-        stmt = f"{th.statement} [{th.statement_provenance}]" if th.statement else ""
+        stmt = f"{cite(th.statement)} [{th.statement_provenance}]" if th.statement else ""
         t.add_row(th.id, th.provenance, th.kind, th.method or "", str(th.hypotheses),
-                  str(th.bound if th.bound is not None else th.condition), th.source, stmt)
+                  str(th.bound if th.bound is not None else th.condition), cite(th.source), stmt)
     con.print(t)
 
 
 def run(args: Any) -> int:
-    from rich.console import Console
-
     if args.json:
         return _json(args.what)
-    con = Console(width=max(160, Console().width))
+    con = table_console(160)   # the terminal's width (rich measures it); 160 columns when not a terminal
     if args.what in ("operators", "all"):
         _operators(con)
     if args.what in ("methods", "all"):

@@ -1,16 +1,61 @@
-"""The verify / check table: a default view that fits 120 columns, ``--wide`` for every column.
+"""The verify / check table: a default view and ``--wide`` for every column, fitted to the terminal.
 
 Columns are data: :data:`COLUMNS` lists ``(header, cell function, wide only)``; a column whose
 cells are all empty is dropped, so a column such as an empirical/W ratio appears only when some
 result carries it.
+
+Width: :func:`table_console` gives a console as wide as the terminal rich measures (its size, or
+``COLUMNS``); output that goes to no terminal (a pipe, a file, a log) gets a fixed width instead
+(120 columns for the default view). Identifiers (theorem ids, method names) are never broken:
+their column does not wrap and keeps the width of the longest id; every other column may wrap,
+long values fold.
+
+References such as ``R5`` or ``§1.2`` in sources and notes name sections of the Mathematics page of
+the documentation (``docs/mathematics.rst``, built with ``python -m sphinx -b html docs OUT``):
+:func:`cite` writes them so.
 """
 
 from __future__ import annotations
 
 import math
+import os
+import re
 from typing import Any, Callable
 
-__all__ = ["results_table", "COLUMNS", "verdict_text", "NO_CLAIM"]
+__all__ = ["results_table", "COLUMNS", "verdict_text", "NO_CLAIM", "table_console", "cite", "id_column",
+           "DOCS_REF", "CAPTION"]
+
+#: where the references R1..R36, I-1..I-9 and §x.y of sources and notes are explained
+DOCS_REF = "R-numbers and § sections: the Mathematics page of the documentation (docs/mathematics.rst)"
+
+_SPEC = re.compile(r"\bSPEC\s+(?=(?:§|R\d|I-\d|\d))")
+
+
+def cite(text: str) -> str:
+    """``text`` with ``SPEC R5`` / ``SPEC §1.2`` written as ``R5`` / ``§1.2``: the sections of the
+    documentation's Mathematics page (the internal specification is not shipped).
+
+    >>> cite("SPEC R10 mechanism; SPEC §5.2 overlay")
+    'R10 mechanism; §5.2 overlay'
+    """
+    return _SPEC.sub("", text)
+
+
+def table_console(default_width: int, stderr: bool = False):
+    """A rich console as wide as the terminal (rich measures it, honouring ``COLUMNS``); when the
+    output goes to no terminal and ``COLUMNS`` is not set, ``default_width`` columns."""
+    from rich.console import Console
+
+    c = Console(stderr=stderr)
+    if c.is_terminal or os.environ.get("COLUMNS", "").strip().isdigit():
+        return c
+    return Console(stderr=stderr, width=default_width)
+
+
+def id_column(table: Any, header: str, ids: list[str], **kw: Any) -> None:
+    """Add a column of identifiers that never wraps or folds: it keeps the longest id's width."""
+    table.add_column(header, no_wrap=True, overflow="fold",
+                     min_width=max([len(header)] + [len(i) for i in ids]), **kw)
 
 NO_CLAIM = "outside hypotheses — no claim"
 
@@ -107,7 +152,7 @@ def _bound_over_w(r: Any) -> str:
 
 
 def _source(r: Any) -> str:
-    head = r.theorem.source.split(";")[0].strip()
+    head = cite(r.theorem.source).split(";")[0].strip()
     return head if len(head) <= 32 else head[:31] + "…"
 
 
@@ -132,22 +177,31 @@ COLUMNS: list[tuple[str, Callable[[Any], str], bool]] = [
 ]
 
 CAPTION = ("worst: max measured/bound over judged cells; judged: judged/run; proved: exact certificates for "
-           "N <= n at every PEP cell; tag*: see `monoverify list theorems`")
+           "N <= n at every PEP cell; tag*: see `monoverify list theorems`; " + DOCS_REF)
 
 
-def results_table(results: list, title: str, wide: bool = False):
-    """A rich table of check results (default: fits 120 columns; ``wide``: every column)."""
+def results_table(results: list, title: str | None, wide: bool = False, caption: bool = True):
+    """A rich table of check results (default view; ``wide``: every column).
+
+    The theorem and verdict columns never wrap (ids stay whole); the others wrap and fold so that
+    the table fits the console it is printed on. ``caption=False`` leaves :data:`CAPTION` out, for
+    callers that print it as a line of its own (a table of few columns would squeeze it).
+    """
     from rich import box
     from rich.table import Table
 
     cols = [(h, f) for h, f, w in COLUMNS if wide or not w]
     cells = [[f(r) for _, f in cols] for r in results]
     keep = [i for i, (h, _) in enumerate(cols) if h in ("theorem", "verdict") or any(row[i] for row in cells)]
-    t = Table(title=title, caption=CAPTION, box=box.SIMPLE_HEAD, pad_edge=False)
+    t = Table(title=title, caption=CAPTION if caption else None, box=box.SIMPLE_HEAD, pad_edge=False)
     for i in keep:
         h = cols[i][0]
-        t.add_column(h, no_wrap=not wide or h in ("theorem", "verdict"),
-                     overflow="fold", max_width=None if h in ("theorem", "verdict") or not wide else 34)
+        if h == "theorem":
+            id_column(t, h, [row[i] for row in cells])
+        elif h == "verdict":
+            t.add_column(h, no_wrap=True)
+        else:
+            t.add_column(h, overflow="fold", max_width=34 if wide else None)
     for row in cells:
         t.add_row(*[row[i] for i in keep])
     return t

@@ -5,9 +5,56 @@ from __future__ import annotations
 from typing import Any
 
 from .common import add_scheduler, console, prepare_dir, scheduler_executor
-from .table import results_table
+from .table import CAPTION, results_table, table_console
 
-__all__ = ["run", "add_parser", "print_verdicts", "print_mutants"]
+__all__ = ["run", "add_parser", "print_verdicts", "print_mutants", "finding_text", "catalogue_page"]
+
+
+def catalogue_page(theorem_id: str) -> str:
+    """Where the documentation explains a theorem: its page of the theorem catalogue."""
+    return f"catalogue/{theorem_id}.html"
+
+
+def _near_boundaries(th: Any, worst: Any) -> list[str]:
+    """Hypothesis conjuncts within 2 % of equality at the worst cell, e.g. ``L*gamma < 1 (L*gamma = 0.999)``."""
+    import sympy as sp
+
+    from monoverify.theory.theorems.core import SYMBOLS, conjuncts
+
+    if not isinstance(worst, dict):
+        return []
+    vals = {SYMBOLS[k]: v for k, v in worst.items() if k in SYMBOLS and isinstance(v, (int, float))}
+    out = []
+    for p in conjuncts(th.hypotheses):
+        if not isinstance(p, sp.core.relational.Relational) or isinstance(p, (sp.Eq, sp.Ne)):
+            continue
+        try:
+            a, b = float(p.lhs.subs(vals)), float(p.rhs.subs(vals))
+        except (TypeError, ValueError):
+            continue
+        if abs(a - b) <= 0.02 * max(abs(a), abs(b), 1e-12):
+            out.append(f"{p} ({p.lhs} = {a:.4g})")
+    return out
+
+
+def finding_text(r: Any) -> str:
+    """One line: what a finding has found and where to read more.
+
+    The theorem's own explanation (``Theorem.finding``) when the registry gives one; otherwise
+    where the worst cell lies: the hypothesis boundaries it is next to and the parameters the
+    theorem fixes (its ``derived`` values)."""
+    th = r.theorem
+    head = f"{th.id} [{th.provenance}]: "
+    if getattr(th, "finding", ""):
+        what = th.finding.rstrip(". ")
+    else:
+        near = _near_boundaries(th, r.worst)
+        where = f" next to the hypothesis boundary {' and '.join(near)} at the worst cell" if near else ""
+        fixed = [f"{k} = {v}" for k, v in th.derived.items() if not getattr(v, "free_symbols", None)]
+        what = "the reconstructed bound is exceeded" + where + (f", with {', '.join(fixed)} fixed" if fixed else "")
+    ratio = f"{r.worst_ratio:.3g}" if isinstance(r.worst_ratio, (int, float)) else str(r.worst_ratio)
+    return (head + what + f" (worst ratio {ratio}); reported, not a failure; more: its catalogue page "
+            f"{catalogue_page(th.id)} in the documentation")
 
 
 def print_verdicts(con: Any, report: Any) -> None:
@@ -17,9 +64,7 @@ def print_verdicts(con: Any, report: Any) -> None:
     for r in report.results:
         th = r.theorem
         if r.verdict == "finding":
-            con.print("[yellow]FINDING[/] " + escape(f"{th.id} [{th.provenance}]: the reconstructed bound is exceeded "
-                                                     f"(worst ratio {r.worst_ratio:.6g} at {r.worst}); reported, "
-                                                     "not a failure."))
+            con.print("[yellow]FINDING[/] " + escape(finding_text(r)), soft_wrap=True)
         elif r.verdict == "violated":
             con.print("[bold red]VIOLATED[/] " + escape(f"{th.id} [{th.provenance}]: worst ratio {r.worst_ratio:.6g} "
                                                         f"at {r.worst}; notes: {'; '.join(r.notes)}"))
@@ -43,7 +88,7 @@ def run(args: Any) -> int:
         from monoverify.errors import InvalidValue
 
         raise InvalidValue(f"--workers must be an integer >= 0 (0: one per CPU core), got {args.workers}")
-    con = console(width=120 if not args.wide else 240)
+    con = table_console(120 if not args.wide else 240)   # the terminal's width; 120 (240) when not a terminal
     err = console(stderr=True)
     chosen = V.select(None, args.only)
     outdir = prepare_dir(args.report) if args.report else None
@@ -60,7 +105,8 @@ def _run(args: Any, V: Any, chosen: list, outdir: Any, con: Any, err: Any, ex: A
 
         rep = V.verify(chosen, quick=args.quick, workers=args.workers, executor=ex, progress=step)
     title = f"monoverify verify ({'quick' if args.quick else 'full'}) - {len(rep.results)} theorems, {rep.elapsed:.0f} s"
-    con.print(results_table(rep.results, title, wide=args.wide))
+    con.print(results_table(rep.results, title, wide=args.wide, caption=False))
+    con.print(f"[dim]{CAPTION}[/]")   # a line of its own: a table of few rows and columns would squeeze it
     if rep.interrupted:
         con.print(f"[bold]INTERRUPTED after {len(rep.results)} of {len(rep.ids)}[/] theorems", soft_wrap=True)
     print_verdicts(con, rep)
@@ -118,7 +164,7 @@ def add_parser(sub: Any) -> None:
     p.add_argument("--quick", action="store_true", help="small batteries (about 30 s on 2 cores)")
     p.add_argument("--only", help="only theorem ids containing this text")
     p.add_argument("--report", metavar="DIR", help="write verify.json, verify.csv and figures to DIR")
-    p.add_argument("--wide", action="store_true", help="every column (default: a view that fits 120 columns)")
+    p.add_argument("--wide", action="store_true", help="every column (default: the main columns; both fit the terminal)")
     p.add_argument("--workers", type=int, default=0, metavar="N",
                    help="processes for independent theorems and mutants (default 0: one per CPU core; 1: serial)")
     add_scheduler(p)

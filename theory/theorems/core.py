@@ -100,6 +100,11 @@ class Theorem:
         reason (e.g. CEG+'s ``alpha <= 1``: the one-step inequality needs only ``2 rho + gamma (1 -
         alpha) > 0``). Relaxing one gives a true statement, an *equivalent* mutant: it is still
         judged, outside the mutation score unless it is killed (which would refute the reason).
+    finding : str
+        One line saying what a ``finding`` verdict of this theorem (a ``reconstruction`` exceeded)
+        has found, when it is a known one, e.g. where and why the reconstructed bound fails;
+        ``monoverify verify`` prints it with the finding and the docs' catalogue page shows it.
+        Empty: verify says where the worst cell lies instead.
     schedule : tuple
         ``(b0, power)`` of the mini-batch schedule ``b_k = ceil(b0 (k + 1)^power)`` of the stochastic
         oracle of an expectation theorem (:class:`~monoverify.solvers.MiniBatch`, SPEC R32); empty:
@@ -133,6 +138,7 @@ class Theorem:
     normal_only: bool = False
     schedule: tuple = ()
     unneeded: Mapping[str, str] = field(default_factory=dict)
+    finding: str = ""
 
     def __post_init__(self) -> None:
         if self.provenance not in PROVENANCE:
@@ -154,6 +160,8 @@ class Theorem:
         if set(self.unneeded) - named:
             raise ValueError(f"theorem {self.id}: unneeded names {sorted(set(self.unneeded) - named)}, which are not "
                              f"conjuncts of the hypotheses {sorted(named)}")
+        if "\n" in self.finding:
+            raise ValueError(f"theorem {self.id}: finding is one line (it is printed after the verdict)")
         if self.schedule:
             from monoverify.solvers.schedule import MiniBatch
 
@@ -197,7 +205,7 @@ class Theorem:
             "condition": None if self.condition is None else str(self.condition),
             "metric": self.metric, "iterate": self.iterate, "rate": self.rate, "note": self.note,
             "statement": self.statement, "statement_provenance": self.statement_provenance,
-            "schedule": list(self.schedule), "unneeded": dict(self.unneeded),
+            "schedule": list(self.schedule), "unneeded": dict(self.unneeded), "finding": self.finding,
         }
 
     def tag(self) -> str:
