@@ -39,14 +39,20 @@ from .cache import CacheWarning, cache_dir, clear_cache, method_source_hash
 from .common import METRICS, TOL, PEPNotRepresentable
 from .lower_bound import linear_lower_bound
 from .many import worst_case_many
-from .operator_class import ComonotoneLipschitzOperator, PairwiseConstraint
+from .operator_class import (ComonotoneLipschitzOperator, OperatorClass, PairwiseConstraint, StronglyMonotoneLipschitzOperator,
+                             refined_cost)
 from .oracle import PEPOracle
 from .result import LinearLowerBound, PEPResult, Sandwich
 from .sandwich import sandwich
 from .solve import worst_case
+from .contraction import contraction_factor
 
 __all__ = [
     "ComonotoneLipschitzOperator",
+    "OperatorClass",
+    "StronglyMonotoneLipschitzOperator",
+    "refined_cost",
+    "contraction_factor",
     "PairwiseConstraint",
     "PEPOracle",
     "PEPResult",

@@ -62,7 +62,7 @@ def _scalar_hyper(method: Any) -> Any:
 
 def _inputs(method: Any, rho: Any, L: Any, n_iter: Any, metric: str, solver: str, constraint: Any,
             bilinear: bool, solver_options: Mapping[str, Any] | None = None,
-            iterate: str = "last") -> tuple[Any, dict]:
+            iterate: str = "last", mu: Any = None, refined: bool = False) -> tuple[Any, dict]:
     m = _scalar_hyper(method)
     rho_f = _real("rho", rho)
     L_f = None if L is None else _positive("L", L)
@@ -79,6 +79,13 @@ def _inputs(method: Any, rho: Any, L: Any, n_iter: Any, metric: str, solver: str
         raise InvalidValue(f"bilinear (skew-symmetric) maps are 0-comonotone: need rho <= 0, got rho={rho!r}")
     if solver_options is not None and not isinstance(solver_options, Mapping):
         raise InvalidValue(f"solver_options must be a dict of solver settings, got {solver_options!r}")
+    mu_f = None if mu is None else _real("mu", mu)
+    if not isinstance(refined, (bool, np.bool_)):
+        raise InvalidValue(f"refined must be True or False, got refined={refined!r}")
+    if mu_f is not None or refined:   # the class validates the combination (and names what is wrong)
+        from .operator_class import StronglyMonotoneLipschitzOperator
+
+        StronglyMonotoneLipschitzOperator(rho_f, L_f, bool(bilinear), mu=mu_f, refined=bool(refined))
     inputs = {
         "method": f"{type(m).__module__}.{type(m).__qualname__}:{m!r}",
         "method_code": method_source_hash(m),
@@ -93,5 +100,8 @@ def _inputs(method: Any, rho: Any, L: Any, n_iter: Any, metric: str, solver: str
         "solver_options": dict(sorted((solver_options or {}).items())),
         "versions": _versions(),
     }
+    if mu_f is not None or refined:   # keys of the plain class unchanged (its cache entries stay valid)
+        inputs["mu"] = mu_f
+        inputs["refined"] = bool(refined)
     return m, inputs
 

@@ -9,7 +9,8 @@ from typing import Any, Callable, ClassVar
 from monoverify.errors import InvalidValue
 from .common import _positive, _real
 
-__all__ = ["PairwiseConstraint", "ComonotoneLipschitzOperator"]
+__all__ = ["PairwiseConstraint", "ComonotoneLipschitzOperator", "StronglyMonotoneLipschitzOperator", "OperatorClass",
+           "refined_cost"]
 
 
 @dataclasses.dataclass(frozen=True)
@@ -50,6 +51,10 @@ def _lipschitz(op, xi, gi, xj, gj):
 
 def _skew(op, xi, gi, xj, gj):
     return xi * gj + xj * gi
+
+
+def _strongly_monotone(op, xi, gi, xj, gj):
+    return (gi - gj) * (xi - xj) - op.mu * (xi - xj) ** 2
 
 
 try:  # PEPit is a dependency; keep the module importable for documentation tools without it
@@ -147,3 +152,134 @@ class ComonotoneLipschitzOperator(Function):  # type: ignore[misc,valid-type]
                                                       symmetry=True)
         self.add_constraints_from_one_list_of_points(self.list_of_points, "diagonal_linearity",
                                                      S.set_diagonal_linear_constraint_i)
+
+
+class StronglyMonotoneLipschitzOperator(ComonotoneLipschitzOperator):
+    """:class:`ComonotoneLipschitzOperator` with strong monotonicity, or PEPit's refined class (issue 25).
+
+    Adds the pairwise family
+
+    * ``strongly_monotone`` (``mu`` given): ``<g_i - g_j, x_i - x_j> - mu ||x_i - x_j||^2 >= 0`` (alone,
+      with ``L=None`` and ``rho <= 0``: the set-valued maximally ``mu``-strongly monotone class,
+      interpolable: ``T - mu I`` is maximally monotone).
+
+    With ``refined=True`` the pairwise families give way to PEPit's refined description of
+    ``L``-Lipschitz ``mu``-strongly monotone operators (``LipschitzStronglyMonotoneOperatorExpensive``,
+    Rubbens, Hendrickx and Taylor 2025, Prop. 3.15: two 7x7 LMIs per triple of points; tighter than
+    the pairwise constraints, still a relaxation). It needs ``L`` and a ``rho`` the class implies
+    (``rho <= mu/L^2``, ``mu = 0`` when not given), so ``comonotone`` is dropped. Its cost:
+    :func:`refined_cost`.
+
+    >>> from PEPit import PEP
+    >>> F = PEP().declare_function(StronglyMonotoneLipschitzOperator, rho=0.0, L=1.0, mu=0.1)
+    >>> [c.name for c in F.active_constraints()]
+    ['comonotone', 'lipschitz', 'strongly_monotone']
+    """
+
+    PAIRWISE: ClassVar[tuple[PairwiseConstraint, ...]] = ComonotoneLipschitzOperator.PAIRWISE + (
+        PairwiseConstraint("strongly_monotone", "<g_i - g_j, x_i - x_j> - mu ||x_i - x_j||^2 >= 0",
+                           _strongly_monotone, lambda op: op.mu is not None and not op.bilinear),
+    )
+
+    def __init__(self, rho: float, L: float | None = None, bilinear: bool = False, is_leaf: bool = True,
+                 decomposition_dict: dict | None = None, reuse_gradient: bool = True, name: str | None = None,
+                 mu: float | None = None, refined: bool = False):
+        super().__init__(rho, L, bilinear, is_leaf=is_leaf, decomposition_dict=decomposition_dict, name=name)
+        self.mu = None if mu is None else _real("mu", mu)
+        self.refined = bool(refined)
+        if self.mu is not None and self.L is not None and self.mu > self.L:
+            raise InvalidValue(f"mu must satisfy mu <= L (a mu-strongly monotone map has ||F|| >= mu), got mu={mu!r}, L={L!r}")
+        if self.refined:
+            if self.L is None or self.bilinear:
+                raise InvalidValue("refined=True is PEPit's refined class of L-Lipschitz (strongly) monotone operators: "
+                                   "it needs L (and bilinear=False)")
+            m = 0.0 if self.mu is None else self.mu
+            if m < 0 or self.rho > m / self.L ** 2 + 1e-15:
+                raise InvalidValue(f"refined=True describes L-Lipschitz mu-strongly monotone maps (mu >= 0), which are "
+                                   f"rho-comonotone for rho <= mu/L^2 = {m / self.L ** 2:g}; got rho={rho!r}, mu={mu!r}")
+
+    def active_constraints(self) -> list[PairwiseConstraint]:
+        """The pairwise families imposed (none with ``refined``: PEPit's LMIs replace them)."""
+        return [] if self.refined else super().active_constraints()
+
+    def add_class_constraints(self) -> None:
+        if not self.refined:
+            super().add_class_constraints()
+            return
+        from PEPit.operators import LipschitzStronglyMonotoneOperatorExpensive as R
+
+        # PEPit's method reads L, mu and its LMI builder from self
+        self.get_psd_constraint_i_j_k = lambda *a, **k: R.get_psd_constraint_i_j_k(self, *a, **k)
+        saved_mu = self.mu
+        self.mu = 0.0 if saved_mu is None else saved_mu
+        try:
+            R.add_class_constraints(self)
+        finally:
+            self.mu = saved_mu
+
+
+@dataclasses.dataclass(frozen=True)
+class OperatorClass:
+    """The class of one operator (or one summand of a sum) in a PEP, as data (hashable, part of cache keys).
+
+    ``rho``-comonotone, optionally ``L``-Lipschitz, ``mu``-strongly monotone, skew-symmetric linear
+    (``bilinear``), or PEPit's ``refined`` Lipschitz strongly monotone class (see
+    :class:`ComonotoneLipschitzOperator`). Examples of the classes of issue 25:
+
+    * nonexpansive ``T`` as ``F = I - T``: ``OperatorClass(rho=0.5)`` (interpolable);
+    * ``beta``-cocoercive: ``OperatorClass(rho=beta)``; maximally monotone: ``OperatorClass(rho=0)``;
+    * ``mu``-strongly monotone (set-valued): ``OperatorClass(rho=0, mu=mu)``;
+    * ``L``-Lipschitz monotone, refined: ``OperatorClass(rho=0, L=L, refined=True)``.
+
+    >>> OperatorClass(rho=0, mu=0.1).describe()
+    'mu=0.1 strongly monotone (maximal, set-valued)'
+    """
+
+    rho: float = 0.0
+    L: float | None = None
+    mu: float | None = None
+    bilinear: bool = False
+    refined: bool = False
+
+    def declare(self, problem: Any) -> Any:
+        """Declare this class's function in the PEPit ``problem``."""
+        if self.mu is None and not self.refined:
+            return problem.declare_function(ComonotoneLipschitzOperator, rho=self.rho, L=self.L, bilinear=self.bilinear)
+        return problem.declare_function(StronglyMonotoneLipschitzOperator, rho=self.rho, L=self.L,
+                                        bilinear=self.bilinear, mu=self.mu, refined=self.refined)
+
+    @property
+    def relaxation(self) -> bool:
+        """No interpolation theorem is known (both a Lipschitz constant and a monotonicity-type constraint)."""
+        return self.L is not None and not self.bilinear
+
+    def key(self) -> dict:
+        return {"rho": float(self.rho), "L": None if self.L is None else float(self.L),
+                "mu": None if self.mu is None else float(self.mu), "bilinear": bool(self.bilinear),
+                "refined": bool(self.refined)}
+
+    def describe(self) -> str:
+        if self.bilinear:
+            return "skew-symmetric linear" + ("" if self.L is None else f", ||M|| <= {self.L:g}")
+        parts = []
+        if self.mu is not None:
+            parts.append(f"mu={self.mu:g} strongly monotone")
+        if self.rho != 0 or self.mu is None:
+            parts.append(f"rho={self.rho:g} comonotone")
+        if self.L is not None:
+            parts.append(f"L={self.L:g} Lipschitz")
+        if self.refined:
+            parts.append("refined (PEPit LipschitzStronglyMonotoneOperatorExpensive)")
+        return ", ".join(parts) + ("" if self.L is not None else " (maximal, set-valued)")
+
+
+def refined_cost(n_points: int) -> dict:
+    """Size of the refined class's description on ``n_points`` evaluated points (the stationary point
+    included): PEPit imposes two 7x7 LMIs on every ordered triple ``(i, j, k)`` that is not one point
+    three times, ``2 (n^3 - n)`` in all, against ``n (n - 1)`` pairwise inequalities of the plain class.
+
+    >>> refined_cost(4)
+    {'lmis_7x7': 120, 'pairwise_plain': 12}
+    """
+    n = int(n_points)
+    return {"lmis_7x7": 2 * (n ** 3 - n), "pairwise_plain": n * (n - 1)}

@@ -18,7 +18,7 @@ from monoverify.theory.metrics import value as metric_value
 from .cache import _cache_path, _cache_read, _cache_write
 from .common import _PEPIT_LOCK, PEPNotRepresentable
 from .inputs import _inputs
-from .operator_class import ComonotoneLipschitzOperator
+from .operator_class import ComonotoneLipschitzOperator, StronglyMonotoneLipschitzOperator
 from .oracle import PEPOracle
 from .result import PEPResult
 
@@ -62,10 +62,43 @@ def _run_solver(problem: Any, solver: str, options: Mapping[str, Any] | None, ve
 _INFEASIBLE = ("infeasible", "infeasible_inaccurate")
 
 
+def _solve_classified(problem: Any, solver: str, options: Mapping[str, Any] | None, verbose: bool
+                      ) -> tuple[str, float | None, str, float | None, str]:
+    """Solve a built PEP (Clarabel retried when it stalls) and classify the outcome:
+    ``(status, value, message, primal, PEPit warnings)`` with ``status`` as in :class:`PEPResult`."""
+    value, cstatus, primal, err, printed = _run_solver(problem, solver, options, verbose)
+    retried = ""
+    if solver == "CLARABEL" and not options:
+        # Clarabel stalls ("AlmostSolved") just above its default 1e-8 tolerances on some PEPs
+        # (e.g. with convex indicators): retry with tolerances 1e-7, then 1e-6, said in the message
+        for tol in _CLARABEL_RETRY:
+            if cstatus != "optimal_inaccurate":
+                break
+            opts = {"tol_feas": tol, "tol_gap_abs": tol, "tol_gap_rel": tol}
+            value, cstatus, primal, err, printed = _run_solver(problem, solver, opts, verbose)
+            retried = f" (Clarabel tolerances {tol:g})"
+    if cstatus in _UNBOUNDED:
+        return "unbounded", None, "the SDP is unbounded: no finite worst case for this class and method", primal, printed
+    if cstatus in _INFEASIBLE:
+        return "infeasible", None, "the SDP is infeasible", primal, printed
+    if err is not None or value is None or cstatus not in ("optimal", "optimal_inaccurate"):
+        return "failed", None, f"solver status {cstatus!r}" + (f"; {err}" if err else ""), primal, printed
+    val = float(value)
+    gap = abs(val - primal) if primal is not None else math.inf
+    if cstatus == "optimal_inaccurate":
+        status, msg = "inaccurate", "the solver reports an inaccurate solution"
+    elif not (gap <= 1e-4 * abs(primal) + 1e-7):
+        status, msg = "inaccurate", f"primal/dual gap {gap:.3g} (primal {primal:.9g}, dual {val:.9g})"
+    else:
+        status, msg = "optimal", "optimal"
+    return status, val, msg + retried, primal, printed
+
+
 def worst_case(method: Any, rho: float, L: float | None, n_iter: int, metric: str = "operator", *,
                solver: str = "CLARABEL", constraint: Any = None, bilinear: bool = False,
                solver_options: Mapping[str, Any] | None = None, cache: bool | str | os.PathLike = True,
-               verbose: bool = False, iterate: str = "last") -> PEPResult:
+               verbose: bool = False, iterate: str = "last", mu: float | None = None,
+               refined: bool = False) -> PEPResult:
     """Worst case of ``metric`` after ``n_iter`` steps of ``method`` over the operator class (SPEC §7).
 
     Parameters
@@ -108,6 +141,14 @@ def worst_case(method: Any, rho: float, L: float | None, n_iter: int, metric: st
         ``last``: the metric at ``z_N``; ``best``: ``min_{k<N}`` of the metric at ``z_k`` (``1 <= k <= N``
         for ``step``, which needs ``z_{k-1}``), one PEPit performance metric per iterate (PEPit
         maximises their minimum).
+    mu : float, optional
+        Also impose ``mu``-strong monotonicity on ``F`` (pairwise; alone with ``L=None`` and
+        ``rho <= 0`` the set-valued strongly monotone class, interpolable).
+    refined : bool
+        PEPit's refined class of ``L``-Lipschitz (``mu``-strongly) monotone operators
+        (``LipschitzStronglyMonotoneOperatorExpensive``): tighter than the pairwise constraints, still a
+        relaxation, at a cost of ``2(n^3 - n)`` 7x7 LMIs on ``n`` points (:func:`refined_cost`); the
+        result's ``message`` states that cost and the solve time. Needs ``L`` and ``rho <= mu/L^2``.
 
     Returns
     -------
@@ -128,7 +169,8 @@ def worst_case(method: Any, rho: float, L: float | None, n_iter: int, metric: st
     >>> round(r.value, 4), round((1 - 1/3) ** 2 / 3, 4)    # Gu & Yang: (1 - 1/N)^(N-1)/N
     (0.1481, 0.1481)
     """
-    m, inputs = _inputs(method, rho, L, n_iter, metric, solver, constraint, bilinear, solver_options, iterate)
+    m, inputs = _inputs(method, rho, L, n_iter, metric, solver, constraint, bilinear, solver_options, iterate, mu,
+                        refined)
     path = _cache_path(inputs, cache)
     hit = _cache_read(path, inputs)
     if hit is not None:
@@ -153,7 +195,11 @@ def _solve(m: Any, inputs: dict, verbose: bool) -> PEPResult:
     t0 = time.perf_counter()
     with _PEPIT_LOCK:
         problem = PEP()
-        F = problem.declare_function(ComonotoneLipschitzOperator, rho=rho, L=L, bilinear=bilinear)
+        if "mu" in inputs:   # strong monotonicity or PEPit's refined class (issue 25)
+            F = problem.declare_function(StronglyMonotoneLipschitzOperator, rho=rho, L=L, bilinear=bilinear,
+                                         mu=inputs["mu"], refined=inputs["refined"])
+        else:
+            F = problem.declare_function(ComonotoneLipschitzOperator, rho=rho, L=L, bilinear=bilinear)
         A = None
         if kind == "indicator":
             A = problem.declare_function(ConvexIndicatorFunction)
@@ -185,35 +231,9 @@ def _solve(m: Any, inputs: dict, verbose: bool) -> PEPResult:
         for perf in perfs:   # several: PEPit maximises their minimum (best iterate)
             problem.set_performance_metric(perf)
 
-        value, cstatus, primal, err, printed = _run_solver(problem, solver, inputs["solver_options"], verbose)
-        retried = ""
-        if solver == "CLARABEL" and not inputs["solver_options"]:
-            # Clarabel stalls ("AlmostSolved") just above its default 1e-8 tolerances on some PEPs
-            # (e.g. with convex indicators): retry with tolerances 1e-7, then 1e-6, said in the message
-            for tol in _CLARABEL_RETRY:
-                if cstatus != "optimal_inaccurate":
-                    break
-                opts = {"tol_feas": tol, "tol_gap_abs": tol, "tol_gap_rel": tol}
-                value, cstatus, primal, err, printed = _run_solver(problem, solver, opts, verbose)
-                retried = f" (Clarabel tolerances {tol:g})"
+        status, val, msg, primal, printed = _solve_classified(problem, solver, inputs["solver_options"], verbose)
         gram = iterates = sol = points = None
-        if cstatus in _UNBOUNDED:
-            status, val, msg = "unbounded", None, "the SDP is unbounded: no finite worst case for this class and method"
-        elif cstatus in _INFEASIBLE:
-            status, val, msg = "infeasible", None, "the SDP is infeasible"
-        elif err is not None or value is None or cstatus not in ("optimal", "optimal_inaccurate"):
-            status, val = "failed", None
-            msg = f"solver status {cstatus!r}" + (f"; {err}" if err else "")
-        else:
-            val = float(value)
-            gap = abs(val - primal) if primal is not None else math.inf
-            if cstatus == "optimal_inaccurate":
-                status, msg = "inaccurate", "the solver reports an inaccurate solution"
-            elif not (gap <= 1e-4 * abs(primal) + 1e-7):
-                status, msg = "inaccurate", f"primal/dual gap {gap:.3g} (primal {primal:.9g}, dual {val:.9g})"
-            else:
-                status, msg = "optimal", "optimal"
-            msg += retried
+        if status in ("optimal", "inaccurate"):
             try:
                 gram = np.asarray(problem.G_value, dtype=float).tolist()
                 iterates = [np.asarray(z.eval(), dtype=float).tolist() for z in traj]
@@ -227,6 +247,12 @@ def _solve(m: Any, inputs: dict, verbose: bool) -> PEPResult:
         if relaxation:
             msg += " (relaxation: rho-comonotone and L-Lipschitz have no known interpolation theorem; upper bound)"
     wall = time.perf_counter() - t0
+    if inputs.get("refined"):
+        from .operator_class import refined_cost
+
+        cost = refined_cost(len(F.list_of_points))
+        msg += (f" [refined class: {cost['lmis_7x7']} LMIs of size 7x7 on {len(F.list_of_points)} points "
+                f"(plain class: {cost['pairwise_plain']} pairwise inequalities); built and solved in {wall:.2f} s]")
     return PEPResult(value=val, status=status, message=msg, solver=solver, wall_time=wall, n_iter=N,
                      inputs=inputs, primal_value=primal, gram=gram, iterates=iterates, solution=sol,
                      relaxation=relaxation, points=points)
