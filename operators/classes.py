@@ -302,7 +302,7 @@ def inconsistent_affine(dim: int = 3, seed: int | None = 0, v_norm: Any = 1) -> 
     op.fixed_point_matrix = T
     op.displacement = v
     op.displacement_point = -w
-    return op
+    return _with_mu(op, sp.Integer(0), "inconsistent_affine: min Re(1 - w) = 0 at the eigenvalue w = 1 of T (monotone)")
 
 
 def ntk_gram(n_samples: int = 8, width: int = 512, input_dim: int = 3, seed: int | None = 0,

@@ -53,7 +53,7 @@ FIELD_SPECS = [
     MethodSpec("alt-hb", lambda gamma, beta: AltHeavyBall(gamma, beta),
                "alternating heavy ball: players in turn, each with its own momentum (needs op.players)", "related"),
     MethodSpec("nag", lambda gamma, beta=None: NAG(gamma, beta),
-               "Nesterov's accelerated gradient; beta=None: beta_k = k/(k+3) (convex scheme)", "related"),
+               "Nesterov's accelerated gradient; beta=None: beta_k = (k-1)/(k+2) (convex scheme, Su-Boyd-Candes form)", "related"),
     MethodSpec("la-peg", lambda gamma, lam, tau: Lookahead(PastEG(gamma), tau, lam), "Lookahead over past EG",
                "derived"),
     MethodSpec("la-hb", lambda gamma, beta, lam, tau: Lookahead(HeavyBall(gamma, beta), tau, lam),

@@ -10,9 +10,9 @@ exact layers run the same step on points, and the runner slices the extra entry 
   others' new values (Gauss-Seidel), with their own momentum ``beta (x - xprev)``; needs
   ``op.players`` (:mod:`.alternating`).
 * :class:`NAG`: ``y = z + beta_k (z - zprev)``, ``z+ = J_{gamma A}(y - gamma F y)`` with a constant
-  ``beta`` (the strongly convex scheme) or, when ``beta`` is ``None``, ``beta_k = k/(k+3)``
-  (``(k-1)/(k+2)`` counted from 1: Nesterov's convex scheme, whose limit is the ODE
-  ``u'' + (3/t) u' + grad f(u) = 0`` of Su, Boyd and Candes).
+  ``beta`` (the strongly convex scheme) or, when ``beta`` is ``None``, ``beta_k = (k-1)/(k+2)``
+  (``beta_0 = beta_1 = 0``): Nesterov's convex scheme in the form of Su, Boyd and Candes (2016),
+  ``z_k`` their ``x_k``, whose limit is the ODE ``u'' + (3/t) u' + grad f(u) = 0``.
 
 Examples
 --------
@@ -114,8 +114,8 @@ class NAG(Method):
         Step, ``> 0`` (``1/L`` for an ``L``-smooth convex objective).
     beta : float, array or None
         Constant momentum (e.g. ``(sqrt(kappa) - 1)/(sqrt(kappa) + 1)`` for a strongly convex objective,
-        stationary: one multiplier per eigenvalue) or ``None``: ``beta_k = k/(k+3)`` (convex scheme,
-        time-varying; its counter ``k`` is in the state).
+        stationary: one multiplier per eigenvalue) or ``None``: ``beta_k = max(k - 1, 0)/(k + 2)``
+        (convex scheme, time-varying; its counter ``k`` is in the state).
     """
 
     gamma: Any
@@ -138,7 +138,7 @@ class NAG(Method):
         z, zp = state["z"], state["zprev"]
         if self.beta is None:
             k = state["k"]
-            y = z + (k * (z - zp)) / (k + 3)
+            y = z + (max(k - 1, 0) * (z - zp)) / (k + 2)
         else:
             y = z + self.beta * (z - zp)
         out = {"z": oracle.prox(y - self.gamma * oracle.F(y), self.gamma), "zprev": z}

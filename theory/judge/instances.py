@@ -162,6 +162,8 @@ def _nonnormal_small_instances(c: float, L: float, quick: bool, seed: int) -> li
 _PAPER_FAMILIES = {"constrained": _constrained_instances, "scaled_identity": _scaled_identity_instances,
                    "bilinear_players": _bilinear_players_instances, "forsaken": _forsaken_instances,
                    "nonnormal_small": _nonnormal_small_instances}
+from .families_field import FAMILIES as _FIELD_FAMILIES  # noqa: E402  (issue 25: the field's families)
+_PAPER_FAMILIES.update(_FIELD_FAMILIES)
 
 
 def _example_instances() -> list:

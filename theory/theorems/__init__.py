@@ -29,5 +29,6 @@ from .core import KINDS, PROVENANCE, SYMBOLS, THEOREMS, Theorem, UnknownTheorem,
 
 # the entries, one module per topic; importing them registers them (in this order)
 from . import proximal, extragradient, lookahead, constrained_players, conic_rates, stochastic_rapp  # noqa: E402,F401
+from . import field  # noqa: E402,F401  (issue 25: anchored, accelerated, splitting and momentum methods)
 
 __all__ = ["Theorem", "THEOREMS", "get", "register", "SYMBOLS", "PROVENANCE", "UnknownTheorem"]
