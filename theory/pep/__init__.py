@@ -16,7 +16,9 @@ PEPit's dual value (a certificate, up to solver tolerance).
 * ``L`` given: ``rho``-comonotone ∩ ``L``-Lipschitz. No interpolation theorem is known for this
   intersection (SPEC §7, §9.5): the PEP is a **relaxation**, its values are valid *upper*
   bounds on the class worst case, not known to be tight. :func:`linear_lower_bound` gives a
-  matching *lower* bound from rotation-scaling linear maps; :func:`sandwich` reports both.
+  matching *lower* bound from rotation-scaling linear maps; :func:`sandwich` reports both;
+  :func:`two_sided` gives ``lower <= W <= upper`` with an explicit operator of the class (exactly checked)
+  below and ``gap = upper - lower``.
 
 Metrics: ``"operator"`` ``||F z_N||^2`` (for implicit steps the leaf ``g_N in T z_N``; with a
 constraint the natural residual ``||z_N - J_A(z_N - F z_N)||^2``), ``"step"``
@@ -45,6 +47,7 @@ from .oracle import PEPOracle
 from .result import LinearLowerBound, PEPResult, Sandwich
 from .sandwich import sandwich
 from .solve import worst_case
+from .two_sided import TwoSided, explicit_lower, in_class_exact, two_sided
 from .contraction import contraction_factor
 
 __all__ = [
@@ -64,6 +67,10 @@ __all__ = [
     "worst_case_many",
     "linear_lower_bound",
     "sandwich",
+    "two_sided",
+    "TwoSided",
+    "in_class_exact",
+    "explicit_lower",
     "cache_dir",
     "clear_cache",
     "method_source_hash",
