@@ -49,7 +49,7 @@ SOLVE_TIMEOUT = 2.0
 #: the suffix of the label of a boundary drawn as a numeric contour
 NUMERIC_LABEL = "(numeric contour)"
 #: y ranges searched by a numeric contour when the caller gives none (normalised axes, L = 1)
-_Y_RANGE = {"lam": (0.0, 4.0), "alpha": (0.0, 1.0), "gammaL": (0.0, 3.0), "rhoL": (-1.0, 1.0)}
+_Y_RANGE = {"lam": (0.0, 4.0), "alpha": (0.0, 1.0), "gammaL": (0.0, 3.0), "rhoL": (-1.0, 1.0), "beta": (-1.0, 1.0)}
 
 #: overlays of §5.2 that are not the condition of a registered theorem (x = rhoL = -c): labelled constants
 BOUNDARIES: list[dict] = [
@@ -75,7 +75,7 @@ def _symbols() -> dict[str, sp.Symbol]:
     from monoverify.theory.theorems import SYMBOLS
 
     return {"rhoL": SYMBOLS["rho"], "gammaL": SYMBOLS["gamma"], "lam": SYMBOLS["lam"], "tau": SYMBOLS["tau"],
-            "alpha": SYMBOLS["alpha"]}
+            "alpha": SYMBOLS["alpha"], "beta": SYMBOLS["beta"]}
 
 
 def _conjuncts(expr: Any) -> list:
@@ -238,9 +238,11 @@ def _label(th: Any, fixed: Mapping[str, Any], sy: sp.Symbol, sol: Any) -> str:
         return lab(fixed)
     if lab is not None:
         return lab
-    tex = sp.latex(sol)
+    names = {s: r"\lambda" for s in sp.sympify(sol).free_symbols | {sy} if s.name == "lam"}
+    tex = sp.latex(sol, symbol_names=names)
+    sy_tex = sp.latex(sy, symbol_names=names)
     # a long closed form (e.g. RAPP's lam* at tau = 5) would fill the legend: name the boundary instead
-    return f"{th.id}: ${sp.latex(sy)}={tex}$" if len(tex) <= 60 else f"{th.id}: ${sp.latex(sy)}$ boundary (closed form)"
+    return f"{th.id}: ${sy_tex}={tex}$" if len(tex) <= 60 else f"{th.id}: ${sy_tex}$ boundary (closed form)"
 
 
 def theorem_boundaries(th: Any, x: str, y: str, fixed: Mapping[str, Any], xs: np.ndarray,
