@@ -9,7 +9,7 @@ import numpy as np
 
 __all__ = ["compute_chunk", "METHOD_PARAM"]
 
-METHOD_PARAM = {"gammaL": "gamma", "lam": "lam", "tau": "tau", "alpha": "alpha"}
+METHOD_PARAM = {"gammaL": "gamma", "lam": "lam", "tau": "tau", "alpha": "alpha", "beta": "beta"}
 _METHOD_PARAM = METHOD_PARAM
 #: testing hooks (environment, inherited by worker processes): append each computed chunk index to
 #: the file ``$MONOVERIFY_PHASE_TEST_LOG``; sleep ``$MONOVERIFY_PHASE_TEST_DELAY`` seconds per chunk

@@ -16,7 +16,8 @@ from .boundaries import derived_boundaries, overlays, plot_boundaries
 
 __all__ = ["PhaseResult"]
 
-_LABELS = {"rhoL": r"$\rho L$", "gammaL": r"$\gamma L$", "lam": r"$\lambda$", "tau": r"$\tau$", "alpha": r"$\alpha$"}
+_LABELS = {"rhoL": r"$\rho L$", "gammaL": r"$\gamma L$", "lam": r"$\lambda$", "tau": r"$\tau$", "alpha": r"$\alpha$",
+           "beta": r"$\beta$"}
 
 
 @dataclass

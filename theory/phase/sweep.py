@@ -19,7 +19,7 @@ from .result import PhaseResult
 
 __all__ = ["phase_diagram", "AXES", "MODES", "FAMILIES"]
 
-AXES = ("rhoL", "gammaL", "lam", "tau", "alpha")
+AXES = ("rhoL", "gammaL", "lam", "tau", "alpha", "beta")
 MODES = ("spectral", "empirical", "pep")
 FAMILIES = ("lower_bound", "bilinear", "random_comonotone")
 _QUANTITY = {"spectral": "spectral_radius", "empirical": "rate", "pep": "pep_worst_case"}
@@ -61,7 +61,8 @@ def phase_diagram(method: str, axes: Mapping[str, Any], fixed: Mapping[str, Any]
     method : str
         A name of :data:`monoverify.solvers.METHODS`.
     axes : dict name -> 1-D grid
-        Exactly two of ``rhoL``, ``gammaL``, ``lam``, ``tau``, ``alpha`` (``tau``: integers >= 1).
+        Exactly two of ``rhoL``, ``gammaL``, ``lam``, ``tau``, ``alpha``, ``beta`` (``tau``: integers >= 1;
+        ``beta``: the momentum of ``hb``, ``alt-hb``, ``nag``, any sign).
         The first is the x axis (``values[i, :]``), the second the y axis.
     fixed : dict
         Values of other parameters (same names; ``gammaL`` defaults to 1, ``rhoL`` to 0).
