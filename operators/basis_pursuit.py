@@ -146,15 +146,29 @@ class BasisPursuit:
         out = np.array([self._face_distance(r) for r in flat])
         return out.reshape(x.shape[:-1]) if x.ndim > 1 else float(out[0])
 
+    def project(self, x: Any) -> np.ndarray:
+        """The nearest minimiser to ``x`` (shape ``(..., n)``): the Euclidean projection onto the set of minimisers."""
+        x = np.asarray(x, dtype=float)
+        if x.shape[-1:] != self.w.shape:
+            raise InvalidValue(f"x must have shape (..., {self.w.size}), got shape {x.shape}")
+        if self.unique:
+            return np.broadcast_to(self.w, x.shape).copy()
+        flat = x.reshape(-1, x.shape[-1])
+        return np.stack([self._face_projection(r) for r in flat]).reshape(x.shape)
+
     def _face_distance(self, x: np.ndarray) -> float:
+        return float(np.linalg.norm(x - self._face_projection(x)))
+
+    def _face_projection(self, x: np.ndarray) -> np.ndarray:
         from scipy.optimize import minimize
 
         T, x0, N = self._face()
         s = self.signs[T]
-        off = np.delete(x, T)
         target = s * x[T] - x0                    # in sign coordinates, relative to x0
+        out = np.zeros_like(x)
         if N.shape[1] == 0:
-            return float(np.sqrt(off @ off + target @ target))
+            out[T] = s * x0
+            return out
         y0 = N.T @ target
 
         def f(y: np.ndarray) -> tuple[float, np.ndarray]:
@@ -162,13 +176,10 @@ class BasisPursuit:
             return float(r @ r), 2 * (N.T @ r)
 
         cons = {"type": "ineq", "fun": lambda y: x0 + N @ y, "jac": lambda y: N}
-        feas = np.all(x0 + N @ y0 >= 0)
-        res = minimize(f, y0 if feas else np.zeros_like(y0), jac=True, constraints=[cons], method="SLSQP",
-                       options={"ftol": 1e-20, "maxiter": 500})
-        y = res.x
-        r = N @ y - target
-        # residual of the part of target outside the face's affine hull + the in-hull part
-        return float(np.sqrt(off @ off + r @ r))
+        start = y0 if np.all(x0 + N @ y0 >= 0) else np.zeros_like(y0)
+        res = minimize(f, start, jac=True, constraints=[cons], method="SLSQP", options={"ftol": 1e-20, "maxiter": 500})
+        out[T] = s * np.maximum(x0 + N @ res.x, 0.0)
+        return out
 
     def select(self, depth: int) -> np.ndarray:
         """The minimiser the depth-``depth`` gradient flow selects as ``alpha -> 0`` (:func:`selection_rule`)."""
@@ -304,16 +315,33 @@ def _certificate(A: np.ndarray, T: np.ndarray, s: np.ndarray) -> tuple[float, np
 
 
 def _face_support(A: np.ndarray, b: np.ndarray, value: float, zero: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Support and signs of the optimal face, and a relative-interior minimiser (the average of the
-    ``2 n`` coordinate maximisers ``max p_j`` / ``max q_j`` over the face)."""
+    """Support and signs of the optimal face, and a relative-interior minimiser.
+
+    One LP first: over the face, maximise ``sum_j t_j`` with ``0 <= t_j <= p_j + q_j`` and ``t_j <= eps``
+    (a point with every usable coordinate ``>= eps`` exists for small ``eps``: the average of the
+    coordinate maximisers); its support is accepted when the certificate LP proves it maximal
+    (``varrho < 1``, Goldman-Tucker). Otherwise ``2 n`` LPs maximise each of ``p_j``, ``q_j`` over the face.
+    """
     m, n = A.shape
-    A_eq = np.vstack([np.hstack([A, -A]), np.ones((1, 2 * n))])
-    b_eq = np.r_[b, value]
+    eps = 1e-6 * max(value, 1e-300)
+    A_face = np.vstack([np.hstack([A, -A]), np.ones((1, 2 * n))])
+    b_face = np.r_[b, value]
+    A_eq = np.hstack([A_face, np.zeros((m + 1, n))])
+    A_ub = np.hstack([-np.eye(n), -np.eye(n), np.eye(n)])          # t_j <= p_j + q_j
+    res = _linprog(np.r_[np.zeros(2 * n), -np.ones(n)], A_ub=A_ub, b_ub=np.zeros(n), A_eq=A_eq, b_eq=b_face,
+                   bounds=[(0, None)] * (2 * n) + [(0, eps)] * n)
+    if res.status == 0:
+        p, q = res.x[:n], res.x[n:2 * n]
+        support = res.x[2 * n:] > eps / 2
+        if not np.any(support & (p > eps / 4) & (q > eps / 4)):
+            signs = np.where(support, np.sign(p - q), 0.0)
+            if _certificate(A, support, signs)[0] < 1 - 1e-7:
+                return support, signs, p - q
     pts, hi = [], np.zeros(2 * n)
     for j in range(2 * n):
         c = np.zeros(2 * n)
         c[j] = -1.0
-        res = _linprog(c, A_eq=A_eq, b_eq=b_eq, bounds=(0, None))
+        res = _linprog(c, A_eq=A_face, b_eq=b_face, bounds=(0, None))
         if res.status == 0:
             hi[j] = -res.fun
             pts.append(res.x)

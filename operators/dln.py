@@ -132,7 +132,8 @@ def _check_alpha(alpha: Any, name: str = "alpha") -> np.ndarray:
     return a
 
 
-def flow_limit(A: Any, b: Any, depth: int, alpha: Any, *, tol: float = 1e-12, maxiter: int = 300) -> np.ndarray:
+def flow_limit(A: Any, b: Any, depth: int, alpha: Any, *, tol: float = 1e-12, maxiter: int = 300,
+               return_residual: bool = False) -> Any:
     """The limit of the depth-``depth`` gradient flow from ``u = v = alpha 1``: the minimiser of its potential.
 
     Solves the concave dual ``max_theta b^T theta - beta sum_i H^*((A^T theta)_i)`` by damped Newton
@@ -141,9 +142,10 @@ def flow_limit(A: Any, b: Any, depth: int, alpha: Any, *, tol: float = 1e-12, ma
     solve starts from the previous one (``theta`` grows like ``log(1/alpha)`` for ``D = 2`` and converges
     for ``D >= 3``), so whole decades cost a few Newton steps each.
 
-    Returns ``(n,)`` for a scalar ``alpha``, ``(k, n)`` for ``k`` values. Raises ``ArithmeticError`` when
-    Newton stalls above ``max(tol, 1e3 x rounding)`` relative residual (very small ``alpha`` for
-    ``D >= 3``, where ``1 - |A^T theta|`` underflows the float spacing).
+    Returns ``(n,)`` for a scalar ``alpha``, ``(k, n)`` for ``k`` values; ``return_residual=True`` also
+    returns ``||A w - b||`` per value (``tol (1 + ||b||)`` or, where Newton stalls at the rounding of
+    ``1 - |A^T theta|`` for small ``alpha`` and ``D >= 3``, up to ``1e-9 (1 + ||b||)``). Raises
+    ``ArithmeticError`` when Newton stalls above that.
 
     >>> A = np.array([[1.0, 1.0, 0.0], [0.0, 1.0, 1.0]]); b = np.array([1.0, 1.0])
     >>> flow_limit(A, b, 2, [1e-2, 1e-6]).round(4).tolist()     # tends to the l1 minimiser (0, 1, 0)
@@ -161,6 +163,9 @@ def flow_limit(A: Any, b: Any, depth: int, alpha: Any, *, tol: float = 1e-12, ma
         th0 = _continue(thetas, a, D, m)
         out[k], th = _dual_newton(A, b, D, float(a), th0, tol, maxiter)
         thetas.append((float(np.log(1 / a)), th))
+    if return_residual:
+        res = np.linalg.norm(out @ A.T - b, axis=-1)
+        return (out[0], float(res[0])) if scalar else (out, res)
     return out[0] if scalar else out
 
 
@@ -199,11 +204,9 @@ def _dual_newton(A: np.ndarray, b: np.ndarray, D: int, alpha: float, th: np.ndar
         best = min(best, r)
         if r <= tol * bn:
             return w, th
-        Hm = (A * (beta * _h_prime(z, D))) @ A.T
-        try:
-            step = np.linalg.solve(Hm, g)
-        except np.linalg.LinAlgError:
-            step = np.linalg.lstsq(Hm, g, rcond=None)[0]
+        # Newton step (A W A^T) s = g with W = beta h'(z), through a QR of W^(1/2) A^T: the condition
+        # number of the factor is the square root of that of A W A^T
+        step = _newton_step(A, np.sqrt(beta * _h_prime(z, D)), g)
         J0, slope, t = value(th), float(g @ step), 1.0
         while t > 1e-18:
             new = th + t * step
@@ -224,11 +227,24 @@ def _dual_newton(A: np.ndarray, b: np.ndarray, D: int, alpha: float, th: np.ndar
     with np.errstate(over="ignore"):
         w = beta * h_D(z, D)
     r = np.linalg.norm(b - A @ w)
-    floor = 1e3 * np.finfo(float).eps * (1 + np.abs(A).sum(axis=0) @ np.abs(w))
-    if r <= max(tol * bn, floor):
+    if r <= max(tol, 1e-9) * bn:   # Newton stalled at the rounding of 1 - |A^T theta| (small alpha, D >= 3)
         return w, th
     raise ArithmeticError(f"flow_limit: Newton stalled at residual {r:.3g} (depth={D}, alpha={alpha:g}); "
                           "alpha is too small for float64 at this depth")
+
+
+def _newton_step(A: np.ndarray, sw: np.ndarray, g: np.ndarray) -> np.ndarray:
+    from scipy.linalg import solve_triangular
+
+    B = A.T * sw[:, None]
+    if not np.all(np.isfinite(B)):
+        return np.linalg.lstsq((A * sw ** 2) @ A.T, g, rcond=None)[0]
+    R = np.linalg.qr(B, mode="r")
+    try:
+        y = solve_triangular(R, g, trans="T")
+        return solve_triangular(R, y)
+    except (np.linalg.LinAlgError, ValueError):
+        return np.linalg.lstsq(B.T @ B, g, rcond=None)[0]
 
 
 def escape_time(A: Any, b: Any, depth: int, alpha: float) -> float:

@@ -24,7 +24,7 @@ of ``resolvent_residual_sq``), averaged over the iterates and the seeded sample 
 ['ceg_step_sq', 'distance_ratio', 'expected_mean_resolvent_residual_sq', 'extrapolated_operator_sq', 'fixed_point_residual_sq', 'natural_residual_sq', 'operator_sq', 'resolvent_residual_sq']
 >>> [m for m in PEP_METRICS if m not in ('distance', 'distance_sq', 'operator', 'step', 'step_sq')]
 ['ceg_step_sq', 'extrapolated_operator_sq', 'fixed_point_residual_sq', 'natural_residual_sq', 'operator_sq', 'resolvent_residual_sq']
->>> sorted(PROPERTY_METRICS), sorted(EXPECTED_METRICS)
+>>> sorted(k for k in PROPERTY_METRICS if k not in DLN_METRICS), sorted(EXPECTED_METRICS)
 (['unrelaxed_residual_ratio'], ['expected_inner_error_sq', 'expected_mean_resolvent_residual_sq'])
 >>> import numpy as np
 >>> from monoverify.operators import BilinearGame
@@ -199,6 +199,25 @@ _TABLE = (
     Metric("expected_inner_error_sq", "E||w^K - J_{gamma T} z||^2 after K anchored inner steps w <- z - gamma F^(w) "
            "with a stochastic oracle (RAPP's inner loop, SPEC R8)", None, run=False, pep=False, expected=True),
 )
+#: issue 28, diagonal linear networks: property quantities whose evidence is
+#: :func:`monoverify.theory.judge.dln.dln_observations` (the measure below bridges the current check to it)
+DLN_METRICS: dict[str, str] = {
+    "dln_l1_gap": "||w_inf||_1 - min{||w||_1 : A w = b} of a DLN's gradient-flow limit",
+    "dln_distance": "distance of a DLN's gradient-flow limit to the set of basis pursuit minimisers",
+    "dln_rate": "dist(w_inf(alpha), S) / dist(w_inf(alpha/10), S): the contraction per decade of alpha",
+    "dln_sharp_minimum": "distance to the basis pursuit minimiser against the l1 gap (weak sharp minimum)",
+    "dln_selection": "distance of a DLN's flow limit to the minimiser its depth selects (non-unique basis pursuit)",
+    "dln_potential": "||gradient-flow limit - minimiser of the flow's potential|| (ODE flow vs convex program)",
+}
+
+
+def _dln_measure(method: Any, op: Any, z0: Any, values: dict) -> float:
+    from .judge.dln import bridge
+
+    return bridge(values)
+
+
+_TABLE += tuple(Metric(k, doc, None, run=False, pep=False, measure=_dln_measure) for k, doc in DLN_METRICS.items())
 #: every metric, by name
 METRICS: dict[str, Metric] = {m.name: m for m in _TABLE}
 #: the historical PEP names (SPEC §7): ``operator``, ``step``, ``distance``

@@ -40,7 +40,7 @@ from ..theorems import SYMBOLS, Theorem
 
 __all__ = ["Attack", "attack", "cell_values", "block_matrix"]
 
-_ARGS = ("K", "D0", "rho", "L", "gamma", "lam", "tau", "alpha", "D", "c0", "mu", "beta")
+_ARGS = ("K", "D0", "rho", "L", "gamma", "lam", "tau", "alpha", "D", "c0", "mu", "beta", "alpha0", "depth", "wstar", "l1star", "ksharp", "varrho", "l1gap", "dother")
 _L_FREE_RANGE = (1e-2, 1e2)
 #: candidates per batched run (the block-diagonal operator has dimension 2 * _CHUNK * blocks)
 _CHUNK = 16

@@ -26,7 +26,7 @@ from ..theorems import SYMBOLS, Theorem
 __all__ = ["ARGS", "OUTSIDE", "Cell", "lambdify", "evaluate", "derive", "method_for", "group_cells", "label_params"]
 
 #: the symbols a theorem's expressions may use, in the order of the lambdified arguments
-ARGS = ["K", "D0", "rho", "L", "gamma", "lam", "tau", "alpha", "D", "c0", "sigma", "mu", "beta"]
+ARGS = ["K", "D0", "rho", "L", "gamma", "lam", "tau", "alpha", "D", "c0", "sigma", "mu", "beta", "alpha0", "depth", "wstar", "l1star", "ksharp", "varrho", "l1gap", "dother"]
 
 
 #: why an explored cell outside the hypotheses is not judged

@@ -32,3 +32,4 @@ from . import proximal, extragradient, lookahead, constrained_players, conic_rat
 from . import field  # noqa: E402,F401  (issue 25: anchored, accelerated, splitting and momentum methods)
 
 __all__ = ["Theorem", "THEOREMS", "get", "register", "SYMBOLS", "PROVENANCE", "UnknownTheorem"]
+from . import dln  # noqa: E402,F401  (issue 28: diagonal linear networks; imported last)

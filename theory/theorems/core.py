@@ -23,6 +23,7 @@ sigma = sp.Symbol("sigma", positive=True)    # oracle noise: E||F^(z) - F z||^2 
 SYMBOLS["sigma"] = sigma
 mu, beta = sp.symbols("mu beta", real=True)   # strong monotonicity of F (or of a summand); momentum (field.py)
 SYMBOLS["mu"], SYMBOLS["beta"] = mu, beta
+SYMBOLS.update({s.name: s for s in sp.symbols("alpha0 depth wstar l1star ksharp", positive=True) + sp.symbols("varrho l1gap dother", nonnegative=True)})  # issue 28: DLN initialisation scale, depth, basis-pursuit constants (theorems/dln.py)
 PROVENANCE = ("paper", "related", "derived", "reconstruction")
 KINDS = ("rate", "region", "property")
 
