@@ -24,7 +24,9 @@ SYMBOLS["sigma"] = sigma
 mu, beta = sp.symbols("mu beta", real=True)   # strong monotonicity of F (or of a summand); momentum (field.py)
 SYMBOLS["mu"], SYMBOLS["beta"] = mu, beta
 SYMBOLS.update({s.name: s for s in sp.symbols("alpha0 depth wstar l1star ksharp", positive=True) + sp.symbols("varrho l1gap dother", nonnegative=True)})  # issue 28: DLN initialisation scale, depth, basis-pursuit constants (theorems/dln.py)
-PROVENANCE = ("paper", "related", "derived", "reconstruction")
+#: ``conjecture``: a closed form discovered from PEP values (``monoverify discover``), not proved; judged like a
+#: ``reconstruction``: a violation is a finding, never a failure
+PROVENANCE = ("paper", "related", "derived", "reconstruction", "conjecture")
 KINDS = ("rate", "region", "property")
 
 
@@ -41,7 +43,8 @@ class Theorem:
     id, title, source : str
         Identifier (e.g. ``rapp.last_iterate``), human title, and where it comes from.
     provenance : str
-        SPEC tag: ``paper`` | ``related`` | ``derived`` | ``reconstruction``.
+        SPEC tag: ``paper`` | ``related`` | ``derived`` | ``reconstruction`` | ``conjecture`` (a closed form
+        discovered from PEP values, :mod:`monoverify.theory.discover`; a violation is a finding).
     method : str or None
         Registered method name (``monoverify.solvers.METHODS``); ``method_params`` maps the
         method's parameters to SymPy expressions of the theorem's symbols.
