@@ -124,7 +124,7 @@ def test_a_new_theorem_gets_its_catalogue_page_without_a_hand_edit(tmp_path, mon
         gen.write_catalogue(app, {})
         page = (confdir / "catalogue" / "zz-test.new_theorem.rst").read_text()
         assert ":math:`\\rho > - \\frac{\\gamma}{2}`" in page                       # hypotheses in LaTeX
-        assert "Verdict of this build: holds" in page and "a_field_from_a_future_judge" in page
+        assert "Verdict of this build: holds" in page and "a_field_from_a_future_judge" in page   # shown as it comes
         assert ":ref:`R5 <r5>`" in page and ":ref:`§7 <s7>`" in page
         assert (confdir / "catalogue" / "_files" / "zz-test.new_theorem-curves.png").stat().st_size > 1000
         pages = {p.stem for p in (confdir / "catalogue").glob("*.rst")} - {"index"}
