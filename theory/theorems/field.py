@@ -277,9 +277,11 @@ register(Theorem(
     hypotheses=sp.And(mu > 0, mu < L),
     bound=4 * L ** 2 * D0 / (K + 1) ** 2, metric="operator_sq", iterate="last",
     family=("ntk", "quadratic"), grid={"L": (1.0,), "K": (100, 400)}, rate="O(1/K^2)",
-    note="the sublinear half is a lower bound the judge has no metric for: per eigenvalue the iterates follow "
-         "2 J_1(sqrt(lam) t)/(sqrt(lam) t), envelope ~ t^(-3/2), t = k sqrt(gamma); tests/test_field_theorems.py "
-         "checks that no geometric rate bounds them",
+    note="the sublinear half concerns the ODE limit and is a lower bound the judge has no metric for: per "
+         "eigenvalue lam the limit is 2 J_1(sqrt(lam) t)/(sqrt(lam) t), envelope ~ t^(-3/2) (tests check NAG against "
+         "it as gamma -> 0). With a fixed step the discrete scheme still contracts like sqrt(1 - gamma lam_min) per "
+         "step times k^(-3/2) [derived: beta_k -> 1], far slower than heavy ball's optimal rate (tests: a geometric "
+         "bound at that rate is violated)",
 ))
 
 # ------------------------------------------------------------------------------------------
