@@ -29,7 +29,7 @@ def console(stderr: bool = False, width: int | None = None):
 
 
 def add_params(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--rho", type=float, help="comonotonicity constant (SPEC §1.2 sign)")
+    p.add_argument("--rho", type=float, help="comonotonicity constant, <dF, dz> >= rho ||dF||^2 (§1.2 of the docs' Mathematics page)")
     p.add_argument("--L", type=float, help="Lipschitz constant")
     p.add_argument("--gamma", type=float, help="step size")
     p.add_argument("--lam", type=float, help="relaxation / Lookahead weight")

@@ -343,7 +343,7 @@ def _theorem_page(th: Any, result: dict | None, labels: set[str], files: Path, f
     else:
         op = r"\le" if th.kind != "property" else r"\le"
         L += ["Bound:", "", ".. math::", "", f"   {_metric_tex(th)} \\;{op}\\; {_tex(th.bound)}", ""]
-        L += [f"where the metric ``{th.metric}`` is " + esc(metrics.describe().get(th.metric, th.metric))
+        L += [f"where the metric ``{th.metric}`` is " + link_refs(metrics.describe().get(th.metric, th.metric), labels, th.id)
               + f"; iterate: ``{th.iterate}``; checked at ``{th.check_at}`` iterations."
               + (f" Rate: {esc(th.rate)}." if th.rate else ""), ""]
     if th.derived:
