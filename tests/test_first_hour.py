@@ -257,6 +257,9 @@ def test_list_and_verify_output_cite_the_docs_not_spec(monkeypatch, capsys):
     assert main(["list", "all"]) == 0
     out = capsys.readouterr().out
     assert "SPEC" not in out and "R5" in out and "Mathematics page" in out
+    assert main(["list", "all", "--json"]) == 0
+    out = capsys.readouterr().out
+    assert "SPEC" not in out and "R5" in out
 
 
 def test_interrupted_verify_prints_its_caption_unsqueezed(monkeypatch, capsys, tmp_path):

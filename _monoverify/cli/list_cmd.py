@@ -54,8 +54,19 @@ def _json(what: str) -> int:
         out["methods"] = _methods_json()
     if what in ("theorems", "all"):
         out["theorems"] = [t.describe() for t in THEOREMS.values()]
-    print(json.dumps(out, indent=2, default=str))
+    print(json.dumps(_cited(out), indent=2, default=str))
     return 0
+
+
+def _cited(obj: Any) -> Any:
+    """``obj`` with :func:`cite` applied to every string (sources name the docs' sections, not SPEC)."""
+    if isinstance(obj, str):
+        return cite(obj)
+    if isinstance(obj, dict):
+        return {k: _cited(v) for k, v in obj.items()}
+    if isinstance(obj, (list, tuple)):
+        return [_cited(v) for v in obj]
+    return obj
 
 
 def _operators(con: Any) -> None:
