@@ -35,12 +35,12 @@ from typing import Sequence
 
 from monoverify.errors import UserError
 
-from . import check_cmd, figures_cmd, list_cmd, pep_cmd, phase_cmd, prove_cmd, spectral_cmd, verify_cmd
+from . import check_cmd, discover_cmd, figures_cmd, list_cmd, pep_cmd, phase_cmd, prove_cmd, spectral_cmd, verify_cmd
 
 __all__ = ["main", "build_parser", "EXIT_OK", "EXIT_VIOLATED", "EXIT_USER", "EXIT_INTERNAL", "EXIT_INTERRUPTED"]
 
 EXIT_OK, EXIT_VIOLATED, EXIT_USER, EXIT_INTERNAL, EXIT_INTERRUPTED = 0, 1, 2, 3, 130
-_SUBCOMMANDS = (list_cmd, verify_cmd, check_cmd, spectral_cmd, pep_cmd, prove_cmd, figures_cmd, phase_cmd)
+_SUBCOMMANDS = (list_cmd, verify_cmd, check_cmd, spectral_cmd, pep_cmd, prove_cmd, discover_cmd, figures_cmd, phase_cmd)
 
 
 class _Parser(argparse.ArgumentParser):

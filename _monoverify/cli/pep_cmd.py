@@ -1,7 +1,10 @@
 """``monoverify pep METHOD --rho R [--n N ...]``: worst case by performance estimation (PEPit).
 
 Several ``--n`` values are a sweep: one PEP per ``N`` (``worst_case_many``), solved in parallel
-with ``--workers`` processes or on a Dask cluster (``--scheduler``).
+with ``--workers`` processes or on a Dask cluster (``--scheduler``). Each value is reported two-sided
+(``--json``: ``lower``, ``upper``, ``gap``; :func:`monoverify.theory.pep.two_sided`): the PEP value is the
+upper end, an explicit operator of the class (run through ``monoverify.solvers.run``, in the class by an
+exact test) the lower end; ``gap = 0`` where the class interpolates (``--L`` omitted).
 """
 
 from __future__ import annotations
@@ -48,15 +51,34 @@ def run(args: Any) -> int:
     with _executor(args, len(jobs)) as ex:
         results = pep.worst_case_many(jobs, executor=ex)
     dicts = [res.to_dict() if hasattr(res, "to_dict") else vars(res) for res in results]
+    sides = [_two_sided(method, args, n, res) for n, res in zip(args.n, results)]
+    for d, t in zip(dicts, sides):
+        d.update(t)
     if args.json:
         print(json.dumps(dicts[0] if len(dicts) == 1 else dicts, indent=1, default=str))
     else:
         con = console()
-        for n, res in zip(args.n, results):
+        for n, res, t in zip(args.n, results, sides):
             con.print(f"{method!r}, rho={args.rho}, L={args.L}, N={n}, metric={args.metric}")
             con.print(f"worst case: {res.value} (status {res.status}; {res.message}; "
                       f"{getattr(res, 'wall_time', getattr(res, 'time', float('nan'))):.2f} s)")
+            con.print(f"two-sided: {t['two_sided']}")
     return 0 if all(res.status in ("optimal", "cached") for res in results) else 1
+
+
+def _two_sided(method: Any, args: Any, n: int, res: Any) -> dict:
+    """``lower``, ``upper``, ``gap`` (:func:`monoverify.theory.pep.two_sided`; the PEP solve is the cached one):
+    the PEP value is ``upper``; ``lower`` an explicit operator of the class (equal to ``upper`` where the class
+    interpolates: ``gap = 0``)."""
+    from monoverify.theory.pep import two_sided
+
+    if not getattr(res, "success", False):
+        return {"lower": None, "upper": None, "gap": None, "two_sided": f"PEP not solved ({res.status})"}
+    t = two_sided(method, args.rho, args.L, n, args.metric, cache=not args.no_cache)
+    w = t.witness
+    return {"lower": t.lower, "upper": t.upper, "gap": t.gap, "tight": t.tight,
+            "witness": None if w is None else {k: w[k] for k in ("source", "value", "matrix", "z0", "in_class")},
+            "two_sided": t.message}
 
 
 def add_parser(sub: Any) -> None:

@@ -3,10 +3,11 @@
 :func:`to_theorem` builds the :class:`~monoverify.theory.theorems.Theorem` of a proposed :class:`Discovery`:
 ``metric <= formula(K) D0`` for the method at the discovered parameters, judged by ``check``/``verify`` like
 every entry (a violated conjecture is a finding, never a failure). Fixed parameters enter as they were
-discovered: the method's as constants of ``method_params``, the class's ``rho`` (and ``L``) through an
-interval of relative width ``1e-9`` around the value (the judge's cells are floats); swept parameters as the
-interval they were swept over. A formula fitted for ``N >= n_start > 1`` is claimed there only (the bound is
-``oo`` below).
+discovered: the method's as constants of ``method_params``; the class's as ``rho >= rho0`` (and ``L <= L0``),
+since a bound over the class at ``rho0`` holds on every smaller class (a rho-comonotone operator is
+rho0-comonotone for rho >= rho0; an L-Lipschitz one is L0-Lipschitz for L <= L0); swept parameters as the
+interval they were swept over. The grid's float cells are nudged inside these exact bounds. A formula
+fitted for ``N >= n_start > 1`` is claimed there only (the bound is ``oo`` below).
 
 :func:`prove_conjecture` tries a proof for every ``N`` at each parameter point: a horizon potential
 (:func:`monoverify.theory.prove.lyapunov.find_horizon_potential`: symbolic for every ``N >= n_from``, exact
@@ -26,10 +27,8 @@ from monoverify.errors import InvalidValue, UserError
 
 from .core import Discovery, N_SYMBOL, _points, parse_formula
 
-__all__ = ["to_theorem", "entry_source", "prove_conjecture", "REL_WIDTH"]
+__all__ = ["to_theorem", "entry_source", "prove_conjecture"]
 
-#: relative half-width of the interval standing for a fixed class parameter in a conjecture's hypotheses
-REL_WIDTH = 1e-9
 #: metrics a potential can bound -> the name of find_horizon_potential
 _POTENTIAL_METRIC = {"operator_sq": "operator", "resolvent_residual_sq": "resolvent"}
 
@@ -66,35 +65,69 @@ def _parts(result: Discovery) -> dict:
     method_params = {k: (SYMBOLS[k] if k in over else (int(fixed[k]) if k == "tau" else _R(fixed[k])))
                      for k in spec if k in fixed or k in over}
     hyp = []
-    for k in ("rho", "L"):
-        if k in fixed:
-            v, w = _R(fixed[k]), _R(Fraction(REL_WIDTH)) * max(1, abs(_R(fixed[k])))
-            hyp += [SYMBOLS[k] >= v - w, SYMBOLS[k] <= v + w]
-    for k, vs in over.items():
-        hyp += [SYMBOLS[k] >= _R(min(vs)), SYMBOLS[k] <= _R(max(vs))]
+    if "rho" in fixed:
+        hyp.append(SYMBOLS["rho"] >= _R(fixed["rho"]))
+    if "L" in fixed:
+        hyp.append(SYMBOLS["L"] <= _R(fixed["L"]))
+    lo = {k: min(vs) for k, vs in over.items()}
+    hi = {k: max(vs) for k, vs in over.items()}
+    for k in over:
+        hyp += [SYMBOLS[k] >= _R(lo[k]), SYMBOLS[k] <= _R(hi[k])]
+    if "rho" in fixed:
+        lo["rho"], hi["rho"] = fixed["rho"], None
     L0 = float(fixed["L"]) if "L" in fixed else 1.0
+    if "L" in fixed and Fraction(L0) > fixed["L"]:
+        L0 = math.nextafter(L0, 0.0)
     grid: dict = {"L": (L0,), "K": (max(200, n0),)}
     rhos = [fixed["rho"]] if "rho" in fixed else over["rho"]
-    grid["c"] = tuple(sorted({-float(r) * L0 for r in rhos}))
+    grid["c"] = tuple(sorted({_c_inside(r, L0, lo.get("rho"), hi.get("rho")) for r in rhos}))
     for k in ("gamma", "lam", "alpha", "tau"):
         if k in over:
             key = "t" if k == "gamma" else k
-            grid[key] = tuple(float(v) * (L0 if k == "gamma" else 1) if k != "tau" else int(v) for v in over[k])
+            grid[key] = tuple(_inside(v, lo[k], hi[k]) * (L0 if k == "gamma" else 1) if k != "tau" else int(v)
+                              for v in over[k])
     cells = []
     for p in _points(fixed, over):
-        cell = {"c": -float(p["rho"]) * L0}
+        cell = {"c": _c_inside(p["rho"], L0, lo.get("rho"), hi.get("rho"))}
         if "L" in fixed:
             cell["L"] = L0
         for k in ("gamma", "lam", "alpha", "tau"):
             if k in over:
-                cell["t" if k == "gamma" else k] = (float(p[k]) * L0 if k == "gamma" else
-                                                    (int(p[k]) if k == "tau" else float(p[k])))
+                cell["t" if k == "gamma" else k] = (_inside(p[k], lo[k], hi[k]) * L0 if k == "gamma" else
+                                                    (int(p[k]) if k == "tau" else _inside(p[k], lo[k], hi[k])))
         cells.append(cell)
     Ks = tuple(sorted({max(n0, 2), max(n0, 4)}))
     proved = bool(result.proof and result.proof.get("status") == "proved" and not over)
     return dict(expr=expr, bound=bound, method_params=method_params,
                 hypotheses=sp.And(*hyp) if hyp else sp.true, grid=grid, cells=tuple(cells[:4]), Ks=Ks, n0=n0,
                 provenance="derived" if proved else "conjecture", lipschitz="L" in fixed)
+
+
+def _inside(v: Fraction, lo: Fraction | None, hi: Fraction | None) -> float:
+    """The float closest to ``v`` whose exact value lies in ``[lo, hi]`` (the judge compares exactly)."""
+    x = float(v)
+    for _ in range(8):
+        if lo is not None and Fraction(x) < lo:
+            x = math.nextafter(x, math.inf)
+        elif hi is not None and Fraction(x) > hi:
+            x = math.nextafter(x, -math.inf)
+        else:
+            break
+    return x
+
+
+def _c_inside(rho: Fraction, L0: float, lo: Fraction | None, hi: Fraction | None) -> float:
+    """``c = -rho L0`` as a float whose ``rho = -c / L0`` (float) lies in ``[lo, hi]`` exactly."""
+    c = -float(rho) * L0
+    for _ in range(16):
+        r = Fraction(-c / L0)
+        if lo is not None and r < lo:
+            c = math.nextafter(c, -math.inf)
+        elif hi is not None and r > hi:
+            c = math.nextafter(c, math.inf)
+        else:
+            break
+    return c
 
 
 def _valid_from(result: Discovery) -> int:
@@ -106,7 +139,7 @@ def _valid_from(result: Discovery) -> int:
 
 def _default_id(result: Discovery) -> str:
     bits = [f"{k}={v}" for k, v in sorted(result.params.items())] + [f"{k}~" for k in sorted(result.over)]
-    return f"conjecture.{result.method}.{result.metric}." + ",".join(bits)
+    return f"discovered.{result.method}.{result.metric}." + ",".join(bits)
 
 
 def to_theorem(result: Discovery, theorem_id: str | None = None, title: str | None = None):
@@ -145,7 +178,8 @@ def entry_source(result: Discovery, theorem_id: str | None = None) -> str:
     p = _parts(result)
     sym = lambda e: f'sp.sympify({str(e)!r}, locals=SYMBOLS)'
     mp = ", ".join(f"{k!r}: {v}" if isinstance(v, int) else
-                   (f"{k!r}: sp.Rational({v.p}, {v.q})" if getattr(v, "is_Rational", False) else f"{k!r}: {v}")
+                   (f"{k!r}: sp.Rational({v.p}, {v.q})" if getattr(v, "is_Rational", False) and v.q != 1 else
+                    (f"{k!r}: sp.Integer({v.p})" if getattr(v, "is_Rational", False) else f"{k!r}: {v}"))
                    for k, v in th.method_params.items())
     lines = [
         "register(Theorem(",
