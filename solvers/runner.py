@@ -189,7 +189,7 @@ def _check_z0(z0: Any, op: Any) -> tuple[Any, Any, np.ndarray]:
 def run(method: Method, op: Any, z0: Any, iters: int = 100, tol: float | None = None, *,
         oracle: Oracle | None = None, diverge_at: float = 1e10, record: bool = True,
         monitors: dict | None = None, monitor_final_only: bool = False, compiled: bool = True,
-        linear: str = "never", record_residual: bool = True) -> Run:
+        linear: str = "never", record_residual: bool = True, kernel: str = "auto") -> Run:
     """Run ``method`` on ``op`` from ``z0`` for ``iters`` outer iterations.
 
     Parameters
@@ -231,6 +231,16 @@ def run(method: Method, op: Any, z0: Any, iters: int = 100, tol: float | None = 
         Compute the residual for the records (one more ``F`` evaluation and norm per recorded
         iteration). ``False`` leaves ``history.residual`` NaN, for a caller that reads only its
         monitors and distances; it needs ``tol=None`` (the stopping test reads the residual).
+    kernel : {"auto", "never", "always", "parallel"}
+        Run the whole loop (steps, stopping tests, records) in a numba kernel generated from the
+        traced step (:mod:`monoverify.solvers.kernel`; needs ``numba``, the ``fast`` extra): the same
+        operations in the same order, bit for bit the NumPy path's results. It applies to a compiled
+        NumPy float64 run with the deterministic oracle, no monitors, ``dim <= 7``, an operator whose
+        ``F`` and constraint it can write (``LinearOperator``, the nonlinear examples; ``Box``,
+        ``Ball``, ``L1``) and a step without resolvents. ``"auto"``: where it applies and the run is
+        long enough to pay for the kernel's load; ``"always"``: where it applies, else ``ValueError``;
+        ``"parallel"``: where it applies, blocks of instances spread over all cores; ``"never"``:
+        the NumPy path.
 
     Returns
     -------
@@ -251,6 +261,8 @@ def run(method: Method, op: Any, z0: Any, iters: int = 100, tol: float | None = 
         raise InvalidValue(f"linear must be 'never', 'auto' or 'always', got linear={linear!r}")
     if not record_residual and tol is not None:
         raise InvalidValue(f"tol={tol!r} needs the residual: record_residual=False is only valid with tol=None")
+    if kernel not in ("auto", "never", "always", "parallel"):
+        raise InvalidValue(f"kernel must be 'auto', 'never', 'always' or 'parallel', got kernel={kernel!r}")
     iters = int(iters)
     z0, xp, _ = _check_z0(z0, op)
     B, squeeze = _broadcast_batch(method, z0, xp)
@@ -262,8 +274,14 @@ def run(method: Method, op: Any, z0: Any, iters: int = 100, tol: float | None = 
         z = xp.ascontiguousarray(z)
 
     host = method.map_hyper(lambda name, v: _host_hyper(name, v, B))
+    oracle_given = oracle is not None
     oracle = oracle if oracle is not None else Oracle(op)
     stepper = make_stepper(method, host, op, z, xp, oracle, compiled, linear, iters)
+    if kernel != "never":
+        done = _kernel_run(method, host, op, z, iters, tol, diverge_at, record, record_residual, kernel, stepper,
+                           monitors, oracle_given)
+        if done is not None:
+            return _squeezed(done, squeeze, method, op)
     sol = None if op.solution is None else asarray_like(np.asarray(op.solution, dtype=float), z, xp)
     monitors = dict(monitors or {})
     rec = Records(iters, B, sol is not None, list(monitors), grow=tol is not None, sparse=not record and tol is None,
@@ -375,14 +393,54 @@ def run(method: Method, op: Any, z0: Any, iters: int = 100, tol: float | None = 
     msg = ", ".join(f"{v} {s}" for s, v in counts.items() if v)
     out = Run(z_final, history, status, n_iter, n_oracle, wall, method, op, msg,
               getattr(oracle, "n_resolvent", 0), getattr(oracle, "resolvent_failures", 0), stepper.kind)
-    if squeeze:
-        out.z = z_final[0, ...]
-        out.history = History(history.residual[:, 0], None if dist_hist is None else history.distance[:, 0],
-                              history.n_oracle[:, 0], history.kind, {k: v[:, 0] for k, v in mon_hist.items()})
-        out.status = status[0]
-        out.n_iter = n_iter[0]
-        out.n_oracle = n_oracle[0]
+    return _squeezed(out, squeeze, method, op) if squeeze else out
+
+
+def _squeezed(out: "Run", squeeze: bool, method: Method, op: Any) -> "Run":
+    """The run of an unbatched call: one instance's arrays."""
+    if not squeeze:
+        return out
+    history = out.history
+    dist_hist = object.__getattribute__(history, "distance")
+    mon_hist = history.monitors
+    out.z = out.z[0, ...]
+    out.history = History(history.residual[:, 0], None if dist_hist is None else history.distance[:, 0],
+                          history.n_oracle[:, 0], history.kind, {k: v[:, 0] for k, v in mon_hist.items()})
+    out.status = out.status[0]
+    out.n_iter = out.n_iter[0]
+    out.n_oracle = out.n_oracle[0]
     return out
+
+
+def _kernel_run(method: Method, host: Method, op: Any, z: Any, iters: int, tol: float | None, diverge_at: float,
+                record: bool, record_residual: bool, kernel: str, stepper: Any, monitors: dict | None,
+                oracle_given: bool) -> "Run | None":
+    """The run through a generated numba kernel (:mod:`.kernel`), or None: the NumPy path."""
+    from .steppers import _Compiled
+
+    why = None
+    if type(stepper) is not _Compiled:
+        why = f"the run takes the {stepper.kind!r} path"
+    elif monitors or oracle_given:
+        why = "monitors or a user-supplied oracle"
+    elif not (isinstance(z, np.ndarray) and z.dtype == np.float64 and z.ndim == 2):
+        why = "the kernel runs on NumPy float64 batches"
+    if why is None:
+        from .kernel import NotKernel, run_kernel
+
+        try:
+            got = run_kernel(method, host, op, z, iters, tol, diverge_at, record, record_residual, kernel, stepper)
+        except NotKernel as exc:
+            got, why = None, str(exc)
+        if got is not None:
+            z_final, (res_h, dist_h, calls_h), status, n_iter, n_oracle, wall = got
+            history = History(res_h, dist_h, calls_h, "operator" if isinstance(op.constraint, Whole) else "natural", {})
+            counts = {s: int(np.sum(status == s)) for s in STATUSES}
+            msg = ", ".join(f"{v} {s}" for s, v in counts.items() if v)
+            return Run(z_final, history, status, n_iter, n_oracle, wall, method, op, msg, 0, 0, "kernel")
+    if kernel == "always":
+        raise InvalidValue(f"kernel='always' does not apply: {why}")
+    return None
 
 
 def _reached(xp: Any, r: Any, tol: float) -> bool:
