@@ -96,7 +96,7 @@ def run(args: Any) -> int:
         print(f"formula: {r.formula}" + (f"   (for N >= {r.form['n_start']})" if r.form.get("n_start", 1) > r.n_range[0]
                                            else ""))
     print("\n".join(_table(r)))
-    print(f"{r.status}: {r.message}")
+    print(r.message if r.message.startswith(r.status) else f"{r.status}: {r.message}")
     status = 0 if r.success else 1
     if r.success and args.prove:
         try:

@@ -363,7 +363,7 @@ def _tidy(expr):
 def _search(data, xs_params, symbols, forms, n_candidates, tol, param_degree):
     tried = 0
     for n_start in n_candidates:
-        best = None
+        best, best_size = None, None
         for form in forms:
             if best is not None and form.complexity > best.form.complexity:
                 break
@@ -371,12 +371,13 @@ def _search(data, xs_params, symbols, forms, n_candidates, tol, param_degree):
             f = _fit_form(form, data, xs_params, symbols, n_start, tol, param_degree)
             if f is None:
                 continue
-            # a strictly better fit replaces the first one found (an equal one is the same function, written
-            # otherwise: the grammar's order of preference keeps the first)
-            if best is None or f.param_complexity < best.param_complexity or (
-                    f.param_complexity == best.param_complexity
-                    and f.train_error < best.train_error * (1 - 1e-3) - 1e-15):
-                best = f
+            # between fits of the simplest complexity: fewer parameter terms, then smaller numbers (digits of
+            # the largest numerator or denominator), then a clearly smaller training error; an equal fit is the
+            # same function written otherwise, and the grammar's order of preference keeps the first
+            size = (f.param_complexity, len(str(G.height(f.expr))))
+            if best is None or size < best_size or (size == best_size
+                                                    and f.train_error < best.train_error * (1 - 1e-3) - 1e-15):
+                best, best_size = f, size
         if best is not None:
             return best, tried
     return None, tried
@@ -551,7 +552,7 @@ def discover(method: str, params: Mapping[str, Any] | None = None, metric: str =
     where = f"N >= {fit.n_start}" if fit.n_start > ns[0] else "every N"
     msg = (f"{fstr} fits the training N ({len(train)} values, {n_pinned} exact) and predicts the held-out N "
            f"{held} to {e_hold:.2g} (tolerance {tol:g}) for {where}" if ok else
-           f"refused: {fstr} misses the held-out N {held} by {e_hold:.3g} > {tol:g} (relative; training error "
+           f"{fstr} misses the held-out N {held} by {e_hold:.3g} > {tol:g} (relative; training error "
            f"{e_train:.3g})")
     return Discovery(status, msg, fstr, form=form, max_rel_error_train=e_train, max_rel_error_holdout=e_hold,
                      points=rows, wall_time=time.perf_counter() - t0, **base)

@@ -3,9 +3,8 @@
 :func:`pep_value` solves the PEP of one ``(method, class, N)`` twice (cached by
 :func:`monoverify.theory.pep.worst_case`): at the default tolerances, where it must be ``optimal``, and at
 tight ones, whose dual value is used when consistent with the first. :func:`pin` turns a value into an
-exact rational: the simplest fraction within ``5e-9`` relative of it, accepted only when
-:func:`monoverify.theory.prove.prove` certifies ``metric <= that fraction`` exactly (the PEP's primal value,
-a feasible worst case, then pins it from below to the PEP accuracy). Pins are cached in
+exact rational: the simplest fraction in the solver's primal/dual window, accepted when it is too simple to
+be a chance hit and :func:`monoverify.theory.prove.prove` certifies ``metric <= that fraction`` exactly. Pins are cached in
 ``$MONOVERIFY_CACHE/discover``.
 """
 
@@ -24,14 +23,13 @@ import numpy as np
 
 from monoverify.errors import InvalidValue
 
-__all__ = ["Point", "pep_value", "pin", "HIGH_ACCURACY", "exact_value", "PEP_METRIC", "PROVE_METRIC"]
+__all__ = ["Point", "pep_value", "pin", "HIGH_ACCURACY", "exact_value", "PEP_METRIC", "PROVE_METRIC",
+           "simplest_fraction"]
 
 #: Clarabel settings of the high-accuracy solves
 HIGH_ACCURACY = {"tol_gap_abs": 1e-11, "tol_gap_rel": 1e-11, "tol_feas": 1e-11, "max_iter": 500}
 #: a high-accuracy value is used when within this (relative) of the default solve's
 _AGREE_DEFAULT = 1e-7
-#: relative distance of a pinned fraction to the PEP value
-_PIN_REL = 5e-9
 #: metric names accepted -> the PEP name / the prover's name
 PEP_METRIC = {"operator": "operator_sq", "operator_sq": "operator_sq", "step": "step_sq", "step_sq": "step_sq",
               "distance": "distance_sq", "distance_sq": "distance_sq", "resolvent": "resolvent_residual_sq",
@@ -87,6 +85,7 @@ class Point:
     exact: Fraction | None = None
     proof: str = ""
     witness: float | None = None
+    gap: float | None = None
 
     @property
     def ok(self) -> bool:
@@ -99,7 +98,7 @@ class Point:
     def to_dict(self) -> dict:
         return {"N": self.N, "pep": self.value, "primal": self.primal, "status": self.status,
                 "accuracy": self.accuracy, "exact": None if self.exact is None else str(self.exact),
-                "proof": self.proof, "witness": self.witness}
+                "proof": self.proof, "witness": self.witness, "gap": self.gap}
 
 
 def pep_value(method: Any, rho: float, L: float | None, n: int, metric: str, iterate: str = "last",
@@ -121,10 +120,11 @@ def pep_value(method: Any, rho: float, L: float | None, n: int, metric: str, ite
     if r.status != "optimal" or r.value is None:
         return Point(n, None if r.value is None else float(r.value), r.status, "default", r.primal_value)
     hi = worst_case(method, rho, L, n, metric, iterate=iterate, solver_options=HIGH_ACCURACY)
-    pt = Point(n, float(r.value), "optimal", "default", r.primal_value)
+    gap = lambda res: abs(res.value - res.primal_value) if res.primal_value is not None else abs(res.value)
+    pt = Point(n, float(r.value), "optimal", "default", r.primal_value, gap=gap(r))
     if hi.value is not None and hi.status in ("optimal", "inaccurate") and \
             abs(hi.value - r.value) <= _AGREE_DEFAULT * abs(r.value):
-        pt = Point(n, float(hi.value), "optimal", "high", r.primal_value)
+        pt = Point(n, float(hi.value), "optimal", "high", hi.primal_value, gap=gap(hi))
     if witness and L is None:
         w = _witness(method, rho, n, metric, iterate)
         pt.witness = w
@@ -171,21 +171,43 @@ def _pin_path(key: Mapping) -> Any:
     return cache_root() / "discover" / f"pin-{hashlib.sha256(blob.encode()).hexdigest()[:40]}.json"
 
 
-def pin(point: Point, method_exact: Any, rho: Fraction, L: Fraction | None, metric: str, iterate: str = "last",
-        max_denominator: int = 10 ** 6) -> Point:
-    """Pin ``point`` to an exact fraction proved by :func:`monoverify.theory.prove.prove` (module docstring)."""
+def simplest_fraction(lo: Fraction, hi: Fraction) -> Fraction:
+    """The fraction of smallest denominator in ``[lo, hi]`` (Stern-Brocot).
+
+    >>> simplest_fraction(Fraction(3141, 1000), Fraction(3142, 1000))
+    Fraction(22, 7)
+    """
+    if lo > hi:
+        lo, hi = hi, lo
+    if lo <= 0 <= hi:
+        return Fraction(0)
+    if hi < 0:
+        return -simplest_fraction(-hi, -lo)
+    fl = lo.numerator // lo.denominator
+    if Fraction(fl) == lo:
+        return Fraction(fl)
+    if fl + 1 <= hi:
+        return Fraction(fl + 1)
+    return fl + 1 / simplest_fraction(1 / (hi - fl), 1 / (lo - fl))
+
+
+#: a pin is refused when a random value would meet a fraction that simple in its window with probability
+#: above this (about 2 w D^2 for a window of half-width w and denominator D)
+_PIN_CHANCE = 1e-3
+
+
+def pin(point: Point, method_exact: Any, rho: Fraction, L: Fraction | None, metric: str, iterate: str = "last") -> Point:
+    """Pin ``point`` to an exact fraction: the simplest fraction ``q`` in the solver's window around the value
+    (half-width the primal/dual gap of the solve, at least 1e-12 relative), accepted only when it is simple
+    enough that a chance hit is unlikely (``2 w D^2 <= 1e-3``, ``D`` its denominator) and
+    :func:`monoverify.theory.prove.prove` certifies ``metric <= q`` exactly. ``q`` is then the worst case:
+    proved from above, attained to the solver's accuracy from below."""
     if not point.ok or point.value is None or point.value <= 0:
         return point
     v = point.value
-    q = None
-    D = 1
-    while D <= max_denominator:
-        c = Fraction(v).limit_denominator(D)
-        if abs(float(c) - v) <= _PIN_REL * abs(v):
-            q = c
-            break
-        D *= 10
-    if q is None:
+    w = max(abs(point.gap) if point.gap is not None else 0.0, 1e-12 * abs(v))
+    q = simplest_fraction(Fraction(v - w), Fraction(v + w))
+    if q <= 0 or 2 * w * q.denominator ** 2 > _PIN_CHANCE:
         return point
     from monoverify.theory.pep import method_source_hash
     from monoverify.theory.prove import prove
@@ -204,7 +226,6 @@ def pin(point: Point, method_exact: Any, rho: Fraction, L: Fraction | None, metr
         status = p.status if p.checked or p.status != "proved" else "not_checked"
         _write(path, {"key": key, "status": status})
     out = dataclasses.replace(point, proof=status)
-    if status == "proved" and (point.primal is None or point.primal >= float(q) * (1 - 1e-7)
-                               or (point.witness is not None and point.witness >= float(q) * (1 - 1e-9))):
+    if status == "proved":
         out.exact = q
     return out

@@ -28,7 +28,7 @@ from typing import Any, Sequence
 import numpy as np
 
 __all__ = ["Form", "FACTORS", "forms", "factor_value", "factor_expr", "fit_rational", "monomials", "nullspace",
-           "evaluate_rational"]
+           "evaluate_rational", "height"]
 
 #: the product factors ``(b, s)``: ``(1 - 1/(N + b + 1))^(N + s)``, in the order of preference between equal
 #: fits (``(1 - 1/N)^N/(N - 1)`` is ``(1 - 1/N)^(N-1)/N``: the first is kept)
@@ -95,6 +95,14 @@ def factor_expr(factor: tuple | None, N: Any = None):
     return (1 - 1 / (N + b + 1)) ** (N + s)
 
 
+def height(expr) -> int:
+    """The largest numerator or denominator of the rational numbers in a SymPy expression (its "size": between
+    fits of equal complexity the smaller wins; a float fit with huge coefficients is a fit of the noise)."""
+    import sympy as sp
+
+    return max((max(abs(int(r.p)), int(r.q)) for r in sp.sympify(expr).atoms(sp.Rational)), default=1)
+
+
 def monomials(n_vars: int, degree: int, total: bool = True) -> list[tuple]:
     """Exponent tuples of the monomials in ``n_vars`` variables (total degree ``<= degree``, or each ``<=``)."""
     ranges = [range(degree + 1)] * n_vars
@@ -150,6 +158,23 @@ def nullspace(rows: list[list[Fraction]], n: int) -> list[list[Fraction]]:
     return basis
 
 
+def _height(P: list, Q: list) -> int:
+    """The largest integer coefficient of ``P`` and ``Q`` scaled by one common factor to coprime integers."""
+    import math as _m
+
+    cs = [Fraction(c) for c in list(P) + list(Q) if c != 0]
+    if not cs:
+        return 0
+    den = 1
+    for c in cs:
+        den = den * c.denominator // _m.gcd(den, c.denominator)
+    ints = [int(c * den) for c in cs]
+    g = 0
+    for v in ints:
+        g = _m.gcd(g, abs(v))
+    return max(abs(v) // g for v in ints)
+
+
 def _normalise(P: list, Q: list) -> tuple[list, list] | None:
     """Scale so that the first nonzero coefficient of ``Q`` is 1 (``None`` when ``Q = 0``)."""
     lead = next((c for c in Q if c != 0), None)
@@ -178,12 +203,14 @@ def _check(P, Q, xs, ys, exact, pm, qm, tol: float) -> float | None:
 
 
 def fit_rational(xs: Sequence[Sequence], ys: Sequence, exact: Sequence[bool], p: int | Sequence[tuple], q: int | Sequence[tuple],
-                 tol: float = 1e-7, max_denominator: int = 10 ** 6):
+                 tol: float = 1e-7, max_denominator: int = 10 ** 6, max_height: int = 10 ** 6):
     """Rational coefficients ``(P, Q)`` with ``P(x)/Q(x) = y`` on the data, or ``None``.
 
     ``p``, ``q``: degrees in one variable, or explicit monomial exponent lists (several variables). Exact
     values (``exact[i]``; ``ys[i]`` a ``Fraction``) must be matched exactly, float values within ``tol``
-    (relative). The coefficients are normalised so that the first nonzero one of ``Q`` is 1.
+    (relative). The coefficients are normalised so that the first nonzero one of ``Q`` is 1; a fit whose
+    numbers (numerators and denominators of the coefficients, ``P`` and ``Q`` scaled to integers) exceed
+    ``max_height`` is refused: such a fit reproduces the rounding of the data, not a closed form.
     """
     pm = [(j,) for j in range(p + 1)] if isinstance(p, int) else list(p)
     qm = [(j,) for j in range(q + 1)] if isinstance(q, int) else list(q)
@@ -207,6 +234,8 @@ def fit_rational(xs: Sequence[Sequence], ys: Sequence, exact: Sequence[bool], p:
             continue
         P, Q = got
         if all(c == 0 for c in P):
+            continue
+        if _height(P, Q) > max_height:
             continue
         if _check(P, Q, xs, ys, exact, pm, qm, tol) is not None:
             return P, Q
@@ -232,14 +261,17 @@ def _float_candidates(xs, ys, pm, qm, max_denominator: int) -> list:
     if len(sv) >= A.shape[1] and sv[-1] > 1e-6 * sv[0]:
         return []   # no approximate null vector: the form does not fit
     qv = v[len(pm):]
-    j = int(np.argmax(np.abs(qv) > 1e-9 * np.max(np.abs(v)))) if np.any(np.abs(qv) > 1e-9 * np.max(np.abs(v))) else None
-    if j is None:
+    top = float(np.max(np.abs(v)))
+    if top == 0 or float(np.max(np.abs(qv))) <= 1e-9 * top:
         return []
-    v = v / qv[j]
+    # normalise by the largest coefficient of Q and drop those below 1e-7 of the largest: a coefficient that
+    # is zero in the closed form is a rounding error here, and normalising by it would blow the others up
+    v = v / qv[int(np.argmax(np.abs(qv)))]
+    v = np.where(np.abs(v) < 1e-7 * float(np.max(np.abs(v))), 0.0, v)
     out = []
     for D in (1, 2, 3, 4, 5, 6, 8, 10, 12, 16, 20, 24, 25, 30, 36, 48, 50, 60, 64, 100, 120, 128, 256, 360, 1000,
               1024, 10 ** 4, 10 ** 5, max_denominator):
-        cand = [Fraction(0) if abs(c) < 1e-10 else Fraction(float(c)).limit_denominator(D) for c in v]
+        cand = [Fraction(0) if c == 0 else Fraction(float(c)).limit_denominator(D) for c in v]
         if cand not in out:
             out.append(cand)
     return out

@@ -772,7 +772,7 @@ def find_horizon_potential(method: Any, rho: Any, bound: Any, L: Any = None, met
         In the symbol ``N``; exact rational at every integer ``N >= 1``.
     metric : {"operator", "resolvent"}
     n_fit : range
-        Horizons where the numerical search imposes the conditions.
+        Horizons where the numerical search imposes the conditions (shifted to start at ``n_from``).
     degrees : tuple of (int, int)
         Degrees in ``k`` and ``N`` of the numerators tried, in order.
     n_from : int
@@ -790,6 +790,8 @@ def find_horizon_potential(method: Any, rho: Any, bound: Any, L: Any = None, met
 
     k, N = _symbols()
     n_from = max(2, int(n_from))
+    if n_fit.start < n_from:   # the conditions are imposed where they are claimed
+        n_fit = range(n_from, max(n_fit.stop, n_from + len(n_fit)))
     try:
         b = sp.sympify(bound, locals={"N": N}) if isinstance(bound, str) else sp.sympify(bound)
     except (sp.SympifyError, TypeError) as exc:
