@@ -174,8 +174,8 @@ def _pin_path(key: Mapping) -> Any:
 def simplest_fraction(lo: Fraction, hi: Fraction) -> Fraction:
     """The fraction of smallest denominator in ``[lo, hi]`` (Stern-Brocot).
 
-    >>> simplest_fraction(Fraction(3141, 1000), Fraction(3142, 1000))
-    Fraction(22, 7)
+    >>> simplest_fraction(Fraction(33, 100), Fraction(34, 100)), simplest_fraction(Fraction(314, 100), Fraction(315, 100))
+    (Fraction(1, 3), Fraction(22, 7))
     """
     if lo > hi:
         lo, hi = hi, lo
