@@ -388,7 +388,7 @@ def _theorem_page(th: Any, result: dict | None, labels: set[str], files: Path, f
         proved = pep.get("proved") if isinstance(pep.get("proved"), dict) else {}
         rows = [["verdict", _verdict_badge(result.get("verdict"))],
                 ["worst ratio (measured/bound over judged cells)", _num(result.get("worst_ratio"))],
-                ["judged cells / cells run", f"{_num(result.get('n_judged'))} / {_num(result.get('n_cells'))}"],
+                ["judged cells / battery cells (adversary and PEP-fitted instances add judged cells)", f"{_num(result.get('n_judged'))} / {_num(result.get('n_cells'))}"],
                 ["instances", _num(result.get("n_instances"))],
                 ["W: empirical worst / certified worst case", _num(ref.get("empirical_over_W"))],
                 ["bound / W", _num(ref.get("bound_over_W"))],
