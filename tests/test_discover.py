@@ -242,3 +242,10 @@ def test_cli_user_errors_are_one_line_exit_2(argv, words, capsys):
     assert main(["discover", *argv]) == 2
     err = capsys.readouterr().err.strip()
     assert len(err.splitlines()) == 1 and all(w in err for w in words), err
+
+
+def test_a_lipschitz_relaxation_value_is_rediscovered():
+    # EG+ at gamma = 1/L: the worst case is L^2 for every N (SPEC R34), here with L = 1
+    r = discover("eg+", {"gamma": 1, "alpha": "1/2", "rho": "-1/10", "L": 1}, "operator", n=(1, 6), holdout=2)
+    assert r.status == "proposed" and r.expr == 1 and "relaxation" in r.operator_class
+    assert r.max_rel_error_holdout <= 1e-8

@@ -481,7 +481,7 @@ def discover(method: str, params: Mapping[str, Any] | None = None, metric: str =
         pts = []
         for N in train:
             pt = pep_value(m_f, float(p["rho"]), None if L is None else float(L), N, pmetric, iterate,
-                           witness=False)
+                           witness=bool(pin_max) and N <= pin_max)   # a witness widens the window of a pin
             if pin_max and N <= pin_max:
                 pt = pin(pt, m_q, p["rho"], L, pmetric, iterate)
             pts.append(pt)

@@ -73,8 +73,8 @@ class Point:
     ``value``: the PEP worst case (dual value); ``exact``: the pinned fraction (``None`` when not pinned);
     ``status``: the default solve's status; ``accuracy``: ``high`` (the value of the tight-tolerance solve),
     ``witness`` (an explicit operator of the class attains more than the solver's value, within 1e-6: the
-    value is that operator's metric, a valid lower bound, the exact worst case where the PEP is exact) or
-    ``default``; ``witness``: the metric of the best rotation-scaling map of the class (exact class only); ``proof``: the prover's status for the pinned fraction.
+    value is that operator's metric, a valid lower bound) or ``default``; ``witness``: the metric of the best
+    rotation-scaling map of the class; ``proof``: the prover's status for the pinned fraction.
     """
 
     N: int
@@ -108,11 +108,12 @@ def pep_value(method: Any, rho: float, L: float | None, n: int, metric: str, ite
     The default solve (Clarabel, tolerances 1e-8) must be ``optimal``; the value is then the dual value of a
     second solve at tolerances 1e-11 (:data:`HIGH_ACCURACY`; Clarabel usually stops there with "almost solved",
     its dual value about ten times more accurate), used when it agrees with the default value to 1e-7
-    relative; else the default dual value. In the exact (set-valued) class, with ``witness``, the best
-    rotation-scaling map of the class (:func:`monoverify.theory.pep.linear_lower_bound`, polished) is run too:
-    when it attains more than the solver's value (by at most 1e-6, relative: more would be a wrong PEP), its
-    metric is the value (a worst case attained by a member of the class is exact to rounding, where the SDP
-    solution is not: e.g. 1.7e-8 below the optimum for PP at rho = -1/5, N = 11).
+    relative; else the default dual value. With ``witness``, the best rotation-scaling map of the class
+    (:func:`monoverify.theory.pep.linear_lower_bound`, polished) is run too: a member of the class, so its
+    metric is at most the class worst case, itself at most the PEP value (equal in the set-valued class; a
+    relaxation's value is larger). When it attains more than the solver's value (by at most 1e-6, relative:
+    more would be a wrong PEP) its metric is the value: exact to rounding, where the SDP solution is not (e.g.
+    1.7e-8 below the optimum for PP at rho = -1/5, N = 11).
     """
     from monoverify.theory.pep import worst_case
 
@@ -125,27 +126,27 @@ def pep_value(method: Any, rho: float, L: float | None, n: int, metric: str, ite
     if hi.value is not None and hi.status in ("optimal", "inaccurate") and \
             abs(hi.value - r.value) <= _AGREE_DEFAULT * abs(r.value):
         pt = Point(n, float(hi.value), "optimal", "high", hi.primal_value, gap=gap(hi))
-    if witness and L is None:
-        w = _witness(method, rho, n, metric, iterate)
+    if witness:
+        w = _witness(method, rho, L, n, metric, iterate)
         pt.witness = w
         if w is not None and pt.value < w <= pt.value * (1 + 1e-6):
             pt.value, pt.accuracy = w, "witness"
     return pt
 
 
-def _witness(method: Any, rho: float, n: int, metric: str, iterate: str) -> float | None:
+def _witness(method: Any, rho: float, L: float | None, n: int, metric: str, iterate: str) -> float | None:
     """The polished rotation-scaling lower bound (cached beside the pins)."""
     from monoverify.theory.pep import linear_lower_bound, method_source_hash
 
     key = {"kind": "witness", "method": repr(method), "code": method_source_hash(method), "rho": rho, "n": n,
-           "metric": metric, "iterate": iterate, "version": 1}
+           "metric": metric, "iterate": iterate, "version": 1, **({"L": L} if L is not None else {})}
     path = _pin_path(key)
     try:
         return float(json.loads(path.read_text())["value"])
     except (OSError, ValueError, KeyError, TypeError):
         pass
     try:
-        lb = linear_lower_bound(method, rho, None, n, metric, n_grid=16, iterate=iterate, polish=True)
+        lb = linear_lower_bound(method, rho, L, n, metric, n_grid=16, iterate=iterate, polish=True)
     except (ValueError, ArithmeticError, np.linalg.LinAlgError):
         return None
     v = float(lb.value) if math.isfinite(lb.value) else None
@@ -206,6 +207,8 @@ def pin(point: Point, method_exact: Any, rho: Fraction, L: Fraction | None, metr
         return point
     v = point.value
     w = max(abs(point.gap) if point.gap is not None else 0.0, 1e-12 * abs(v))
+    if point.accuracy == "witness":   # an explicit member attains v: the worst case is in [v, solver value + w]
+        w = max(w, v - (point.primal if point.primal is not None else v))
     q = simplest_fraction(Fraction(v - w), Fraction(v + w))
     if q <= 0 or 2 * w * q.denominator ** 2 > _PIN_CHANCE:
         return point
