@@ -11,7 +11,7 @@ from typing import Iterable
 
 __all__ = ["FIGURES", "make_all", "NAMES"]
 
-NAMES = ("relaxed_pp_region", "egplus_region", "lagda_bilinear", "convergence", "bound_vs_pep", "momentum_bilinear")
+NAMES = ("relaxed_pp_region", "egplus_region", "lagda_bilinear", "convergence", "bound_vs_pep", "momentum_bilinear", "dln")
 
 
 class _Lazy(dict):

@@ -20,7 +20,7 @@ def test_figure_quick(name, tmp_path):
 
 
 def test_registry_and_make_all_subset(tmp_path):
-    assert set(FIGURES) == set(NAMES) and len(FIGURES) == 5
+    assert set(FIGURES) == set(NAMES) and len(FIGURES) == 7
     with pytest.raises(KeyError, match="unknown figure"):
         FIGURES["nope"]
     paths = make_all(tmp_path / "out", quick=True, names=["egplus_region"])

@@ -21,13 +21,14 @@ Each observation's ``ratio`` is ``measured / bound`` with the bound the theorem'
 at the cell's parameters (:func:`~monoverify.theory.judge.cells.evaluate`), so a variant theorem (another
 exponent) is judged with its own bound.
 
-How ``check`` reaches this module (the current judge has no evidence-source hook): a ``dln.*`` theorem
+How ``check`` reaches this module. A judge with evidence sources calls ``dln_observations(theorem, quick,
+seed)`` for ``theorem.metric in DLN_METRICS`` (the rewritten ``checking.evidence`` does). For the judge without
+that hook (``property.check_property``), a ``dln.*`` theorem
 is a ``property`` theorem whose ``metric`` is one of :data:`monoverify.theory.metrics.DLN_METRICS`; its
 battery is one stand-in cell and the metric's ``measure`` (:func:`bridge`) computes
 :func:`dln_observations` for the theorem, ``quick`` and ``seed`` of the running ``check`` and returns the
 worst judged observation, after writing that observation's parameters into the cell, so the judge sees the
-worst cell with its own bound; a note lists the whole battery. **For the new judge**: call
-``dln_observations(theorem, quick, seed)`` for ``theorem.metric in DLN_METRICS`` and drop :func:`bridge`.
+worst cell with its own bound; a note lists the whole battery. :func:`bridge` can go once that judge is gone.
 
 >>> from monoverify.theory.theorems import get
 >>> obs = dln_observations(get("dln.selection"), quick=True, seed=0)
@@ -282,7 +283,8 @@ def _running_check() -> tuple[Any, bool, int, list | None]:
     from . import checking, property as prop
 
     check_code = inspect.unwrap(checking.check).__code__
-    prop_code = prop.check_property.__code__
+    prop_fn = getattr(prop, "check_property", None)      # gone from a judge that calls dln_observations itself
+    prop_code = None if prop_fn is None else prop_fn.__code__
     th, notes = None, None
     f = sys._getframe(1)
     while f is not None:
