@@ -514,7 +514,7 @@ class _Source:
                 lines += _norm_lines(z, "dd", safe)
             else:
                 dv = [f"md{j}" for j in range(self.d)]
-                lines += [f"{dv[j]} = {z[j]} - SOL[{j}]" for j in range(self.d)]
+                lines += [f"{dv[j]} = {z[j]} - sol{j}" for j in range(self.d)]
                 lines += _norm_lines(dv, "dd", safe)
         else:
             lines.append("dd = nan")
@@ -523,28 +523,36 @@ class _Source:
     def text(self) -> str:
         st, d, ns = self.step, self.d, self.ns
         keys = st.keys
+        nh = len(st.hs)
         scol = {k: [f"s{ki}_{j}" for j in range(d)] for ki, k in enumerate(keys)}
         sidx = {k: [ki * d + j for j in range(d)] for ki, k in enumerate(keys)}
+        # one flat work array per block: row q of lane l at W[q * BS + l] (constant offsets, one base
+        # pointer: the loop vectorizer proves the rows apart and needs no run-time alias checks)
+        R_S, R_P, R_C, R_H = 0, ns, 2 * ns, 2 * ns + d
+        R_LIM, R_AL, R_CODE, R_FL = R_H + nh, R_H + nh + 1, R_H + nh + 2, R_H + nh + 3
+        NW = R_FL + 1
+        bs = BLOCK
+
+        def w(row: int) -> str:
+            return f"W[{row * bs} + l]"
+
         L: list[str] = []
-        I1, I2, I3, I4 = " " * 4, " " * 8, " " * 12, " " * 16
-        L.append("def _body(X0, HS, LIM, P, SOL, iters, tol, use_tol, rfull, dfull, RES, DIST, ZF, PV, NIT, STAT, BS, "
+        I1, I2, I3 = " " * 4, " " * 8, " " * 12
+        L.append("def _body(X0, HS, LIM, P, SOL, iters, tol, use_tol, rfull, dfull, RES, DIST, ZF, PV, NIT, STAT, "
                  "nblocks):")
         L.append(I1 + "n = X0.shape[1]")
         L.append(I1 + "for blk in prange(nblocks):")
         B = I2
-        L.append(B + "lo = blk * BS")
-        L.append(B + "nb = min(BS, n - lo)")
+        L.append(B + f"lo = blk * {bs}")
+        L.append(B + f"nb = min({bs}, n - lo)")
         L += [B + f"p{i} = P[{i}]" for i in range(len(self.code.params))]
-        L.append(B + f"S = np.empty(({ns}, BS))")
-        L.append(B + f"PR = np.empty(({ns}, BS))")
-        L.append(B + f"C = np.empty(({d}, BS))")
-        L.append(B + "AL = np.zeros(BS, np.uint8)")
-        L.append(B + "FL = np.zeros(BS, np.uint8)")
-        L.append(B + "CODE = np.zeros(BS, np.int8)")
+        L += [B + f"sol{j} = SOL[{j}]" for j in range(d)]
+        L.append(B + f"W = np.zeros({NW * bs})")
         L.append(B + "for l in range(nb):")
-        L.append(B + I1 + "AL[l] = 1")
-        L.append(B + I1 + f"for q in range({ns}):")
-        L.append(B + I2 + "S[q, l] = X0[q, lo + l]")
+        L.append(B + I1 + f"{w(R_AL)} = 1.0")
+        L.append(B + I1 + f"{w(R_LIM)} = LIM[lo + l]")
+        L += [B + I1 + f"{w(R_S + q)} = X0[{q}, lo + l]" for q in range(ns)]
+        L += [B + I1 + f"{w(R_H + q)} = HS[{q}, lo + l]" for q in range(nh)]
         L.append(B + "nalive = nb")
         L.append(B + "for k in range(iters + 1):")
         K = B + I1
@@ -552,7 +560,6 @@ class _Source:
         L.append(K + "rr = k if rfull else (0 if k == 0 else (1 if last else 2))")
         L.append(K + "dr = k if dfull else (0 if k == 0 else (1 if last else 2))")
         L.append(K + "nflag = 0")
-        # the lane loop: k == 0 measures the start, k > 0 steps then measures
         for first in (True, False):
             L.append(K + ("if k == 0:" if first else "else:"))
             LL = K + I1
@@ -562,71 +569,68 @@ class _Source:
             L.append(Ln + "i = lo + l")
             for k_, cs in scol.items():
                 for j, c in enumerate(cs):
-                    L.append(Ln + f"{c} = S[{sidx[k_][j]}, l]")
+                    L.append(Ln + f"{c} = {w(R_S + sidx[k_][j])}")
             if first:
                 ms, f = self._measure(scol["z"], None, names, False, Ln)
                 L += ms
             else:
-                L += [Ln + f"{h} = HS[{q}, i]" for q, h in enumerate(f"h{q}" for q in range(len(st.hs)))]
+                L += [Ln + f"h{q} = {w(R_H + q)}" for q in range(nh)]
                 fz = None
                 if st.has_fz:
                     fz = [f"c{j}" for j in range(d)]
-                    L += [Ln + f"{fz[j]} = C[{j}, l]" for j in range(d)]
+                    L += [Ln + f"{fz[j]} = {w(R_C + j)}" for j in range(d)]
                 for k_, cs in scol.items():
                     for j, c in enumerate(cs):
-                        L.append(Ln + f"PR[{sidx[k_][j]}, l] = {c}")
+                        L.append(Ln + f"{w(R_P + sidx[k_][j])} = {c}")
                 sl, new = st.lines(scol, fz, names)
                 L += [Ln + x for x in sl]
                 for k_ in keys:
                     for j in range(d):
-                        L.append(Ln + f"S[{sidx[k_][j]}, l] = {new[k_][j]}")
+                        L.append(Ln + f"{w(R_S + sidx[k_][j])} = {new[k_][j]}")
                 ms, f = self._measure(new["z"], None, names, False, Ln)
                 L += ms
             if st.has_fz:
-                L += [Ln + f"C[{j}, l] = {f[j]}" for j in range(d)]
+                L += [Ln + f"{w(R_C + j)} = {f[j]}" for j in range(d)]
             L += [Ln + x for x in (
-                "a = AL[l]",
-                "RES[rr, i] = r if a else nan",
-                "DIST[dr, i] = dd if a else nan",
+                f"a = {w(R_AL)}",
+                "RES[rr, i] = r if a != 0.0 else nan",
+                "DIST[dr, i] = dd if a != 0.0 else nan",
                 "isn = nz != nz",
-                "dv = (not isn) & ((nz > LIM[i]) | (nz == inf))",
+                f"dv = (not isn) & ((nz > {w(R_LIM)}) | (nz == inf))",
                 "cv = use_tol & (not isn) & (not dv) & (r <= tol)",
-                "code = 3 if isn else (2 if dv else (1 if cv else (0 if last else -1)))",
-                "fl = (a == 1) & ((code >= 0) | (r == inf) | (nz == inf) | (dd == inf))",
-                "CODE[l] = code",
-                "FL[l] = fl",
-                "nflag += fl",
+                "code = 3.0 if isn else (2.0 if dv else (1.0 if cv else (0.0 if last else -1.0)))",
+                "fl = (a != 0.0) & ((code >= 0.0) | (r == inf) | (nz == inf) | (dd == inf))",
+                f"{w(R_CODE)} = code",
+                f"{w(R_FL)} = 1.0 if fl else 0.0",
+                "nflag += 1 if fl else 0",
             )]
         # stops and the overflow-safe norms, lane by lane (rare)
         L.append(K + "if nflag > 0:")
         F1 = K + I1
         L.append(F1 + "for l in range(nb):")
         F2 = F1 + I1
-        L.append(F2 + "if FL[l] == 0:")
+        L.append(F2 + f"if {w(R_FL)} == 0.0:")
         L.append(F2 + I1 + "continue")
         L.append(F2 + "i = lo + l")
         for k_, cs in scol.items():
             for j, c in enumerate(cs):
-                L.append(F2 + f"{c} = S[{sidx[k_][j]}, l]")
-        names = _Names()
+                L.append(F2 + f"{c} = {w(R_S + sidx[k_][j])}")
         ms, _ = self._measure(scol["z"], None, _Names(), True, F2)
         L += ms
         L += [F2 + x for x in (
             "RES[rr, i] = r",
             "DIST[dr, i] = dd",
             "isn = nz != nz",
-            "dv = (not isn) & ((nz > LIM[i]) | (nz == inf))",
+            f"dv = (not isn) & ((nz > {w(R_LIM)}) | (nz == inf))",
             "cv = use_tol & (not isn) & (not dv) & (r <= tol)",
             "code = 3 if isn else (2 if dv else (1 if cv else (0 if last else -1)))",
             "if code >= 0:",
             "    STAT[i] = code",
             "    NIT[i] = k",
-            f"    for q in range({ns}):",
-            "        ZF[q, i] = S[q, l]",
-            "        PV[q, i] = PR[q, l]",
-            "    AL[l] = 0",
-            "    nalive -= 1",
         )]
+        L += [F2 + I1 + f"ZF[{q}, i] = {w(R_S + q)}" for q in range(ns)]
+        L += [F2 + I1 + f"PV[{q}, i] = {w(R_P + q)}" for q in range(ns)]
+        L += [F2 + I1 + f"{w(R_AL)} = 0.0", F2 + I1 + "nalive -= 1"]
         L.append(K + "if nalive == 0:")
         L.append(K + I1 + "for kk in range(k + 1, iters + 1):")
         L.append(K + I2 + "r2 = kk if rfull else (1 if kk == iters else 2)")
@@ -635,7 +639,6 @@ class _Source:
         L.append(K + I3 + "RES[r2, lo + l] = nan")
         L.append(K + I3 + "DIST[d2, lo + l] = nan")
         L.append(K + I1 + "break")
-        del I4
         body = "\n".join(L)
         head = ("import numpy as np\nfrom numba import njit, prange\nfrom math import sqrt as _sqrt_m\n"
                 "nan = np.nan\ninf = np.inf\n\n"
@@ -698,7 +701,7 @@ class KernelPlan:
         return _load(self.text)
 
     def execute(self, z: np.ndarray, limit: np.ndarray, sol: np.ndarray | None, iters: int, tol: float | None,
-                record: bool, parallel: bool, block: int = BLOCK) -> dict:
+                record: bool, parallel: bool) -> dict:
         """Run the kernel; returns the arrays the runner turns into a :class:`Run`."""
         mod = self.module()
         B, d = z.shape
@@ -719,10 +722,10 @@ class KernelPlan:
         P = np.asarray(self.code.params if self.code.params else [0.0], dtype=float)
         SOL = np.zeros(d) if sol is None else np.ascontiguousarray(np.asarray(sol, dtype=float))
         fn = mod._body_parallel if parallel else mod._body_serial
-        nblocks = (B + block - 1) // block
+        nblocks = (B + BLOCK - 1) // BLOCK
         fn(np.ascontiguousarray(X0), HS, np.ascontiguousarray(limit, dtype=float), P, SOL, int(iters),
            float(0.0 if tol is None else tol), tol is not None, rfull, dfull, RES, DIST, ZF, PV, NIT, STAT,
-           int(block), int(nblocks))
+           int(nblocks))
         return {"RES": RES[:-1], "DIST": DIST[:-1], "ZF": ZF, "PV": PV, "NIT": NIT, "STAT": STAT,
                 "rfull": rfull, "dfull": dfull}
 
