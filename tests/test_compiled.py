@@ -12,7 +12,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from monoverify.operators import Box, LinearOperator, LowerBoundGame, random_comonotone
+from monoverify.operators import Box, LinearOperator, LowerBoundGame, random_comonotone, terms_of
 from monoverify.solvers import METHODS, StochasticOracle, make, run
 from monoverify.solvers.columns import ColumnStep
 from monoverify.solvers.compiled import CompiledStep, compile_step
@@ -38,9 +38,30 @@ PARAMS = {
     "feg": dict(L=1.0, rho=[0.0, -0.1, -0.3, -0.45]),
     "alt-gda": dict(gamma=[0.05, 0.3, 0.9, 2.5]),
     "la-alt-gda": dict(gamma=[0.1, 0.5, 0.9, 1.9], lam=0.5, tau=2),
+    # the field's methods (issue 25)
+    "halpern": dict(gamma=[0.1, 0.5, 0.9, 1.5]),
+    "km": dict(gamma=0.5, lam=[0.1, 0.5, 0.9, 1.0]),
+    "km-increasing": dict(gamma=[0.1, 0.5, 0.9, 1.5]),
+    "eag-c": dict(gamma=[0.05, 0.1, 0.125, 0.5]),
+    "eag-v": dict(gamma=[0.1, 0.3, 0.5, 0.618], L=1.0),
+    "kim-app": dict(gamma=[0.1, 0.5, 2.0, 9.0]),
+    "peg": dict(gamma=[0.05, 0.2, 0.4, 1.2]),
+    "dr": dict(gamma=[0.1, 0.5, 2.0, 9.0], lam=1.0),
+    "davis-yin": dict(gamma=[0.1, 0.5, 2.0, 9.0], lam=1.0),
+    "hb": dict(gamma=0.3, beta=[-0.5, 0.0, 0.3, 0.9]),
+    "alt-hb": dict(gamma=0.3, beta=[-0.5, 0.0, 0.3, 0.9]),
+    "nag": dict(gamma=[0.05, 0.3, 0.9, 1.5]),
+    "la-peg": dict(gamma=[0.05, 0.2, 0.4, 1.2], lam=0.5, tau=2),
+    "la-hb": dict(gamma=0.3, beta=[-0.5, 0.0, 0.3, 0.9], lam=0.5, tau=2),
+    "la-alt-hb": dict(gamma=0.3, beta=[-0.5, 0.0, 0.3, 0.9], lam=0.5, tau=2),
 }
 #: methods that update the players in turn: they need ``op.players`` and are not traced (constant masks)
-ALTERNATING = ("alt-gda", "la-alt-gda")
+ALTERNATING = ("alt-gda", "la-alt-gda", "alt-hb", "la-alt-hb")
+#: splitting methods and the number of summands they need (a plain operator has 1, 2 with a constraint)
+SPLITTING = {"dr": 2, "davis-yin": 3}
+#: time-varying methods (a counter in the state) and those asking for one summand's resolvent: not traced
+NOT_TRACED = ("feg", "adaptive-ceg+", "halpern", "km-increasing", "eag-c", "eag-v", "kim-app", "nag", "dr",
+              "davis-yin") + ALTERNATING
 
 
 def _method(name):
@@ -76,14 +97,16 @@ def test_compiled_equals_step_bit_for_bit(name, opname):
     op = _ops()[opname]
     if name in ALTERNATING and getattr(op, "players", None) is None:
         pytest.skip("alternating methods need an operator that declares its players")
+    if name in SPLITTING and len(terms_of(op)) != SPLITTING[name]:
+        pytest.skip(f"{name} needs a problem with {SPLITTING[name]} summands")
     m = _method(name)
     z0 = np.random.default_rng(7).standard_normal((4, op.dim)) * np.array([1e-3, 1.0, 5.0, 1e3])[:, None]
     kw = dict(iters=40, tol=1e-3, monitors={"x0": lambda z, idx: z[:, 0]})
     ra = run(m, op, z0, compiled=False, **kw)
     rb = run(m, op, z0, **kw)
     assert ra.path == "step"
-    if name not in ("feg", "adaptive-ceg+") + ALTERNATING:  # feg's counter, adaptive-ceg+'s inner products and
-        # the alternating methods' player masks are not traced
+    if name not in NOT_TRACED:  # counters (feg, anchored methods), adaptive-ceg+'s inner products, the
+        # alternating methods' player masks and per-summand resolvents are not traced
         assert rb.path == "compiled"
     assert _equal(ra.z, rb.z)
     for f in ("residual", "distance", "n_oracle"):

@@ -10,7 +10,7 @@ from scipy.optimize import minimize
 
 import monoverify.theory.plugin  # noqa: F401  (profiles)
 from monoverify.theory import THEOREMS
-from monoverify.theory.strategies import (bilinear_games, comonotone_operators, constrained_operators, givens_product,
+from monoverify.theory.strategies import (bilinear_games, comonotone_operators, constrained_operators, givens_product, supports,
                                           start_points, theorem_parameters)
 
 CI = settings(settings.get_profile("monoverify-ci"), max_examples=15)
@@ -82,7 +82,7 @@ def test_start_points(z):
     assert z.shape == (4,) and np.linalg.norm(z) > 0 and np.all(np.isfinite(z))
 
 
-TIDS = sorted(tid for tid, th in THEOREMS.items())
+TIDS = sorted(tid for tid, th in THEOREMS.items() if supports(tid))   # not the mu/beta theorems of issue 25
 
 
 @pytest.mark.parametrize("tid", TIDS)

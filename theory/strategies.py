@@ -45,8 +45,22 @@ from .theorems import SYMBOLS, Theorem, get
 
 __all__ = [
     "comonotone_operators", "bilinear_games", "constrained_operators", "theorem_parameters", "theorem_cases",
-    "start_points", "givens_product", "TheoremCase",
+    "start_points", "givens_product", "TheoremCase", "supports",
 ]
+
+#: the parameters these strategies draw (and the constants derived from them)
+_DRAWN = frozenset({"rho", "L", "gamma", "lam", "tau", "alpha", "sigma", "D", "c0"})
+
+
+def supports(theorem_id: Any) -> bool:
+    """Can :func:`theorem_parameters` draw the theorem's parameters? Not when it uses a symbol these
+    strategies do not draw (``mu``, ``beta`` of the field's theorems, issue 25).
+
+    >>> supports("pp.last_iterate"), supports("polyak.heavy_ball")
+    (True, False)
+    """
+    th = get(theorem_id)
+    return set(th.free_parameters()) <= _DRAWN
 
 #: simple values first: sampled_from shrinks towards the first entry
 _SCALES = (1.0, 0.5, 0.75, 0.25)             # L_j / L of the other blocks
@@ -348,6 +362,9 @@ def theorem_parameters(draw, theorem_id: Any, *, L: Any = None, tries: int = 25,
     :func:`monoverify.theory.plugin.assert_theorem`).
     """
     th = get(theorem_id)
+    if not supports(th):
+        raise InvalidValue(f"theorem {th.id} uses {sorted(set(th.free_parameters()) - _DRAWN)}, which these strategies "
+                           f"do not draw (they draw {sorted(_DRAWN)}); check it with its own battery instead")
     if L is not None:
         fixed["L"] = draw(_as_strategy(L, st.none()))
     keep = _relevant(th)

@@ -112,12 +112,12 @@ register(Theorem(
            "L^2) and the constant 27 are recollections (SPEC §11.2: 27 L^2/((k+1)(k+2)) is the EAG-V statement 'to "
            "our recollection'); PEP (relaxation) <= bound for K <= 6 (computed)",
     provenance="reconstruction",
-    method="eag-v", method_params={"gamma": gamma, "L": L},
-    hypotheses=sp.And(rho >= 0, sp.Eq(gamma * L, sp.Rational(309, 500))),
+    method="eag-v", method_params={"gamma": sp.Rational(309, 500) / L, "L": L},
+    hypotheses=sp.And(rho >= 0, L > 0),
     bound=27 * L ** 2 * D0 / ((K + 1) * (K + 2)), metric="operator_sq", iterate="last",
     family=("lower_bound", "random", "bilinear"),
-    grid={"c": (0.0, -0.3), "t": (0.618,), "K": (50, 200)}, rate="O(1/K^2)",
-    pep={"lipschitz": True, "cells": ({"c": 0.0, "t": 0.618},), "Ks": (1, 2, 4)},
+    grid={"c": (0.0, -0.3), "K": (50, 200)}, rate="O(1/K^2)",
+    pep={"lipschitz": True, "cells": ({"c": 0.0},), "Ks": (1, 2, 4)},
 ))
 
 register(Theorem(
