@@ -179,7 +179,7 @@ def test_bad_input(tmp_path):
     res = phase_diagram("eg+", {"rhoL": [0.0], "alpha": [0.5]}, progress=False)
     with pytest.raises(OSError, match="missing"):
         res.to_csv(tmp_path / "missing" / "x.csv")
-    assert set(AXES) == {"rhoL", "gammaL", "lam", "tau", "alpha"}
+    assert set(AXES) == {"rhoL", "gammaL", "lam", "tau", "alpha", "beta"}   # beta: the momentum (issue 25)
 
 
 def test_csv_and_plot(tmp_path):
