@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
+import functools
 import hashlib
 import inspect
 import json
@@ -57,8 +58,12 @@ def _versions() -> dict:
     return _VERSIONS
 
 
-def _class_sources(cls: type) -> list[str]:
-    """Source of ``cls`` and of its bases up to (excluding) ``object``; ``repr`` when unavailable."""
+@functools.lru_cache(maxsize=None)
+def _class_sources(cls: type) -> tuple[str, ...]:
+    """Source of ``cls`` and of its bases up to (excluding) ``object``; ``repr`` when unavailable.
+
+    Read once per class and process (``inspect.getsource`` costs 6-9 ms; a sweep asks for every cell):
+    an edit of a method's source takes effect in the next process."""
     out = []
     for c in cls.__mro__:
         if c is object:
@@ -67,7 +72,7 @@ def _class_sources(cls: type) -> list[str]:
             out.append(inspect.getsource(c))
         except (OSError, TypeError):
             out.append(f"{c.__module__}.{c.__qualname__}")
-    return out
+    return tuple(out)
 
 
 def method_source_hash(method: Any) -> str:

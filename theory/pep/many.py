@@ -6,7 +6,9 @@ from concurrent.futures import Executor
 from typing import Any, Iterable, Mapping
 
 from monoverify.errors import InvalidValue
+from . import compiled as _compiled
 from .cache import _cache_path, _cache_read
+from .common import PEPNotRepresentable
 from .inputs import _inputs
 from .result import PEPResult
 from .solve import worst_case
@@ -31,7 +33,8 @@ def _worst_case_job(kwargs: dict) -> PEPResult:
     return worst_case(**kwargs)
 
 
-def worst_case_many(jobs: Iterable[Any], executor: Executor | None = None) -> list[PEPResult]:
+def worst_case_many(jobs: Iterable[Any], executor: Executor | None = None, *, compiled: bool | None = None
+                    ) -> list[PEPResult]:
     """Solve many PEPs, in order, optionally through any ``concurrent.futures.Executor``.
 
     Parameters
@@ -43,6 +46,12 @@ def worst_case_many(jobs: Iterable[Any], executor: Executor | None = None) -> li
         E.g. a ``ProcessPoolExecutor`` (parallel solves) or a Dask ``client.get_executor()``.
         Cached results are served without submitting. PEPit keeps global state, so a
         ``ThreadPoolExecutor`` works but solves one PEP at a time.
+    compiled : bool, optional
+        Solve the jobs of unconstrained classes with default Clarabel settings that are not in the
+        cache through the compiled SDP (:mod:`monoverify.theory.pep.compiled`: no modelling layer, the data
+        of a method/N/metric assembled once), in this process and not written to the cache; the values
+        equal ``worst_case``'s to solver tolerance (their message says "compiled SDP"). Default: when no
+        ``executor`` is given (with one, every job goes to the executor's ``worst_case``, cached there).
 
     Examples
     --------
@@ -53,25 +62,31 @@ def worst_case_many(jobs: Iterable[Any], executor: Executor | None = None) -> li
     [1.0, 0.25]
     """
     kws = [_job_kwargs(j) for j in jobs]
-    if executor is None:
-        return [worst_case(**k) for k in kws]
+    if compiled is None:
+        compiled = executor is None
     out: list[PEPResult | None] = [None] * len(kws)
-    futures = {}
     for i, k in enumerate(kws):
         if k.get("cache", True) is not False:
             try:
                 kk = dict(k)
                 _, inputs = _inputs(kk["method"], kk["rho"], kk["L"], kk["n_iter"], kk.get("metric", "operator"),
                                     kk.get("solver", "CLARABEL"), kk.get("constraint"), kk.get("bilinear", False),
-                                    kk.get("solver_options"))
+                                    kk.get("solver_options"), kk.get("iterate", "last"))
                 hit = _cache_read(_cache_path(inputs, kk.get("cache", True)), inputs)
             except Exception:
-                hit = None  # let the worker raise the error
+                hit = None  # let the solve raise the error
             if hit is not None:
                 out[i] = hit
                 continue
-        futures[i] = executor.submit(_worst_case_job, k)
+        if compiled and not k.get("verbose") and _compiled.applies(k):
+            try:
+                out[i] = _compiled.compiled_worst_case(k["method"], k["rho"], k.get("L"), k["n_iter"],
+                                                       k.get("metric", "operator"), iterate=k.get("iterate", "last"))
+            except PEPNotRepresentable:
+                pass
+    if executor is None:
+        return [r if r is not None else worst_case(**k) for r, k in zip(out, kws)]
+    futures = {i: executor.submit(_worst_case_job, k) for i, k in enumerate(kws) if out[i] is None}
     for i, f in futures.items():
         out[i] = f.result()
     return out  # type: ignore[return-value]
-

@@ -171,6 +171,20 @@ def _empirical_chunk(spec, p, n):
     return vals, status.astype(str), {"final_residual": final.tolist(), "n_iter": n_it.tolist()}
 
 
+def _pep_cell(m, rho, iters, bilinear, worst_case):
+    """One PEP cell: the compiled SDP (theory.pep.compiled, equal to worst_case to solver tolerance) for
+    the unconstrained Lipschitz class, worst_case (PEPit) for bilinear games or a method it cannot run."""
+    if not bilinear:
+        from monoverify.theory.pep.common import PEPNotRepresentable
+        from monoverify.theory.pep.compiled import compiled_worst_case
+
+        try:
+            return compiled_worst_case(m, rho, 1.0, iters)
+        except PEPNotRepresentable:
+            pass
+    return worst_case(m, rho, 1.0, iters, bilinear=bilinear)
+
+
 def _pep_chunk(spec, p, n):
     from monoverify.solvers.registry import make
     from monoverify.theory.pep import worst_case
@@ -182,7 +196,7 @@ def _pep_chunk(spec, p, n):
             m = make(spec["method"], **_method_kwargs(spec, p, i))
         except ValueError:
             continue
-        r = worst_case(m, float(rho[i]), 1.0, spec["iters"], bilinear=spec["family"] == "bilinear")
+        r = _pep_cell(m, float(rho[i]), spec["iters"], spec["family"] == "bilinear", worst_case)
         vals[i] = np.nan if r.value is None else float(r.value)
         status[i] = str(r.status)
     return vals, status.astype(str), {}
