@@ -106,6 +106,87 @@ def fused(z0, gamma, lam, iters: int, b: float, a: float, xp, record: bool):
     return xp.stack([x, y], axis=1), res, dist
 
 
+def hand_numba(record: bool):
+    """The anchor: RAPP(tau = 5) on F z = [[b, a], [-a, b]] z written by hand as a numba kernel, the way an
+    expert would: blocks of 512 instances kept in L1, the outer loop inside the kernel, a lane loop LLVM
+    vectorizes, optional records (||F z|| and ||z|| every iteration); no stopping tests. One thread.
+    The library never contains this: its kernel is generated from the method's traced step."""
+    import numba
+
+    @numba.njit(error_model="numpy")
+    def kern(z0x, z0y, g, lam, iters, b, a, record, res, dist, outx, outy):
+        n = z0x.size
+        X = np.empty(512)
+        Y = np.empty(512)
+        for lo in range(0, n, 512):
+            nb = min(512, n - lo)
+            for j in range(nb):
+                X[j] = z0x[lo + j]
+                Y[j] = z0y[lo + j]
+                if record:
+                    x, y = X[j], Y[j]
+                    fx, fy = b * x + a * y, b * y - a * x
+                    res[0, lo + j] = np.sqrt(fx * fx + fy * fy)
+                    dist[0, lo + j] = np.sqrt(x * x + y * y)
+            for k in range(1, iters + 1):
+                for j in range(nb):
+                    x, y = X[j], Y[j]
+                    gg, ll = g[lo + j], lam[lo + j]
+                    u, v = x, y
+                    for _ in range(5):
+                        fu = b * u + a * v
+                        fv = b * v - a * u
+                        u = x - gg * fu
+                        v = y - gg * fv
+                    om = 1.0 - ll
+                    x = om * x + ll * u
+                    y = om * y + ll * v
+                    X[j], Y[j] = x, y
+                    if record:
+                        fx, fy = b * x + a * y, b * y - a * x
+                        res[k, lo + j] = np.sqrt(fx * fx + fy * fy)
+                        dist[k, lo + j] = np.sqrt(x * x + y * y)
+            for j in range(nb):
+                outx[lo + j] = X[j]
+                outy[lo + j] = Y[j]
+
+    def call(z0, gamma, lam, iters, b, a):
+        n = z0.shape[0]
+        res = np.empty((iters + 1, n) if record else (1, 1))
+        dist = np.empty_like(res)
+        ox, oy = np.empty(n), np.empty(n)
+        kern(np.ascontiguousarray(z0[:, 0]), np.ascontiguousarray(z0[:, 1]), gamma, lam, iters, b, a, record, res,
+             dist, ox, oy)
+        return np.stack([ox, oy], axis=1), (res if record else None), (dist if record else None)
+
+    return call
+
+
+def peak_flops() -> float:
+    """Measured arithmetic peak of one core without FMA (flop/s): a lane loop over a 512-lane block in L1
+    (LLVM vectorizes it) whose body is 8 independent chains x 16 multiply-add pairs, written out."""
+    import numba
+
+    body = "\n".join("        " + "; ".join(f"x{i} = x{i} * c + d" for i in range(8)) for _ in range(16))
+    src = ("def chains(A, reps):\n    c, d = 0.999999, 1e-7\n    for _ in range(reps):\n"
+           "     for j in range(A.size):\n"
+           "        x0 = A[j]; x1 = x0 + 1.0; x2 = x0 + 2.0; x3 = x0 + 3.0; x4 = x0 + 4.0; x5 = x0 + 5.0; "
+           "x6 = x0 + 6.0; x7 = x0 + 7.0\n" + body.replace("        ", "        ") +
+           "\n        A[j] = (x0 + x1 + x2 + x3) + (x4 + x5 + x6 + x7) - 28.0\n")
+    src = src.replace("\n        ", "\n         ")
+    scope: dict = {}
+    exec(src, scope)
+    chains = numba.njit(error_model="numpy")(scope["chains"])
+    A = np.zeros(512)
+    chains(A, 2)
+    best, reps = 0.0, 400
+    for _ in range(7):
+        t = time.perf_counter()
+        chains(A, reps)
+        best = max(best, 512 * reps * (16 * 8 * 2 + 8) / (time.perf_counter() - t))
+    return best
+
+
 def timed(fn, xp, repeat: int):
     best, out = float("inf"), None
     for _ in range(repeat):
@@ -124,6 +205,9 @@ def main(argv=None) -> int:
     ap.add_argument("--backend", choices=["numpy", "cupy"], default="numpy")
     ap.add_argument("--loop-sample", type=int, default=256, help="instances timed one by one (default 256)")
     ap.add_argument("--repeat", type=int, default=3, help="repeats of the batched/fused timings (min taken)")
+    ap.add_argument("--rounds", type=int, default=7, help="interleaved rounds of the kernel comparison (default 7)")
+    ap.add_argument("--only-kernel", action="store_true",
+                    help="only the kernel comparison (generated kernel, hand numba anchor, NumPy path, roofline)")
     args = ap.parse_args(argv)
     xp = _backend(args.backend)
     batch = args.batch or (1_000_000 if args.backend == "cupy" else 65_536)
@@ -162,9 +246,15 @@ def main(argv=None) -> int:
                       f"statuses {r_chk.counts()}[/red]")
         return 1
 
+    if args.backend == "numpy":
+        if kernel_comparison(console, op, method, gamma, lam, z0, args.iters, b, a, args.rounds) != 0:
+            return 1
+        if args.only_kernel:
+            return 0
+
     variants = {  # name -> run keyword arguments
         "generic runner (method.step)": dict(compiled=False),
-        "compiled step (default)": dict(),
+        "compiled step (default)": dict(kernel="never"),
         "linear fast path (linear='always')": dict(linear="always"),
     }
     times: dict = {}
@@ -234,6 +324,96 @@ def main(argv=None) -> int:
     t_none = time.perf_counter() - t0
     console.print(f"built on first access (after the timings): call counts of the recording run {t_rec:.3f} s; "
                   f"residual, distance and call counts of the run without records {t_none:.3f} s")
+    return 0
+
+
+def kernel_comparison(console, op, method, gamma, lam, z0, iters, b, a, rounds) -> int:
+    """The generated kernel (the default path), the NumPy path and the hand-written numba anchor, with and
+    without records, in interleaved rounds of one process; the roofline from the measured peak."""
+    import os
+
+    from rich.table import Table
+
+    from monoverify.solvers import kernel as K
+    from monoverify.solvers import run
+
+    if K.available() is None:
+        console.print("numba is not installed (pip install -e '.[fast]'): no kernel comparison")
+        return 0
+    batch = z0.shape[0]
+    hands = {rec: hand_numba(rec) for rec in (True, False)}
+    # correctness and warm-up (compiles, or loads from the disk cache)
+    rk = run(method, op, z0, iters=iters)
+    if rk.path != "kernel":
+        console.print(f"[red]the default path is {rk.path!r}, not the generated kernel[/red]")
+        return 1
+    rn = run(method, op, z0, iters=iters, kernel="never")
+    same = all(np.array_equal(x, y, equal_nan=True) for x, y in (
+        (rk.z, rn.z), (rk.history.residual, rn.history.residual), (rk.history.distance, rn.history.distance)))
+    same = same and rk.status.tolist() == rn.status.tolist()
+    hz, hres, hdist = hands[True](z0, gamma, lam, iters, b, a)
+    hand_err = float(np.max(np.abs(hz - rk.z)))
+    hand_res = float(np.max(np.abs(hres - rk.history.residual)))
+    run(method, op, z0, iters=iters, kernel="parallel")
+    hands[False](z0, gamma, lam, iters, b, a)
+    if not same or hand_err > 1e-12 or hand_res > 1e-12:
+        console.print(f"[red]kernel and NumPy path differ (bitwise equal: {same}) or the anchor disagrees "
+                      f"(|dz| {hand_err:.2g}, |d residual| {hand_res:.2g})[/red]")
+        return 1
+    variants = {
+        "NumPy path (compiled step, kernel='never')": lambda rec: run(method, op, z0, iters=iters, record=rec,
+                                                                        kernel="never"),
+        "default path (generated kernel)": lambda rec: run(method, op, z0, iters=iters, record=rec),
+        "generated kernel, kernel='parallel'": lambda rec: run(method, op, z0, iters=iters, record=rec,
+                                                               kernel="parallel"),
+        "hand-written numba kernel (anchor, 1 thread)": lambda rec: hands[rec](z0, gamma, lam, iters, b, a),
+    }
+    load0 = os.getloadavg()
+    times: dict = {(n, rec): [] for n in variants for rec in (True, False)}
+    for _ in range(rounds):
+        for rec in (True, False):
+            for name, fn in variants.items():
+                t = time.perf_counter()
+                fn(rec)
+                times[name, rec].append(time.perf_counter() - t)
+    load1 = os.getloadavg()
+    peak = peak_flops()
+    flops = 56.0 * batch * iters    # per outer step: 5 x (F: 4 mul 2 add; w = z - g F: 2 mul 2 sub) + 4 mul 2 add
+    roof = flops / peak
+    table = Table(title=f"generated kernel vs hand numba anchor, RAPP tau=5, {batch:,} x {iters} "
+                        f"({rounds} interleaved rounds; min | median s)")
+    table.add_column("variant")
+    table.add_column("records: s", justify="right")
+    table.add_column("no records: s", justify="right")
+    for name in variants:
+        cells = []
+        for rec in (True, False):
+            ts = sorted(times[name, rec])
+            cells.append(f"{ts[0]:.4f} | {ts[len(ts) // 2]:.4f}")
+        table.add_row(name, *cells)
+    table.add_row(f"roofline: {flops / 1e6:.0f} Mflop at the measured peak {peak / 1e9:.1f} GFLOP/s (1 core, no FMA)",
+                  "", f"{roof:.4f}")
+    console.print(table)
+    dflt, hand, npy = "default path (generated kernel)", "hand-written numba kernel (anchor, 1 thread)", \
+        "NumPy path (compiled step, kernel='never')"
+
+    def med(n, rec):
+        ts = sorted(times[n, rec])
+        return ts[len(ts) // 2]
+
+    ratios = Table(title="kernel ratios (medians of the same interleaved rounds)")
+    ratios.add_column("ratio")
+    ratios.add_column("value", justify="right")
+    ratios.add_column("target", justify="right")
+    for rec, label in ((True, "records"), (False, "no records")):
+        ratios.add_row(f"default path / hand numba kernel, {label}", f"{med(dflt, rec) / med(hand, rec):.2f}", "<= 1.5")
+    ratios.add_row("default path / roofline, no records", f"{med(dflt, False) / roof:.1f}x", "<= 2x")
+    ratios.add_row("NumPy path / default path, records | none",
+                   f"{med(npy, True) / med(dflt, True):.2f} | {med(npy, False) / med(dflt, False):.2f}", "")
+    console.print(ratios)
+    console.print(f"checks: default path == NumPy path bit for bit (iterates, residual and distance history, statuses); "
+                  f"hand kernel vs default path max |dz| = {hand_err:.1e}, max |d residual| = {hand_res:.1e}; "
+                  f"load average {load0[0]:.2f} before, {load1[0]:.2f} after; {os.cpu_count()} cores")
     return 0
 
 

@@ -489,13 +489,16 @@ class _Source:
         self.d = code.d
         self.ns = len(step.keys) * code.d
 
-    def _measure(self, z: list[str], f: list[str] | None, names: _Names, safe: bool, ind: str) -> list[str]:
-        """``f`` (F z, computed here when None), ``r``, ``nz``, ``dd`` of the lane's new iterate ``z``."""
+    def _measure(self, z: list[str], f: list[str] | None, names: _Names, safe: bool, ind: str,
+                 need: bool = True) -> list[str]:
+        """``f`` (F z, computed here when None) and ``sn`` (``||z||^2``) of the lane's new iterate ``z``;
+        ``need``: also ``r`` and ``dd`` (the records; else 0.0); ``safe``: also ``nz``, and the norms with the
+        runner's overflow-safe rescaling (the lane-by-lane fix-up)."""
         lines: list[str] = []
-        if f is None and (self.residual or self.step.has_fz):
+        if f is None and ((self.residual and need) or self.step.has_fz):
             ls, f = self.code.F(z, names)
             lines += ls
-        if self.residual:
+        if self.residual and need:
             if self.natural:
                 y = [f"mz{j}" for j in range(self.d)]
                 lines += [f"{y[j]} = {z[j]} - {f[j]}" for j in range(self.d)]
@@ -507,17 +510,19 @@ class _Source:
                 rv = f
             lines += _norm_lines(rv, "r", safe)
         else:
-            lines.append("r = nan")
-        lines += _norm_lines(z, "nz", safe)
-        if self.has_sol:
-            if self.sol_zero:
-                lines += _norm_lines(z, "dd", safe)
+            lines.append("r = nan" if need else "r = 0.0")
+        lines.append(f"sn = {_lsum([f'{x} * {x}' for x in z])}")
+        if safe:
+            lines += _norm_lines(z, "nz", safe)
+        if self.has_sol and need:
+            if self.sol_zero:   # ||z - 0||: the same operations as ||z||
+                lines.append("dd = nz" if safe else "dd = _sqrt(sn)")
             else:
                 dv = [f"md{j}" for j in range(self.d)]
                 lines += [f"{dv[j]} = {z[j]} - sol{j}" for j in range(self.d)]
                 lines += _norm_lines(dv, "dd", safe)
         else:
-            lines.append("dd = nan")
+            lines.append("dd = nan" if need else "dd = 0.0")
         return [ind + x for x in lines], f
 
     def text(self) -> str:
@@ -538,7 +543,7 @@ class _Source:
 
         L: list[str] = []
         I1, I2, I3 = " " * 4, " " * 8, " " * 12
-        L.append("def _body(X0, HS, LIM, P, SOL, iters, tol, use_tol, rfull, dfull, RES, DIST, ZF, PV, NIT, STAT, "
+        L.append("def _body(X0, HS, LIM, LIM2, P, SOL, iters, tol, use_tol, rfull, dfull, RES, DIST, ZF, PV, NIT, STAT, "
                  "nblocks):")
         L.append(I1 + "n = X0.shape[1]")
         L.append(I1 + "for blk in prange(nblocks):")
@@ -550,7 +555,7 @@ class _Source:
         L.append(B + f"W = np.zeros({NW * bs})")
         L.append(B + "for l in range(nb):")
         L.append(B + I1 + f"{w(R_AL)} = 1.0")
-        L.append(B + I1 + f"{w(R_LIM)} = LIM[lo + l]")
+        L.append(B + I1 + f"{w(R_LIM)} = LIM2[lo + l]")
         L += [B + I1 + f"{w(R_S + q)} = X0[{q}, lo + l]" for q in range(ns)]
         L += [B + I1 + f"{w(R_H + q)} = HS[{q}, lo + l]" for q in range(nh)]
         L.append(B + "nalive = nb")
@@ -560,8 +565,10 @@ class _Source:
         L.append(K + "rr = k if rfull else (0 if k == 0 else (1 if last else 2))")
         L.append(K + "dr = k if dfull else (0 if k == 0 else (1 if last else 2))")
         L.append(K + "nflag = 0")
-        for first in (True, False):
-            L.append(K + ("if k == 0:" if first else "else:"))
+        L.append(K + "need = rfull or k == 0 or last")
+        for variant in ("first", "need", "fast"):
+            L.append(K + {"first": "if k == 0:", "need": "elif need:", "fast": "else:"}[variant])
+            first, need = variant == "first", variant != "fast"
             LL = K + I1
             L.append(LL + "for l in range(nb):")
             Ln = LL + I1
@@ -587,19 +594,20 @@ class _Source:
                 for k_ in keys:
                     for j in range(d):
                         L.append(Ln + f"{w(R_S + sidx[k_][j])} = {new[k_][j]}")
-                ms, f = self._measure(new["z"], None, names, False, Ln)
+                ms, f = self._measure(new["z"], None, names, False, Ln, need)
                 L += ms
             if st.has_fz:
                 L += [Ln + f"{w(R_C + j)} = {f[j]}" for j in range(d)]
+            L.append(Ln + f"a = {w(R_AL)}")
+            if need:
+                L += [Ln + "RES[rr, i] = r if a != 0.0 else nan", Ln + "DIST[dr, i] = dd if a != 0.0 else nan"]
             L += [Ln + x for x in (
-                f"a = {w(R_AL)}",
-                "RES[rr, i] = r if a != 0.0 else nan",
-                "DIST[dr, i] = dd if a != 0.0 else nan",
-                "isn = nz != nz",
-                f"dv = (not isn) & ((nz > {w(R_LIM)}) | (nz == inf))",
+                "isn = sn != sn",
+                # ||z|| > limit  <=>  ||z||^2 > T (T: the largest square whose root is <= limit, exact)
+                f"dv = (not isn) & ((sn > {w(R_LIM)}) | (sn == inf))",
                 "cv = use_tol & (not isn) & (not dv) & (r <= tol)",
                 "code = 3.0 if isn else (2.0 if dv else (1.0 if cv else (0.0 if last else -1.0)))",
-                "fl = (a != 0.0) & ((code >= 0.0) | (r == inf) | (nz == inf) | (dd == inf))",
+                "fl = (a != 0.0) & ((code >= 0.0) | (r == inf) | (sn == inf) | (dd == inf))",
                 f"{w(R_CODE)} = code",
                 f"{w(R_FL)} = 1.0 if fl else 0.0",
                 "nflag += 1 if fl else 0",
@@ -621,7 +629,7 @@ class _Source:
             "RES[rr, i] = r",
             "DIST[dr, i] = dd",
             "isn = nz != nz",
-            f"dv = (not isn) & ((nz > {w(R_LIM)}) | (nz == inf))",
+            "dv = (not isn) & ((nz > LIM[i]) | (nz == inf))",
             "cv = use_tol & (not isn) & (not dv) & (r <= tol)",
             "code = 3 if isn else (2 if dv else (1 if cv else (0 if last else -1)))",
             "if code >= 0:",
@@ -723,11 +731,27 @@ class KernelPlan:
         SOL = np.zeros(d) if sol is None else np.ascontiguousarray(np.asarray(sol, dtype=float))
         fn = mod._body_parallel if parallel else mod._body_serial
         nblocks = (B + BLOCK - 1) // BLOCK
-        fn(np.ascontiguousarray(X0), HS, np.ascontiguousarray(limit, dtype=float), P, SOL, int(iters),
+        lim = np.ascontiguousarray(limit, dtype=float)
+        fn(np.ascontiguousarray(X0), HS, lim, _square_bound(lim), P, SOL, int(iters),
            float(0.0 if tol is None else tol), tol is not None, rfull, dfull, RES, DIST, ZF, PV, NIT, STAT,
            int(nblocks))
         return {"RES": RES[:-1], "DIST": DIST[:-1], "ZF": ZF, "PV": PV, "NIT": NIT, "STAT": STAT,
                 "rfull": rfull, "dfull": dfull}
+
+
+def _square_bound(lim: np.ndarray) -> np.ndarray:
+    """Per limit ``L``, the largest double ``T`` with ``sqrt(T) <= L``: for every ``s >= 0``,
+    ``sqrt(s) > L`` exactly when ``s > T`` (``sqrt`` is correctly rounded and monotone)."""
+    with np.errstate(over="ignore", invalid="ignore"):
+        T = lim * lim
+        for _ in range(4):
+            hi = np.sqrt(T) > lim
+            T = np.where(hi, np.nextafter(T, 0.0), T)
+        for _ in range(4):
+            up = np.nextafter(T, np.inf)
+            T = np.where(np.sqrt(up) <= lim, up, T)
+        assert np.all(np.sqrt(T) <= lim) and np.all(np.sqrt(np.nextafter(T, np.inf)) > lim)
+    return T
 
 
 def plan(method: Any, host: Any, op: Any, z: np.ndarray, oracle: Any, *, record_residual: bool = True) -> KernelPlan:
@@ -750,7 +774,8 @@ def plan(method: Any, host: Any, op: Any, z: np.ndarray, oracle: Any, *, record_
     if cs is None:
         raise NotKernel("the step is not traceable")
     step = _StepCode(cs, host, state, code)
-    step.prog_ops = cs.n_ops
+    # vector operations of the NumPy replay: an F of dim d is 2 d - 1 of them (d products, d - 1 sums per row)
+    step.prog_ops = cs.n_ops + step.n_F * (2 * code.d - 2)
     if cs.n_ops > _MAX_OPS:
         raise NotKernel(f"{cs.n_ops} operations per step")
     natural = not isinstance(op.constraint, Whole)

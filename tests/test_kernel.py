@@ -235,3 +235,18 @@ def test_without_numba_everything_runs_on_numpy(monkeypatch):
 def test_kernel_argument_is_checked():
     with pytest.raises(ValueError, match="kernel="):
         run(make("gda", gamma=0.5), LowerBoundGame(-0.2, 1.0), np.ones(2), kernel="fast")
+
+
+def test_the_squared_limit_decides_as_the_norm():
+    """The kernel tests ||z||^2 > T instead of ||z|| > limit: the same decision for every s (checked on the
+    doubles next to T and on random squares)."""
+    from monoverify.solvers.kernel import _square_bound
+
+    lim = np.array([1e10 * (1 + 2.5), 3.0, 1e-3, 7.77e150, 1e200, 1.0])
+    T = _square_bound(lim)
+    rng = np.random.default_rng(0)
+    for L, t in zip(lim, T):
+        with np.errstate(over="ignore"):
+            s = np.concatenate([[t, np.nextafter(t, 0), np.nextafter(t, np.inf)],
+                                np.nextafter(t, np.inf) * rng.uniform(0.99999, 1.00001, 2000), [np.inf, 0.0]])
+            assert np.array_equal(np.sqrt(s) > L, s > t)
