@@ -52,7 +52,7 @@ __all__ = ["available", "plan", "KernelPlan", "NotKernel"]
 
 _MAX_DIM = 7           # the runner's row norms sum columns left to right below 8
 _MAX_OPS = 4000        # straight-line lines of one step (compile time grows with it)
-BLOCK = 512
+BLOCK = 128
 _LOCK = threading.Lock()
 _MODULES: dict[str, Any] = {}
 
@@ -606,9 +606,8 @@ class _Source:
                 # ||z|| > limit  <=>  ||z||^2 > T (T: the largest square whose root is <= limit, exact)
                 f"dv = (not isn) & ((sn > {w(R_LIM)}) | (sn == inf))",
                 "cv = use_tol & (not isn) & (not dv) & (r <= tol)",
-                "code = 3.0 if isn else (2.0 if dv else (1.0 if cv else (0.0 if last else -1.0)))",
-                "fl = (a != 0.0) & ((code >= 0.0) | (r == inf) | (sn == inf) | (dd == inf))",
-                f"{w(R_CODE)} = code",
+                # a stop, or a norm to redo overflow-safe: the fix-up loop decides it exactly
+                "fl = (a != 0.0) & (isn | dv | cv | last | (r == inf) | (sn == inf) | (dd == inf))",
                 f"{w(R_FL)} = 1.0 if fl else 0.0",
                 "nflag += 1 if fl else 0",
             )]
@@ -744,12 +743,17 @@ def _square_bound(lim: np.ndarray) -> np.ndarray:
     ``sqrt(s) > L`` exactly when ``s > T`` (``sqrt`` is correctly rounded and monotone)."""
     with np.errstate(over="ignore", invalid="ignore"):
         T = lim * lim
-        for _ in range(4):
+        for _ in range(8):
             hi = np.sqrt(T) > lim
-            T = np.where(hi, np.nextafter(T, 0.0), T)
-        for _ in range(4):
+            if not hi.any():
+                break
+            T[hi] = np.nextafter(T[hi], 0.0)
+        for _ in range(8):
             up = np.nextafter(T, np.inf)
-            T = np.where(np.sqrt(up) <= lim, up, T)
+            ok = np.sqrt(up) <= lim
+            if not ok.any():
+                break
+            T[ok] = up[ok]
         assert np.all(np.sqrt(T) <= lim) and np.all(np.sqrt(np.nextafter(T, np.inf)) > lim)
     return T
 
