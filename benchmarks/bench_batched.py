@@ -13,7 +13,7 @@ and last rows; the fused kernel then records nothing):
 * the per-instance Python loop (``run`` once per instance, scalar hyper-parameters), timed on
   ``--loop-sample`` instances (default 256) and extrapolated to the batch (the output says so);
 * the generic runner (``run(..., compiled=False)``: ``method.step`` every iteration);
-* the compiled step (the default: the traced step replayed with buffers, same bits);
+* the compiled step (``kernel="never"``: the traced step replayed with buffers by NumPy, same bits);
 * the linear fast path (``run(..., linear="always")``: the method's transition matrix);
 * the hand-fused NumPy kernel: the RAPP update written directly on the two coordinate columns
   with the 2x2 block structure of ``F`` (no status bookkeeping).
@@ -24,7 +24,14 @@ any number is printed the compiled run is checked to equal the generic run bit f
 fused kernel to 1e-12 (iterates and residual history); the linear path's distance to the fused
 iterates, relative to ``1 + ||z||``, is printed.
 
-Run: ``python benchmarks/bench_batched.py [--batch 65536] [--iters 200] [--backend numpy|cupy]``.
+First (NumPy backend, numba installed) the kernel comparison: the default path (the numba kernel generated
+from the traced step), the NumPy path, ``kernel="parallel"`` and a hand-written numba kernel of the same
+update (the anchor: blocks of 512 in L1, outer loop inside, no stopping tests), with and without records,
+in ``--rounds`` interleaved rounds (min and median), checked bit for bit / to 1e-12 first, and the roofline
+(56 flop per instance and iteration at the peak measured by :func:`peak_flops`).
+
+Run: ``python benchmarks/bench_batched.py [--batch 65536] [--iters 200] [--backend numpy|cupy] [--rounds 7]
+[--only-kernel]``.
 With ``--backend cupy`` (default batch 10^6) CuPy is imported lazily; the per-instance loop then
 runs on NumPy (a GPU loop over single instances would only measure kernel-launch latency).
 """
@@ -254,7 +261,7 @@ def main(argv=None) -> int:
 
     variants = {  # name -> run keyword arguments
         "generic runner (method.step)": dict(compiled=False),
-        "compiled step (default)": dict(kernel="never"),
+        "compiled step (kernel='never')": dict(kernel="never"),
         "linear fast path (linear='always')": dict(linear="always"),
     }
     times: dict = {}
@@ -280,7 +287,7 @@ def main(argv=None) -> int:
     t_loop_sample = time.perf_counter() - t0
     t_loop = t_loop_sample / n_loop * batch
 
-    r = runs["compiled step (default)", True]
+    r = runs["compiled step (kernel='never')", True]
     table = Table(title=f"RAPP tau={TAU}, {batch:,} instances x {args.iters} iterations ({args.backend})")
     table.add_column("variant")
     table.add_column("records every iteration: s", justify="right")
@@ -299,7 +306,7 @@ def main(argv=None) -> int:
     ratios.add_column("ratio")
     ratios.add_column("value", justify="right")
     ratios.add_column("target", justify="right")
-    comp, gen = "compiled step (default)", "generic runner (method.step)"
+    comp, gen = "compiled step (kernel='never')", "generic runner (method.step)"
     ratios.add_row("(a) per-instance loop (extrapolated) / compiled run, records", f"{t_loop / times[comp, True]:,.0f}x",
                    ">= 100x")
     ratios.add_row("(b) fused kernel / compiled run, both recording every iteration", f"{fr / times[comp, True]:.2f}",
