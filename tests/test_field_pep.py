@@ -177,3 +177,13 @@ def test_exact_certificates_of_the_tight_bounds(method, rho, L, n, bound, metric
 def test_a_bound_below_lieders_is_refuted():
     p = prove(make("halpern", gamma=Q(1)), Q(1, 2), None, 3, Q(1, 5), "operator", "last")
     assert p.status == "refuted"
+
+
+def test_sweeps_keep_the_strongly_monotone_class():
+    """worst_case_many's compiled SDP knows only the plain class: a job with mu (or refined) takes worst_case, so
+    GDA's contraction (1 - 2 gamma mu + gamma^2 L^2)^N is kept (the plain class would give (1 + gamma^2 L^2)^N)."""
+    from monoverify.theory.pep import worst_case_many
+
+    r, = worst_case_many([dict(method=make("gda", gamma=0.5), rho=0.0, L=1.0, n_iter=2, metric="distance", mu=0.5,
+                               cache=False)])
+    assert r.value == pytest.approx((1 - 2 * 0.5 * 0.5 + 0.25) ** 2, rel=1e-6)

@@ -46,12 +46,20 @@ def run(args: Any) -> int:
             raise UserError(f"--n must be an integer >= 1, got {n}")
     if args.workers < 1:
         raise UserError(f"--workers must be an integer >= 1, got {args.workers}")
-    jobs = [dict(method=method, rho=args.rho, L=args.L, n_iter=n, metric=args.metric, cache=not args.no_cache)
+    cls = {}
+    if args.mu is not None:
+        cls["mu"] = args.mu
+    if args.refined:
+        cls["refined"] = True
+    jobs = [dict(method=method, rho=args.rho, L=args.L, n_iter=n, metric=args.metric, cache=not args.no_cache, **cls)
             for n in args.n]
     with _executor(args, len(jobs)) as ex:
         results = pep.worst_case_many(jobs, executor=ex)
     dicts = [res.to_dict() if hasattr(res, "to_dict") else vars(res) for res in results]
-    sides = [_two_sided(method, args, n, res) for n, res in zip(args.n, results)]
+    # the two-sided report's linear witnesses know the plain class only
+    sides = [_two_sided(method, args, n, res) if not cls else
+             {"lower": None, "upper": res.value, "gap": None, "two_sided": "not computed for --mu/--refined"}
+             for n, res in zip(args.n, results)]
     for d, t in zip(dicts, sides):
         d.update(t)
     if args.json:
@@ -89,6 +97,11 @@ def add_parser(sub: Any) -> None:
                    help="iterations N; several values: one PEP each (a sweep)")
     p.add_argument("--metric", default="operator", choices=["operator", "step", "distance"])
     p.add_argument("--workers", type=int, default=1, metavar="N", help="processes for a sweep over several --n (>= 1)")
+    p.add_argument("--mu", type=float, default=None, metavar="MU",
+                   help="also mu-strongly monotone (pairwise; interpolable alone with --L omitted and rho <= 0)")
+    p.add_argument("--refined", action="store_true",
+                   help="PEPit's refined class of L-Lipschitz (mu-strongly) monotone operators (needs --L, rho <= mu/L^2): "
+                        "tighter, still a relaxation; its cost (LMIs, solve time) is printed")
     add_scheduler(p)
     p.add_argument("--no-cache", action="store_true")
     p.add_argument("--json", action="store_true")

@@ -274,9 +274,11 @@ _PROGRAMS: dict[tuple, Program] = {}
 
 def applies(kwargs: Mapping[str, Any]) -> bool:
     """Can the job (``worst_case`` keyword arguments) be solved compiled? Unconstrained, not bilinear,
-    Clarabel with its default settings."""
+    Clarabel with its default settings, the plain class (no ``mu``, not ``refined``: their constraints are not
+    in the compiled data)."""
     return (kwargs.get("constraint") is None and not kwargs.get("bilinear", False)
-            and str(kwargs.get("solver", "CLARABEL")).upper() == "CLARABEL" and not kwargs.get("solver_options"))
+            and str(kwargs.get("solver", "CLARABEL")).upper() == "CLARABEL" and not kwargs.get("solver_options")
+            and kwargs.get("mu") is None and not kwargs.get("refined", False))
 
 
 def compiled_worst_case(method: Any, rho: float, L: float | None, n_iter: int, metric: str = "operator", *,

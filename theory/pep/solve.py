@@ -251,8 +251,8 @@ def _solve(m: Any, inputs: dict, verbose: bool) -> PEPResult:
         from .operator_class import refined_cost
 
         cost = refined_cost(len(F.list_of_points))
-        msg += (f" [refined class: {cost['lmis_7x7']} LMIs of size 7x7 on {len(F.list_of_points)} points "
-                f"(plain class: {cost['pairwise_plain']} pairwise inequalities); built and solved in {wall:.2f} s]")
+        msg += (f"; refined class: {cost['lmis_7x7']} LMIs of size 7x7 on {len(F.list_of_points)} points "
+                f"(plain class: {cost['pairwise_plain']} pairwise inequalities), built and solved in {wall:.2f} s")
     return PEPResult(value=val, status=status, message=msg, solver=solver, wall_time=wall, n_iter=N,
                      inputs=inputs, primal_value=primal, gram=gram, iterates=iterates, solution=sol,
                      relaxation=relaxation, points=points)
