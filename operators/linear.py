@@ -270,6 +270,23 @@ def LowerBoundGame(rho: Any, L: Any) -> LinearOperator:
     return op
 
 
+def comonotone_blocks(dim: int, rho: float, L: float, rng: np.random.Generator) -> list:
+    """The blocks of :func:`random_comonotone`: ``(L_j, rho_j)`` of its rotation-scalings (the first is
+    ``(L, rho)``, the others ``L_j <= L``, ``rho_j in [max(rho, -1/L_j), 1/L_j]``) and, for odd ``dim``,
+    ``(mu, None)`` for its 1x1 block ``mu in (0, L]``; drawn from ``rng`` in this order.
+
+    >>> comonotone_blocks(5, -0.2, 1.0, np.random.default_rng(0))[0]
+    (1.0, -0.2)
+    """
+    out = [(float(L), float(rho))]
+    for _ in range(dim // 2 - 1):
+        lj = L * rng.uniform(0.3, 1.0)
+        out.append((float(lj), float(rng.uniform(max(rho, -1.0 / lj), 1.0 / lj))))
+    if dim % 2:
+        out.append((float(L * rng.uniform(0.3, 1.0)), None))
+    return out
+
+
 def random_comonotone(dim: int, rho: Any, L: Any, seed: int | None = 0) -> LinearOperator:
     """Random ``dim``-dimensional linear map with ``rho(M) = rho`` and ``||M||_2 = L`` exactly.
 
@@ -291,21 +308,14 @@ def random_comonotone(dim: int, rho: Any, L: Any, seed: int | None = 0) -> Linea
         raise InvalidValue(f"rho must satisfy |rho*L| <= 1 (rho in [{-1 / Lf:g}, {1 / Lf:g}]); got rho={rho!r}")
     rng = np.random.default_rng(seed)
     blocks, eigs = [], []
-
-    def block(r: float, l: float) -> np.ndarray:
-        B = rotation_scaling_block(r * l, l)
+    for lj, rj in comonotone_blocks(dim, rf, Lf, rng):
+        if rj is None:   # the 1x1 block mu = lj of an odd dimension
+            blocks.append(np.array([[lj]]))
+            eigs.append(lj + 0j)
+            continue
+        B = rotation_scaling_block(rj * lj, lj)
         eigs.extend([B[0, 0] + 1j * B[0, 1], B[0, 0] - 1j * B[0, 1]])
-        return B
-
-    blocks.append(block(rf, Lf))
-    for _ in range(dim // 2 - 1):
-        lj = Lf * rng.uniform(0.3, 1.0)
-        rj = rng.uniform(max(rf, -1.0 / lj), 1.0 / lj)
-        blocks.append(block(rj, lj))
-    if dim % 2:
-        mu = Lf * rng.uniform(0.3, 1.0)
-        blocks.append(np.array([[mu]]))
-        eigs.append(mu + 0j)
+        blocks.append(B)
     from scipy.linalg import block_diag
 
     B = block_diag(*blocks)

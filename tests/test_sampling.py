@@ -17,7 +17,7 @@ def test_every_sampled_cell_is_admitted_and_sampling_is_reproducible():
     th = THEOREMS["eg+.best_iterate"]
     grid = [dict(zip(th.grid, combo)) for combo in itertools.product(*th.grid.values())]
     a, b = sample(th, quick=True, seed=3), sample(th, quick=True, seed=3)
-    assert a == b and a[:len(grid)] == grid             # the grid seeds come first, unchanged
+    assert a == b and [c.norm for c in a[:len(grid)]] == grid   # the grid seeds come first, unchanged
     new = a[len(grid):]
     assert len(new) >= 5
     for cell in new:
@@ -54,7 +54,7 @@ def test_region_condition_is_sampled_on_both_sides():
 def test_widened_pp_hypothesis_is_killed_by_sampled_cells():
     # issue 17: pp.last_iterate with its hypothesis widened to rho > -gamma survived the bare grid
     wrong = dataclasses.replace(THEOREMS["pp.last_iterate"], id="pp.wide", hypotheses=sp.And(rho > -gamma))
-    assert check(wrong, quick=True, sampled=False, adversarial=False).verdict == "holds"   # the old blind spot
+    assert check(wrong, quick=True, sampled=False, adversarial=False, escalate=False).verdict == "holds"   # the old blind spot
     r = check(wrong, quick=True)
     assert r.verdict == "violated"
     assert -r.worst["rho"] > r.worst["gamma"] / 2      # a cell the widened hypothesis added

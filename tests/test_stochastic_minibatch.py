@@ -142,7 +142,8 @@ def test_sampler_mean_lies_in_the_confidence_band_of_the_exact_expectation():
     th = _one_cell()
     from monoverify.theory.judge.instances import battery
 
-    (label, op, z0, cells, _), = battery(th, quick=True, sampled=False)
+    (inst, cells), = battery(th, quick=True, sampled=False)
+    op, z0 = inst.operator(), inst.start()
     n = 1000
     (vals, ks, means, bnds), = SAMPLERS[th.metric](th, op, z0, cells, n, 0)
     k_up, k_lo = kappa(n)

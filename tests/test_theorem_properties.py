@@ -76,7 +76,7 @@ def test_region_theorem_on_lower_bound_game(tid):
         vals = {a: np.nan for a in ARGS}
         vals.update(p, K=1.0, D0=1.0)
         derive(th, vals)
-        r = float(np.max(spectral_radius(method_for(th, [Cell(vals)]), op.eigenvalues())))
+        r = float(np.max(spectral_radius(method_for(th, [vals]), op.eigenvalues())))
         assume(abs(r - 1) > 1e-9)  # on the boundary the condition says nothing
         assert bool(cond(*[np.asarray(vals[a], float) for a in ARGS])) == (r < 1), (tid, p, r)
 

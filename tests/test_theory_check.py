@@ -197,8 +197,14 @@ def test_unconverged_resolvent_makes_cells_not_judged_and_the_verdict_inconclusi
         r.resolvent_failures = 3      # what the oracle counts when the inner loop stops unconverged
         return r
 
+    def direct(*a, **kw):   # every instance run directly (the stacked linear path has exact resolvents)
+        from monoverify.solvers.linear_path import NotLinear
+
+        raise NotLinear("forced direct")
+
     monkeypatch.setattr(rate, "run", failing)
-    r = check("pp.last_iterate", quick=True, adversarial=False)   # the battery's own runs (the adversary runs elsewhere)
+    monkeypatch.setattr(rate, "measure_stack", direct)
+    r = check("pp.last_iterate", quick=True, adversarial=False, escalate=False)   # the battery's own runs only
     assert r.verdict == "inconclusive" and r.n_judged == 0
     assert r.not_judged == {"resolvent not converged": r.n_cells}
 
@@ -283,8 +289,8 @@ def test_explored_cells_outside_the_hypotheses_are_measured_but_never_judged():
     from monoverify.theory.judge.cells import OUTSIDE
 
     # the same grid with and without explore (sampled cells and the adversary depend on what is admitted)
-    inside = check("relaxed-pp.last_iterate", quick=True, sampled=False, adversarial=False)
-    r = check("relaxed-pp.last_iterate", quick=True, explore=True, sampled=False, adversarial=False)
+    inside = check("relaxed-pp.last_iterate", quick=True, sampled=False, adversarial=False, escalate=False)
+    r = check("relaxed-pp.last_iterate", quick=True, explore=True, sampled=False, adversarial=False, escalate=False)
     assert r.explored_outside and r.not_judged[OUTSIDE] > 0 and not r.failed
     assert r.n_judged == inside.n_judged and r.worst_ratio == inside.worst_ratio
     assert len(r.curves) == r.n_cells == r.n_judged + r.n_not_judged

@@ -94,6 +94,9 @@ class Metric:
     check: Callable[[Any], Any] | None = None
     measure: Callable[..., float] | None = None
     expected: bool = False
+    #: ``(p, q)``: the metric scales as ``a^p s^q`` under ``z -> s z``, ``F -> a F`` (``L -> a L``); the
+    #: judge's dimensional check compares a bound's scaling with it (``None``: not declared)
+    units: tuple | None = None
 
 
 def _find(m: Method, name: str) -> Any:
@@ -175,29 +178,30 @@ def unrelaxed_residual_ratio(method: Method, op: Any, z0: Any, values: dict) -> 
 
 _TABLE = (
     Metric("operator_sq", "||F z^k||^2 (with a constraint A: the natural residual ||z - J_A(z - F z)||^2)",
-           _operator),
+           _operator, units=(2, 2)),
     Metric("resolvent_residual_sq", "||z^k - J_{gamma T} z^k||^2", _resolvent, needs=("method",),
-           check=lambda m: _find(m, "gamma")),
+           check=lambda m: _find(m, "gamma"), units=(0, 2)),
     Metric("fixed_point_residual_sq", "||S z^k - z^k||^2, S = base^tau of a Lookahead", _fixed_point,
-           needs=("method",), check=_needs_lookahead),
-    Metric("step_sq", "||z^k - z^{k-1}||^2 (outer iterates)", lambda at: at.z - at.prev, run=False, needs=("prev",)),
-    Metric("distance_sq", "||z^k - z*||^2", lambda at: at.z - at.zstar, run=False, needs=("zstar",)),
-    Metric("distance_ratio", "||z^{k} - z*||^2 / ||z^{k-1} - z*||^2 (quasi-nonexpansiveness)", None, pep=False),
+           needs=("method",), check=_needs_lookahead, units=(0, 2)),
+    Metric("step_sq", "||z^k - z^{k-1}||^2 (outer iterates)", lambda at: at.z - at.prev, run=False, needs=("prev",), units=(0, 2)),
+    Metric("distance_sq", "||z^k - z*||^2", lambda at: at.z - at.zstar, run=False, needs=("zstar",), units=(0, 2)),
+    Metric("distance_ratio", "||z^{k} - z*||^2 / ||z^{k-1} - z*||^2 (quasi-nonexpansiveness)", None, pep=False,
+           units=(0, 0)),
     Metric("natural_residual_sq", "||z^k - J_{gamma A}(z^k - gamma F z^k)||^2 (gamma of the method)", _natural,
-           needs=("method",), check=_gamma),
+           needs=("method",), check=_gamma, units=(0, 2)),
     Metric("extrapolated_operator_sq", "||F zb^k||^2 at zb^k = J_{gamma A}(z^k - gamma F z^k) (EG+, SPEC R14)",
-           _extrapolated_operator, needs=("method",), check=_gamma),
+           _extrapolated_operator, needs=("method",), check=_gamma, units=(2, 2)),
     Metric("ceg_step_sq", "||H zb^k - H z^k||^2, H = id - gamma F (CEG+, SPEC R25)", _ceg_step,
-           needs=("method",), check=_gamma),
+           needs=("method",), check=_gamma, units=(0, 2)),
     Metric("unrelaxed_residual_ratio", "final natural residual of a Lookahead method over that with lam = 1 "
-           "(RAPP vs APP, SPEC R33)", None, run=False, pep=False, measure=unrelaxed_residual_ratio),
+           "(RAPP vs APP, SPEC R33)", None, run=False, pep=False, measure=unrelaxed_residual_ratio, units=(0, 0)),
     Metric("expected_mean_resolvent_residual_sq", "(1/K) sum_{k<K} E||z^k - J_{gamma T} z^k||^2 of a method run with a "
            "stochastic oracle (stochastic RAPP with a mini-batch schedule, SPEC R32); bounds the best iterate in "
            "expectation. On runs its monitor is ||z^k - J z^k||^2 per sample path; not a PEP objective (an expectation "
            "over the oracle's noise)", _resolvent, pep=False, needs=("method",), check=lambda m: _find(m, "gamma"),
-           expected=True),
+           expected=True, units=(0, 2)),
     Metric("expected_inner_error_sq", "E||w^K - J_{gamma T} z||^2 after K anchored inner steps w <- z - gamma F^(w) "
-           "with a stochastic oracle (RAPP's inner loop, SPEC R8)", None, run=False, pep=False, expected=True),
+           "with a stochastic oracle (RAPP's inner loop, SPEC R8)", None, run=False, pep=False, expected=True, units=(0, 2)),
 )
 #: issue 28, diagonal linear networks: property quantities whose evidence is
 #: :func:`monoverify.theory.judge.dln.dln_observations` (the measure below bridges the current check to it)

@@ -34,7 +34,7 @@ import numpy as np
 from monoverify.operators.resolvent import resolvent
 from monoverify.solvers import MiniBatch, StochasticOracle, run
 
-__all__ = ["check_expected", "kappa", "X_CONF", "SAMPLERS"]
+__all__ = ["kappa", "X_CONF", "SAMPLERS"]
 
 #: confidence parameter x of the tail bound 2 exp(-x)
 X_CONF = 20.0
@@ -68,7 +68,7 @@ def _skip(op) -> str:
 
 def _cell_means(th, op, z0, cell, ci: int, n: int, seed: int) -> tuple:
     """Sample means, bounds and inner-step counts of one cell (one seeded batch of ``n`` per count)."""
-    from .judge.cells import ARGS, Cell, lambdify, method_for
+    from .judge.cells import ARGS, lambdify, method_for
 
     g = float(cell["gamma"])
     w_star = resolvent(op, np.asarray(z0, float), g)
@@ -77,7 +77,7 @@ def _cell_means(th, op, z0, cell, ci: int, n: int, seed: int) -> tuple:
     ks = _steps(int(vals["K"]))
     means, bnds = [], []
     for k in ks:
-        m = method_for(th, [Cell(dict(vals, K=float(k)))])
+        m = method_for(th, [dict(vals, K=float(k))])
         oracle = StochasticOracle(op, sigma=float(vals["sigma"]), seed=seed + 1000 * ci + k)
         z = np.broadcast_to(np.asarray(z0, float), (n, op.dim)).copy()
         w = m.step(m.init(z, oracle), oracle)["z"]
@@ -128,59 +128,3 @@ def _minibatch_means(th, op, z0, cells: list, n: int, seed: int) -> list:
 
 #: metric -> sampler ``(th, op, z0, cells, n, seed) -> [(values, ks, means, bounds) per cell]``
 SAMPLERS = {"expected_inner_error_sq": _inner_means, "expected_mean_resolvent_residual_sq": _minibatch_means}
-
-
-def check_expected(th, bat, notes: list, progress=None, *, seed: int = 0, quick: bool = False):
-    """Check an expectation theorem on its battery with the sampler of its metric (:data:`SAMPLERS`).
-
-    ``expected_inner_error_sq``: ``E ||w^k - J_{gamma T} z||^2 <= bound`` at ``k in {1, 2, K/2, K}``;
-    ``D0`` in the bound is the inner problem's initial distance ``||z - J_{gamma T} z||^2``
-    (``w^0 = z``), ``K`` the number of inner steps, ``sigma^2`` the oracle variance.
-    ``expected_mean_resolvent_residual_sq``: stochastic RAPP with the theorem's mini-batch schedule,
-    ``(1/k) sum_{j<k} E||z^j - J z^j||^2 <= bound`` at ``k in {K/4, K/2, K}``. Each cell is one
-    :class:`~monoverify.theory.judge.Observation` whose ratio is the lower confidence limit over the
-    bound (its worst ``k``); :func:`~monoverify.theory.judge.judge` gives the verdict.
-    """
-    from .judge.cells import OUTSIDE, label_params
-    from .judge.property import property_ratio
-    from .judge.result import CheckResult
-    from .judge.verdict import Observation, judge
-
-    n = _samples(quick)
-    k_up, k_lo = kappa(n)
-    curves, obs, extra = [], [], []
-    n_inst = n_cells = 0
-    for label, op, z0, cells, _ in bat:
-        if not cells:
-            continue
-        why_skip = _skip(op)
-        if why_skip:
-            notes.append(f"{label}: skipped (the confidence statement needs an unconstrained linear F)")
-            obs += [Observation(label, label_params(c), float("nan"), judged=False, why=why_skip) for c in cells]
-            extra += [{}] * len(cells)
-            continue
-        n_inst += 1
-        if progress:
-            progress(len(cells))
-        for cell, (vals, ks, means, bnds) in zip(cells, SAMPLERS[th.metric](th, op, z0, cells, n, seed)):
-            n_cells += 1
-            lower = means / (1 + k_up)
-            ratio = np.array([property_ratio(lo, b) for lo, b in zip(lower, bnds)])  # a bound <= 0 is exceeded
-            j = int(np.argmax(ratio))
-            params = label_params(type(cell)(vals))
-            curves.append({"instance": label, "params": params, "k": ks, "measured": means, "bound": bnds,
-                           "ratio": float(ratio[j]), "mean_ratio": means / bnds, "lower_confidence": lower,
-                           "upper_confidence": means / (1 - k_lo), "samples": n})
-            obs.append(Observation(label, params, float(ratio[j]), judged=cell.inside, why="" if cell.inside else OUTSIDE,
-                                   k=int(ks[j]), measured=float(means[j]), bound=float(bnds[j])))
-            extra.append({"samples": n, "mean_ratio": float(means[j] / bnds[j])})
-    notes.append(f"expectations from {n} seeded samples per cell; with probability >= 1 - 2 exp(-{X_CONF:g}) "
-                 f"(= {2 * np.exp(-X_CONF):.1e}) per cell the expectation is >= mean/(1 + {k_up:.3f}) "
-                 f"and <= mean/(1 - {k_lo:.3f}); violated only if the lower limit exceeds the bound")
-    jd = judge(th, obs)
-    worst = {}
-    if jd.worst is not None:
-        worst = {"instance": jd.worst.instance, **jd.worst.params, "k": jd.worst.k,
-                 **extra[next(i for i, o in enumerate(obs) if o is jd.worst)]}
-    res = CheckResult(th, jd.verdict, jd.worst_ratio, worst, n_inst, n_cells, curves, None, None, 0, False, notes)
-    return res.apply(jd)

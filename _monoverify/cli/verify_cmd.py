@@ -124,7 +124,7 @@ def _run(args: Any, V: Any, chosen: list, outdir: Any, con: Any, err: Any, ex: A
 
 
 def _mutation_score(rep: Any, quick: bool, err: Any, show: bool, workers: int, executor: Any) -> Any:
-    from monoverify.theory.judge.mutants import score
+    from monoverify.theory.judge.scoring import score
 
     bases = {r.theorem.id: r for r in rep.results}
     with _progress(err, show, 0) as prog:
@@ -154,9 +154,11 @@ def print_mutants(con: Any, mrep: Any, outdir: Any = None) -> None:
                   "not scored)[/]")
     if outdir is not None:
         (outdir / "mutants.json").write_text(json.dumps(mrep.to_dict(), indent=1, default=str))
+    if mrep.boundary_line:
+        con.print(f"[dim]{escape(mrep.boundary_line)}[/]", soft_wrap=True)
+    kinds = ", ".join(f"{k} {a}/{n}" for k, (a, n) in mrep.by_kind().items())
+    con.print(f"[dim]by kind: {kinds}[/]", soft_wrap=True)
     con.print(mrep.line)
-    if mrep.line_without_exact:
-        con.print(f"[dim]{mrep.line_without_exact}[/]", soft_wrap=True)
 
 
 def add_parser(sub: Any) -> None:

@@ -233,7 +233,7 @@ def assert_theorem(theorem: Any, method: Any = None, operator: Any = None, z0: A
     if method is None:
         if th.method is None:
             raise TypeError(f"theorem {th.id} has no registered method: pass method=...")
-        method = method_for(th, [Cell(dict(vals))])
+        method = method_for(th, [Cell({}, values=dict(vals))])
     if not isinstance(method, Method):
         raise TypeError(f"method must be a monoverify Method (a frozen dataclass with init/step), got {method!r}")
     tol = TOL if rtol is None else float(rtol)
@@ -241,7 +241,7 @@ def assert_theorem(theorem: Any, method: Any = None, operator: Any = None, z0: A
     if th.kind == "property":
         return _assert_property(th, method, operator, vals, shown, int(K), tol, report_kw)
 
-    me = measure(th, operator, method, z0, [Cell(dict(vals))])
+    me = measure(th, operator, method, z0, [Cell({}, values=dict(vals))])
     obs = me.observation(th.id, 0, shown)
     j = judge(th, [obs], tol=tol, evidence_ok=me.run.resolvent_failures == 0,
               evidence_why=f"{me.run.resolvent_failures} unconverged resolvent evaluation(s)")

@@ -1,4 +1,12 @@
-"""``check``: one theorem on its battery (or on pinned parameters), judged by the judge.
+"""``check``: one theorem, judged once on the evidence of every source.
+
+The pipeline: the statement (:mod:`.statement`: its region, the dimensional check) -> cells drawn
+from it alone (:mod:`.sampling`) -> instances of its families (:mod:`.instances`) -> evidence sources,
+each ``(theorem, cells) -> Evidence`` (:mod:`.rate` grid runs, :mod:`.attacks` the adversary and PEP
+fits, :mod:`.horizon` long horizons and rescaled copies, :mod:`.region` spectral radii,
+:mod:`.property`, :mod:`.expectation` stochastic runs, :mod:`.sandwich` the PEP column) -> **one**
+:func:`~.verdict.judge` call over all their observations. A theorem a user builds is checked exactly
+as a registered one: nothing here reads another theorem.
 
 >>> r = check("pp.last_iterate", quick=True)
 >>> r.verdict, r.worst_ratio <= 1, r.n_not_judged
@@ -19,20 +27,16 @@ from monoverify.errors import HypothesisError, InvalidValue, UnknownName, Unused
 from ..metrics import EXPECTED_METRICS
 from ..theorems import SYMBOLS, Theorem, get
 from .instances import battery
-from .property import check_property
-from .rate import check_rate
-from .region import check_region
 from .result import CheckResult
-from .sandwich import merge, pep_sandwich
+from .verdict import Evidence, judge
 
-__all__ = ["check", "PINNABLE"]
+__all__ = ["check", "PINNABLE", "outside_hypotheses"]
 
 #: parameters that ``check`` can pin (``sigma``: the oracle noise level of an expectation theorem)
-PINNABLE = ("rho", "L", "gamma", "lam", "tau", "alpha", "K", "sigma")
+PINNABLE = tuple(k for k in SYMBOLS if k not in ("D0", "D", "c0"))
 
 
 def _check_sigma(v: Any) -> None:
-    """``sigma`` (oracle noise, ``E||F^(z) - F z||^2 <= sigma^2``) must be a finite number in ``(0, inf)``."""
     ok = not isinstance(v, (bool, str, bytes)) and isinstance(v, (int, float, np.integer, np.floating))
     if not ok or not (np.isfinite(float(v)) and float(v) > 0):
         raise InvalidValue(f"sigma must be a finite number in (0, inf), got sigma={v!r}")
@@ -66,6 +70,59 @@ def outside_hypotheses(th: Theorem, params: dict) -> list[str]:
     return th.failed_hypotheses(**vals) if needed <= set(vals) else []
 
 
+#: families whose class the adversary's rotation-scaling blocks (rho_j >= rho, L_j <= L) belong to
+ATTACKED = {"lower_bound", "random", "bilinear", "examples", "constrained", "scaled_identity", "random_nonnormal"}
+
+
+def attackable(th: Theorem) -> bool:
+    """Is the adversary's block family inside the theorem's class? Not for classes with further constants
+    (strong monotonicity ``mu``) or other families (symmetric quadratics, NTK matrices, fixed-point maps)."""
+    names = {s.name for e in (th.hypotheses, th.bound) if e is not None for s in sp.sympify(e).free_symbols}
+    return "mu" not in names and bool(set(th.family) & ATTACKED)
+
+
+#: cells per instance of an expectation theorem (thousands of seeded paths each; quick, full)
+EXPECTATION_CELLS = (12, 40)
+#: sampled cells of the directly run (nonlinear or constrained) instances of a battery, all instances
+#: together, beside the grid's (quick, full): each distinct cell is one run of its own
+DIRECT_CELLS = (20, 80)
+
+
+def budget(bat: list, n: int, seed: int, which: Callable | None = None) -> list:
+    """At most ``n`` sampled cells beside the grid's: per instance (``which=None``), or over all the
+    instances ``which`` selects together; the sampled ones take every origin in turn (corners, boundaries,
+    extremes, exact boundary points, interior), in a seeded order."""
+    rng = np.random.default_rng(seed)
+    if which is not None:
+        sel = [(inst, cells) for inst, cells in bat if which(inst)]
+        grid = sum(1 for _, cs in sel for c in cs if c.origin in ("grid", "pinned"))
+        flat = [(i, c) for i, (_, cs) in enumerate(sel) for c in cs]
+        kept = {id(c) for _, cs in budget([(None, [c for _, c in flat])], grid + n, seed) for c in cs}
+        out = []
+        for inst, cells in bat:
+            if which(inst):
+                cells = [c for c in cells if id(c) in kept]
+            if cells:
+                out.append((inst, cells))
+        return out
+    out = []
+    for inst, cells in bat:
+        keep = [c for c in cells if c.origin in ("grid", "pinned")]
+        by: dict = {}
+        for c in cells:
+            if c.origin not in ("grid", "pinned"):
+                by.setdefault(c.origin, []).append(c)
+        queues = [[g[int(j)] for j in rng.permutation(len(g))] for _, g in sorted(by.items())]
+        while len(keep) < max(n, len([c for c in cells if c.origin in ("grid", "pinned")])) and any(queues):
+            for q in queues:
+                if q and len(keep) < n:
+                    keep.append(q.pop(0))
+            if all(len(k) == 0 for k in queues):
+                break
+        out.append((inst, keep))
+    return out
+
+
 def _counter(progress: Callable[[int, int], None] | None, total: int) -> Callable[[int], None] | None:
     if progress is None:
         return None
@@ -74,79 +131,153 @@ def _counter(progress: Callable[[int, int], None] | None, total: int) -> Callabl
     def step(n: int) -> None:
         done[0] += n
         progress(done[0], total)
-
     return step
+
+
+def evidence(th: Theorem, bat: list, *, quick: bool, seed: int, pinned: bool, adversarial: bool, pep: bool,
+             escalate: bool = True, progress: Callable[[int], None] | None = None) -> Evidence:
+    """Every evidence source that applies to ``th`` on its battery ``bat``."""
+    from ..metrics import DLN_METRICS
+    from .horizon import horizon_evidence, scale_evidence
+
+    ev = Evidence()
+    if th.metric in DLN_METRICS:   # gradient flows of diagonal linear networks: their own battery (issue 28)
+        from .dln import dln_observations
+
+        ev.observations += dln_observations(th, quick=quick, seed=seed)
+        return ev
+    if th.metric in EXPECTED_METRICS:
+        from .expectation import expectation_evidence
+
+        ev += expectation_evidence(th, budget(bat, EXPECTATION_CELLS[0 if quick else 1], seed, lambda inst: True),
+                                   progress, seed=seed, quick=quick)
+    elif th.kind == "rate":
+        from .rate import grid_evidence
+
+        ev += grid_evidence(th, bat, progress)
+        if not pinned and adversarial and th.method and attackable(th):
+            from .attacks import adversary_evidence
+
+            ev += adversary_evidence(th, ev, quick=quick, seed=seed, reference=pep)
+        if not pinned and escalate:
+            ev += horizon_evidence(th, ev, quick)
+    elif th.kind == "region":
+        from .region import region_evidence
+
+        ev += region_evidence(th, bat, progress)
+    else:
+        from .property import property_evidence
+
+        ev += property_evidence(th, bat, progress)
+    if not pinned and escalate and th.kind != "region" and th.metric not in EXPECTED_METRICS:
+        ev += scale_evidence(th, ev, quick, seed)
+    if pep and th.pep and not pinned:
+        from .sandwich import pep_sandwich
+
+        col = pep_sandwich(th, quick=quick)
+        ev.observations += col.pop("observations")
+        ev.extra["pep"] = col
+    return ev
 
 
 @single_threaded_blas
 def check(theorem: str | Theorem, *, quick: bool = False, explore: bool = False, seed: int = 0,
           pep: bool = False, progress: Callable[[int, int], None] | None = None, adversarial: bool = True,
-          sampled: bool = True, **params: Any) -> CheckResult:
-    """Check ``theorem`` on its battery (or on the parameters given).
+          sampled: bool = True, escalate: bool = True, **params: Any) -> CheckResult:
+    """Check ``theorem`` on its battery (or on the parameters given); one judgement of all the evidence.
 
     Parameters
     ----------
     theorem : str or Theorem
-        A registered id (see ``THEOREMS``) or a :class:`Theorem` object (e.g. a deliberately
-        wrong variant, to see the checker fail).
+        A registered id (see ``THEOREMS``) or a :class:`Theorem` object (e.g. a deliberately wrong
+        variant): both are checked the same way, from the statement alone.
     quick : bool
-        Smaller grids and horizons.
+        Fewer cells, horizons and searches.
     explore : bool
-        Also run cells that violate the hypotheses: they are measured and shown (``curves``) but never
-        judged (the theorem claims nothing there); the result is marked ``explored_outside``.
+        Also run cells that violate the hypotheses: measured and shown (``curves``), never judged.
     pep : bool
-        Also compute the worst-case sandwich ``linear lower bound <= PEP <= bound`` where the
-        theorem declares one (``Theorem.pep``); see :func:`pep_sandwich`. A PEP value above the
-        bound in the exact class violates the theorem. For rate theorems also the certified worst
-        case ``W(K)`` beside the adversary's best (``reference``: empirical/W, bound/W).
+        Also the PEP column (where the theorem declares ``Theorem.pep``) and, for rate theorems, the
+        certified worst case ``W(K)`` beside the adversary's best (``reference``).
     progress : callable, optional
-        ``progress(started, total)``: cells started so far and the number of admitted cells.
+        ``progress(started, total)``: battery cells started so far and their number.
     adversarial : bool
-        Rate theorems: add the adversarial search over rotation-scaling block operators
-        (:func:`~monoverify.theory.judge.adversary.seek`) to the observations judged.
+        Rate theorems: search block operators and horizons for the worst instance.
     sampled : bool
-        Cells sampled from the hypothesis region and its boundaries join the grid.
+        Cells drawn from the statement (boundaries, corners, extremes) join the grid.
+    escalate : bool
+        Re-check the worst cells at horizons up to ``10^5`` and on copies rescaled over decades
+        (:mod:`.horizon`); ``False`` keeps the battery's own cells only.
     **params
-        ``rho``, ``L``, ``gamma``, ``lam``, ``tau``, ``alpha``, ``K``: pin these values; ``sigma``
-        pins the oracle noise level of an expectation theorem (e.g. ``inner-loop.stochastic_floor``,
-        ``rapp-stochastic.minibatch``), a finite number in ``(0, inf)``.
+        Pin ``rho``, ``L``, ``gamma``, ``lam``, ``tau``, ``alpha``, ``K`` ...; ``sigma`` pins the oracle
+        noise of an expectation theorem (keeping the sampled battery).
 
     Raises
     ------
     HypothesisError
         Pinned parameters outside the hypotheses (without ``explore``).
     UnknownName, InvalidValue
-        Unknown parameter names, a parameter the theorem does not use, ``K < 1``, ``sigma`` not in
-        ``(0, inf)``.
+        Unknown parameter names, a parameter the theorem does not use, ``K < 1``, ``sigma`` not in ``(0, inf)``.
     """
+    from .instances import FIXED
+
     th = get(theorem) if isinstance(theorem, str) else theorem
+    if not isinstance(th, Theorem):
+        raise InvalidValue(f"theorem must be a registered id (str) or a Theorem, got {theorem!r}")
     _validate(th, params, explore)
     t0 = time.perf_counter()
-    bat = battery(th, quick=quick, seed=seed, params=params, explore=explore, sampled=sampled)
-    refused = sum(len(r) for *_, r in bat)
-    notes = []
-    if refused:
-        notes.append(f"{refused} grid cell(s) outside the hypotheses were skipped")
-    counter = _counter(progress, sum(len(a) for _, _, _, a, _ in bat))
-    if th.metric in EXPECTED_METRICS:  # an expectation over a stochastic oracle: a confidence statement
-        from ..stochastic import check_expected
+    pinned = bool(set(params) - set(FIXED))
+    from ..metrics import DLN_METRICS
+    from .instances import Battery
 
-        res = check_expected(th, bat, notes, counter, seed=seed, quick=quick)
-    else:
-        kind = {"rate": check_rate, "region": check_region, "property": check_property}[th.kind]
-        res = kind(th, bat, notes, counter)
-    res.explored_outside = bool(explore and any(not c.inside for *_, cells, _ in bat for c in cells))
-    if th.kind == "rate" and adversarial and not params and th.method and res.n_cells:
-        from .adversary import fold
+    bat = Battery([]) if th.metric in DLN_METRICS else battery(th, quick=quick, seed=seed, params=params,
+                                                                 explore=explore, sampled=sampled)
+    if not pinned:
+        bat = Battery(budget(bat, DIRECT_CELLS[0 if quick else 1], seed, lambda inst: not inst.stackable), bat.refused)
+    counter = _counter(progress, sum(len(c) for _, c in bat))
+    ev = evidence(th, bat, quick=quick, seed=seed, pinned=pinned, adversarial=adversarial, pep=pep,
+                  escalate=escalate, progress=counter)
+    if bat.refused:
+        ev.notes.insert(0, f"{bat.refused} grid cell(s) outside the hypotheses were skipped")
+    j = judge(th, ev.observations, evidence_ok=not ev.unsound, evidence_why="; ".join(ev.unsound))
+    return _result(th, j, bat, ev, explore, time.perf_counter() - t0)
 
-        fold(th, res, quick=quick, seed=seed, with_reference=pep)
-    if pep and th.pep and not params:
-        res.pep = pep_sandwich(th, quick=quick)
-        pj = res.pep["judgement"]
-        new = merge(res.verdict, pj)
-        if new is not None:
-            res.verdict = new
-            res.message += f"; PEP column: {pj.message}"
-            res.notes.append("PEP worst case exceeds the bound in the exact (interpolable) class")
-    res.elapsed = time.perf_counter() - t0
+
+def _result(th: Theorem, j: Any, bat: list, ev: Evidence, explore: bool, elapsed: float) -> CheckResult:
+    from .attacks import worst_of
+    from .rate import fit_exponent
+
+    worst = {} if j.worst is None else {"instance": j.worst.instance, **j.worst.params, "k": j.worst.k}
+    if j.worst is not None and j.worst.source == "adversary":
+        worst = worst_of(ev.extra.get("attacks", []), j.worst.instance) or worst
+    n_cells = sum(len(c) for _, c in bat) or len(ev.observations)   # sources with their own battery (DLN)
+    n_inst = len(bat) or len({o.instance for o in ev.observations})
+    res = CheckResult(th, j.verdict, j.worst_ratio, worst, n_inst, n_cells, ev.curves,
+                      fit_exponent(ev.curves, worst) if th.kind == "rate" else None, _spectral(th, ev),
+                      int(ev.extra.get("mismatches", 0)), False, list(dict.fromkeys(ev.notes)), elapsed,
+                      ev.extra.get("pep"), adversary=list(ev.extra.get("attacks", [])),
+                      reference=ev.extra.get("reference"))
+    res.apply(j)
+    res.explored_outside = bool(explore and any(not c.inside for _, cs in bat for c in cs))
+    res.elapsed = elapsed
     return res
+
+
+def _spectral(th: Theorem, ev: Evidence) -> dict | None:
+    """Region theorems: cells and boundary counts; rate theorems: the radius at the worst linear case."""
+    if th.kind == "region":
+        obs = ev.observations
+        return {"cells": len(obs), "boundary": sum(not o.judged for o in obs)}
+    if th.kind != "rate" or th.method is None:
+        return None
+    from .cells import method_for
+    from .horizon import top_cases
+    from .rate import spectral_column
+
+    for inst, cell, _ in top_cases(ev, 4):
+        op = inst.operator()
+        if not getattr(op, "is_linear", False) or type(op.constraint).__name__ != "Whole":
+            continue
+        rad = spectral_column(method_for(th, [cell]), op)
+        return {"max_radius": None if rad is None else float(np.max(rad))} if rad is not None else \
+            {"max_radius": None, "note": "n/a (non-stationary)"}
+    return None

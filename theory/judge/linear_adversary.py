@@ -29,11 +29,10 @@ import math
 
 import numpy as np
 
-from monoverify.operators import LinearOperator
-from monoverify.operators.base import Constant, Constants
 
 from ..theorems import Theorem
-from .adversary import _CHUNK, _Evaluator, _lipschitz_free, cell_values
+from .adversary import StackEvaluator, _lipschitz_free, score_matrices
+from .reference import cell_values
 from .pepfit import Candidate, LinearFit, _in_class, _into_class
 
 __all__ = ["attack_linear", "class_map"]
@@ -106,17 +105,14 @@ def _params_of(M: np.ndarray, z0: np.ndarray, rho: float) -> np.ndarray | None:
 
 
 class _LinearEvaluator:
-    def __init__(self, th: Theorem, vals: dict, K: int, n: int, L: float | None):
-        self.ev = _Evaluator(th, vals, K, 1, _lipschitz_free(th))
+    def __init__(self, th: Theorem, cell: dict, vals: dict, K: int, n: int, L: float | None, quick: bool):
+        norm = {k: v for k, v in cell.items() if k != "L"}
+        self.ev = StackEvaluator(th, norm, float(cell.get("L", 1.0)), quick, Ks=(int(K),))
         self.n, self.rho, self.L = n, vals["rho"], L
         self.best: tuple = (-math.inf, None, None, math.nan)
 
     def __call__(self, x: np.ndarray) -> np.ndarray:
-        x = np.atleast_2d(np.asarray(x, float))
-        out = np.full(x.shape[1], 1.0)
-        for i in range(0, x.shape[1], _CHUNK):
-            out[i:i + _CHUNK] = -self._chunk(x[:, i:i + _CHUNK])
-        return out
+        return -self._chunk(np.atleast_2d(np.asarray(x, float)))
 
     def _chunk(self, x: np.ndarray) -> np.ndarray:
         n, S = self.n, x.shape[1]
@@ -131,17 +127,8 @@ class _LinearEvaluator:
         ratio = np.full(S, -1.0)
         if not mats:
             return ratio
-        m = len(mats)
-        big = np.zeros((n * m, n * m))
-        z0 = np.zeros((m, n * m))
-        for i, (M, z) in enumerate(zip(mats, z0s)):
-            big[n * i:n * (i + 1), n * i:n * (i + 1)] = M
-            z0[i, n * i:n * (i + 1)] = z
         # in the class by construction (checked exactly for the maps reported)
-        consts = Constants(L=Constant(max(np.linalg.norm(M, 2) for M in mats), "bound", "class_map construction"),
-                           rho=Constant(self.rho, "bound", "class_map construction"))
-        op = LinearOperator(big, constants=consts, name="linear adversary", solution=np.zeros(n * m))
-        r, _, meas = self.ev.measure(op, z0)
+        r, _, meas, _ = score_matrices(self.ev, mats, z0s)
         r = np.where(np.isfinite(r), r, -1.0)
         ratio[idx] = r
         k = int(np.argmax(r))
@@ -187,7 +174,7 @@ def attack_linear(th: Theorem, cell: dict, K: int, *, dim: int = 2, quick: bool 
         raise ValueError(f"K must be an integer >= 1, got K={K!r}")
     vals = cell_values(th, cell, int(K))
     L = None if _lipschitz_free(th) else vals["L"]
-    ev = _LinearEvaluator(th, vals, int(K), dim, L)
+    ev = _LinearEvaluator(th, cell, vals, int(K), dim, L, quick)
     npar = dim * dim + dim - 1
     rng = np.random.default_rng(seed)
     n_pop = (8 if quick else 20) * npar
@@ -208,13 +195,13 @@ def attack_linear(th: Theorem, cell: dict, K: int, *, dim: int = 2, quick: bool 
         return Candidate(th.id, dict(cell), int(K), math.nan, status="failed", source="linear",
                          message=f"best map outside the class by its exact constants: L={Lm:.6g}, rho={rm:.6g}")
     M, Lm, rm = got
-    r, _, m = ev.ev.measure(LinearOperator(M, solution=np.zeros(dim)), z0[None])
+    r, _, m, bnd = score_matrices(ev.ev, [M], [z0])
     ratio, meas = float(r[0]), float(m[0])
     nn = float(np.linalg.norm(M @ M.T - M.T @ M) / max(np.linalg.norm(M) ** 2, 1e-300))
     f = LinearFit(M.tolist(), z0.tolist(), math.nan, Lm, rm, nn, dim, "fitted", f"linear adversary in dimension {dim}")
     if not math.isfinite(ratio):
         return Candidate(th.id, dict(cell), int(K), math.nan, fit=f, status="failed", source="linear",
                          message="the map left the trajectory hypothesis or diverged")
-    return Candidate(th.id, dict(cell), int(K), ratio, meas, float(ev.ev.bound[0]), f, "done",
+    return Candidate(th.id, dict(cell), int(K), ratio, meas, float(bnd[0]), f, "done",
                      f"measured {meas:.6g} on a {dim}-dim linear map (non-normality {nn:.2g}), ratio {ratio:.4g}",
                      source="linear")

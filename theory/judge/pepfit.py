@@ -35,7 +35,8 @@ from monoverify.operators import LinearOperator
 from monoverify.result import Result
 
 from ..theorems import Theorem
-from .adversary import _Evaluator, _lipschitz_free, cell_values
+from .adversary import StackEvaluator, _lipschitz_free, score_matrices
+from .reference import cell_values
 
 __all__ = ["LinearFit", "Candidate", "fit", "candidates", "FIT_VERSION"]
 
@@ -322,12 +323,12 @@ def run_candidate(th: Theorem, cell: dict, K: int, f: LinearFit) -> Candidate:
     if not ok:
         return Candidate(th.id, dict(cell), int(K), math.nan, fit=f, status="failed",
                          message=f"fitted map outside the class: L={Lm:.6g}, rho={rm:.6g}")
-    ev = _Evaluator(th, vals, int(K), 1, _lipschitz_free(th))
-    op = LinearOperator(M, name="pep-fitted linear map", solution=np.zeros(len(M)))
-    ratio, _, meas = ev.measure(op, np.asarray(f.z0, float)[None])
+    ev = StackEvaluator(th, {k: v for k, v in cell.items() if k != "L"}, float(cell.get("L", 1.0)), True,
+                        Ks=(int(K),))
+    ratio, _, meas, bnd = score_matrices(ev, [M], [np.asarray(f.z0, float)])
     r, m = float(ratio[0]), float(meas[0])
     if not math.isfinite(r):
         return Candidate(th.id, dict(cell), int(K), math.nan, fit=f, status="failed",
                          message="the fitted map left the trajectory hypothesis or diverged")
-    return Candidate(th.id, dict(cell), int(K), r, m, float(ev.bound[0]), f, "done",
+    return Candidate(th.id, dict(cell), int(K), r, m, float(bnd[0]), f, "done",
                      f"measured {m:.6g} on the PEP-fitted map (ratio {r:.4g})")

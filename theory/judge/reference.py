@@ -30,10 +30,9 @@ from typing import Any
 import sympy as sp
 
 from monoverify.result import Result
-from monoverify.solvers import make
 
 from ..theorems import Theorem
-from .adversary import _ARGS, _f, cell_values
+from .cells import absolute, evaluate, method_at
 
 __all__ = ["Reference", "reference", "expressible", "reference_cells", "pep_worst_case", "MAX_SIZE"]
 
@@ -113,18 +112,18 @@ def reference_cells(th: Theorem, worst: dict | None = None, quick: bool = False)
     return cells
 
 
-def _method(th: Theorem, vals: dict):
-    kw = {}
-    for p, expr in th.method_params.items():
-        v = float(_f(expr)(*[vals.get(a, math.nan) for a in _ARGS]))
-        kw[p] = int(round(v)) if p == "tau" else v
-    return make(th.method, **kw)
+def cell_values(th: Theorem, cell: dict, K: int) -> dict:
+    """Absolute values of a normalised reference cell at horizon ``K`` (``D0 = 1``)."""
+    L = float(cell.get("L", 1.0))
+    norm = {k: v for k, v in cell.items() if k != "L"}
+    return absolute(th, {**norm, "K": int(K)}, rho=-float(cell.get("c", 0.0)) / L, L=L, D0=1.0)
+
+
+_method = method_at
 
 
 def _bound(th: Theorem, vals: dict, K: int) -> float:
-    args = [vals.get(a, math.nan) for a in _ARGS]
-    args[0] = float(K)
-    return float(_f(th.bound)(*args))
+    return float(evaluate(th.bound, dict(vals, K=float(K)), 1)[0])
 
 
 def reference(th: Theorem, cell: dict, K: int) -> Reference:

@@ -15,34 +15,27 @@ from __future__ import annotations
 import numpy as np
 
 from ..theorems import Theorem
-from .cells import ARGS, Cell, derive, evaluate, lambdify, method_for
-from .verdict import Judgement, Observation, judge
+from .cells import ARGS, evaluate, lambdify, method_at
+from .reference import cell_values
+from .verdict import Observation, judge
 
 __all__ = ["pep_sandwich"]
 
 RELAXATION_ABOVE = "Lipschitz relaxation above the bound (no claim, SPEC §7)"
 
 
-def _cell_values(th: Theorem, cell: dict) -> dict:
-    L = float(cell.get("L", 1.0))
-    vals = {"rho": -float(cell.get("c", 0.0)) / L, "L": L, "gamma": float(cell.get("t", np.nan)) / L,
-            "lam": cell.get("lam", np.nan), "tau": cell.get("tau", np.nan), "alpha": cell.get("alpha", np.nan),
-            "D0": 1.0}
-    derive(th, vals)
-    if not bool(evaluate(th.hypotheses, vals, 1)[0]):
-        raise ValueError(f"theorem {th.id}: PEP cell {cell} is outside the hypotheses")
-    return vals
-
-
-def _observation(th: Theorem, sw, cell: dict, Kv: int, b: float, exact: bool) -> Observation:
+def _observation(th: Theorem, sw, cell: dict, Kv: int, b: float, exact: bool, tol: float) -> Observation:
+    """One PEP row as an observation; its ratio is ``value / (bound (1 + tol))``: above 1 only beyond the
+    SDP solver's tolerance ``tol`` (the judge's own rounding tolerance then applies as everywhere)."""
     params = {**cell, "K": Kv}
     pv = sw.pep.value if sw.pep.ok else None
     if pv is None:
-        return Observation("PEP", params, float("nan"), judged=False, why=f"PEP solve {sw.pep.status}", k=Kv, bound=b)
-    ratio = pv / b if b > 0 else (np.inf if pv > 0 else 0.0)
+        return Observation("PEP", params, float("nan"), judged=False, why=f"PEP solve {sw.pep.status}", k=Kv, bound=b,
+                           source="pep")
+    ratio = pv / (b * (1 + tol)) if b > 0 else (np.inf if pv > 0 else 0.0)
     judged = exact or not sw.upper_inversion
     return Observation("PEP", params, float(ratio), judged=judged, why="" if judged else RELAXATION_ABOVE, k=Kv,
-                       measured=float(pv), bound=b)
+                       measured=float(pv), bound=b, source="pep")
 
 
 def pep_sandwich(th: Theorem, quick: bool = False) -> dict:
@@ -64,8 +57,10 @@ def pep_sandwich(th: Theorem, quick: bool = False) -> dict:
     rows, obs = [], []
     lo_inv = up_inv = failed = 0
     for cell in cells:
-        vals = _cell_values(th, cell)
-        method = method_for(th, [Cell(vals)])
+        vals = cell_values(th, cell, 1)
+        if not bool(evaluate(th.hypotheses, vals, 1)[0]):
+            raise ValueError(f"theorem {th.id}: PEP cell {cell} is outside the hypotheses")
+        method = method_at(th, vals)
         for Kv in Ks:
             vals["K"] = float(Kv)
             args = [np.asarray(vals.get(a, np.nan), float) for a in ARGS]
@@ -76,20 +71,13 @@ def pep_sandwich(th: Theorem, quick: bool = False) -> dict:
             failed += not sw.pep.ok
             lo_inv += bool(sw.lower_inversion)
             up_inv += bool(sw.upper_inversion)
-            obs.append(_observation(th, sw, cell, Kv, b, exact))
+            obs.append(_observation(th, sw, cell, Kv, b, exact, PEP_TOL))
             rows.append({"cell": cell, "K": Kv, "N": N, "lower": float(sw.lower.value),
                          "pep": sw.pep.value if sw.pep.ok else None, "bound": b, "status": sw.pep.status,
                          "message": sw.message})
-    j = judge(th, obs, tol=PEP_TOL)
-    worst = max((o.ratio for o in obs if o.measured is not None), default=None)
+    j = judge(th, obs)     # the column's own reading (shown in reports); the check judges these rows once more with the rest
+    worst = max((o.measured / o.bound if o.bound > 0 else np.inf for o in obs if o.measured is not None), default=None)
     return {"metric": th.metric, "exact_class": exact, "rows": rows,
             "max_pep_over_bound": None if worst is None else float(worst),
             "lower_inversions": lo_inv, "upper_inversions": up_inv, "failed_solves": failed,
-            "judgement": j}
-
-
-def merge(j_main: str, pep_j: Judgement) -> str | None:
-    """The verdict after the PEP column: a PEP violation overrides ``holds``/``inconclusive``."""
-    if pep_j.verdict in ("violated", "finding") and j_main in ("holds", "inconclusive"):
-        return pep_j.verdict
-    return None
+            "judgement": j, "observations": obs}

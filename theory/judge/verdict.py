@@ -36,7 +36,10 @@ from typing import Any, Iterable
 
 from monoverify.result import Result
 
-__all__ = ["VERDICTS", "TOL", "Observation", "Judgement", "judge"]
+__all__ = ["VERDICTS", "TOL", "Observation", "Judgement", "judge", "Evidence", "UNDECIDABLE"]
+
+#: why a cell whose claim cannot be decided numerically is not judged
+UNDECIDABLE = "undecidable at the boundary"
 
 #: the four verdicts, in the order the tables list them
 VERDICTS = ("holds", "violated", "finding", "inconclusive")
@@ -66,6 +69,13 @@ class Observation:
         Why the cell was not judged (one short phrase; the judgement counts cells per reason).
     k, measured, bound : optional
         Where the worst ratio of the cell is attained and the two numbers compared.
+    undecidable : bool
+        The statement makes a claim at this cell that no finite-precision measurement can decide:
+        convergence claimed exactly on a boundary where the spectral radius is 1 up to rounding, or a
+        method that is undefined at a boundary point a non-strict hypothesis admits. Not judged; a
+        verdict with such cells and no violation is ``inconclusive`` (at the boundary), never ``holds``.
+    source : str
+        The evidence source that produced it (``grid``, ``horizon``, ``scale``, ``adversary``, ``pep``...).
     """
 
     instance: str
@@ -76,6 +86,29 @@ class Observation:
     k: int | None = None
     measured: float | None = None
     bound: float | None = None
+    undecidable: bool = False
+    source: str = ""
+
+
+@dataclass
+class Evidence:
+    """What one evidence source produced: observations, the sound-evidence verdict, notes, and the
+    curves a report shows. Every source of a check returns one; :func:`judge` reads their union."""
+
+    observations: list = field(default_factory=list)
+    unsound: list = field(default_factory=list)
+    notes: list = field(default_factory=list)
+    curves: list = field(default_factory=list)
+    extra: dict = field(default_factory=dict)
+
+    def __iadd__(self, other: "Evidence") -> "Evidence":
+        self.observations += other.observations
+        self.unsound += other.unsound
+        self.notes += other.notes
+        self.curves += other.curves
+        for k, v in other.extra.items():
+            self.extra.setdefault(k, v) if not isinstance(v, list) else self.extra.setdefault(k, []).extend(v)
+        return self
 
 
 class VerdictResult(Result):
@@ -176,8 +209,9 @@ def judge(theorem: Any, observations: Iterable[Observation], *, tol: float = TOL
     worst = max(judged, key=_key, default=None)
     worst_ratio = _key(worst) if worst is not None else math.nan
     violated = worst is not None and _exceeds(worst_ratio, tol)
+    undecidable = sum(o.undecidable for o in obs)
     if violated:
-        verdict = "finding" if prov == "reconstruction" else "violated"
+        verdict = "finding" if prov in ("reconstruction", "conjecture") else "violated"
         msg = f"{len([o for o in judged if _exceeds(float(o.ratio), tol)])} of {len(judged)} judged cell(s) exceed " \
               f"the {'reconstructed ' if verdict == 'finding' else ''}bound (worst ratio {worst_ratio:.6g})"
     elif not judged:
@@ -186,6 +220,12 @@ def judge(theorem: Any, observations: Iterable[Observation], *, tol: float = TOL
     elif not evidence_ok:
         verdict = "inconclusive"
         msg = f"evidence unsound: {evidence_why or 'unspecified'}"
+    elif undecidable:
+        verdict = "inconclusive"
+        msg = (f"inconclusive at the boundary: {undecidable} cell(s) where the statement claims what no finite-"
+               f"precision measurement decides (convergence exactly on a boundary where the spectral radius is 1, "
+               f"or a method undefined at a boundary point it admits); {len(judged)} other judged cell(s) hold, "
+               f"worst ratio {worst_ratio:.6g}")
     else:
         verdict = "holds"
         msg = f"{len(judged)} judged cell(s), worst ratio {worst_ratio:.6g}"

@@ -92,10 +92,6 @@ class Theorem:
         Normalised cells (``c``, ``t``, ``lam`` ..., optionally ``K``) that the adversarial search
         always attacks besides the declared PEP cells and the battery's worst cell (e.g. where a
         certified worst case is known).
-    focus_cells : tuple of dict
-        Normalised cells the battery always runs (when admitted) besides its grid and samples: a
-        mutant's cells where its statement differs from the original's (the added sliver of a
-        widened hypothesis, the band between a shifted threshold and the original one).
     normal_only : bool
         The class holds normal linear maps only (e.g. ``lookahead.cycling_base``): non-normal
         instances (such as the PEP-fitted maps of :mod:`monoverify.theory.judge.pepfit`) are not candidates.
@@ -138,7 +134,6 @@ class Theorem:
     statement: str = ""
     statement_provenance: str = ""
     attack_cells: tuple = ()
-    focus_cells: tuple = ()
     normal_only: bool = False
     schedule: tuple = ()
     unneeded: Mapping[str, str] = field(default_factory=dict)
