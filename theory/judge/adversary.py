@@ -148,12 +148,17 @@ class StackEvaluator:
         i = 0 if quick else 1
         self.every = th.iterate == "best" or th.iterate_bound is not None
         Ks = tuple(KS[i] if Ks is None else Ks)
+        # a best iterate on one rotation-scaling block of a one-state method is a geometric sequence
+        # (the step is a rational function of the block, itself a rotation-scaling: ||R z_k|| = |r||m|^k),
+        # so min_{k<K} is at k = 0 or K - 1: every horizon is reachable by powers (see score(geometric=True))
+        self.geometric_ok = th.iterate == "best" and th.iterate_bound is None
+        self.all_Ks = Ks
         self.Ks = tuple(k for k in Ks if not self.every or k <= BEST_K[i])
         self.rho = -float(cell.get("c", 0.0)) / L
         self.L = L
         self.cell = dict(cell)
         self.groups: dict = {}   # structural tau -> (method, [K], bounds, lim)
-        for K in self.Ks:
+        for K in self.all_Ks:
             vals = absolute(th, {**cell, "K": K}, rho=self.rho, L=L, D0=1.0)
             if not bool(evaluate(th.hypotheses, vals, 1)[0]):
                 continue
@@ -171,7 +176,17 @@ class StackEvaluator:
                 g[3] = float(evaluate(th.iterate_bound, vals, 1)[0])
         self.n = 0
 
-    def score(self, Ms: np.ndarray, y0: np.ndarray, cand_of: np.ndarray, S: int) -> tuple:
+    def _one_state(self, method: Any) -> bool:
+        from monoverify.solvers.linear_path import linear_transition
+
+        try:
+            return linear_transition(method, np.array([[0.6, 0.8], [-0.8, 0.6]])).T.shape[-1] == 2
+        except (NotLinear, ValueError):
+            return False
+
+    def score(self, Ms: np.ndarray, y0: np.ndarray, cand_of: np.ndarray, S: int, geometric: bool = False) -> tuple:
+        """Per candidate ``(ratio, K, measured, bound)`` at its worst horizon; ``geometric``: the rows are single
+        rotation-scaling blocks, one per candidate (best iterates then by powers, see ``__init__``)."""
         from .. import metrics as MT
         from .linear_stack import at_horizons, curves
 
@@ -182,9 +197,19 @@ class StackEvaluator:
         self.n += S
         for method, Ks, bound, lim in self.groups.values():
             Ks_a, b = np.asarray(Ks), np.asarray(bound)
+            geo = geometric and self.geometric_ok and self._one_state(method)
+            if self.every and not geo:
+                keep = Ks_a <= max(self.Ks, default=0)
+                Ks_a, b = Ks_a[keep], b[keep]
+                if Ks_a.size == 0:
+                    continue
             try:
                 with np.errstate(all="ignore"):
-                    if self.every:
+                    if geo:
+                        v = at_horizons(method, Ms, y0, np.concatenate([[0], np.maximum(Ks_a - 1, 0)]),
+                                        self.th.metric, cand_of, S)
+                        m = np.minimum(v[:1], v[1:])
+                    elif self.every:
                         c = curves(method, Ms, y0, int(Ks_a.max()), self.th.metric, cand_of, S)
                         if self.th.iterate == "best":
                             c = MT.running_best(c)
@@ -233,7 +258,7 @@ class _Blocks:
             w = np.ones((S, 1))
         Lj, rj = _decode(u, self.ev.rho, self.ev.L, self.l_free)
         Ms, y0 = block_rows(list(zip(Lj.ravel(), rj.ravel())), w.ravel())
-        ratio, K, meas, bnd = self.ev.score(Ms, y0, np.repeat(np.arange(S), self.nb), S)
+        ratio, K, meas, bnd = self.ev.score(Ms, y0, np.repeat(np.arange(S), self.nb), S, geometric=self.nb == 1)
         i = int(np.argmax(np.where(np.isfinite(ratio), ratio, -np.inf)))
         if np.isfinite(ratio[i]) and ratio[i] > self.best[0]:
             self.best = (float(ratio[i]), np.stack([Lj[i], rj[i]], axis=1), w[i], int(K[i]), float(meas[i]),

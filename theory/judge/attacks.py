@@ -74,6 +74,12 @@ def adversary_evidence(th: Theorem, base: Evidence, *, quick: bool, seed: int, r
     for (i, _K), blocks in (seeds or {}).items():
         pep_seeds.setdefault(i, []).extend(blocks)
     attacks = [attack(th, c, quick=quick, seed=seed, seeds=pep_seeds.get(i)) for i, c in enumerate(cells)]
+    from .horizon import top_cases
+    from .search import search
+
+    starts = [{k: v for k, v in cell.norm.items() if k != "K"} for _, cell, _ in top_cases(base, 8)
+              if cell.L == 1.0] + [{k: v for k, v in c.items() if k != "L"} for c in cells]
+    attacks += search(th, starts, quick=quick, seed=seed)
     per_K = []
     if reference:   # the adversary's best at each reference horizon: how close it comes to W(K)
         from .reference import reference_Ks

@@ -47,10 +47,11 @@ MAX_ROWS = 256
 DIRECT_STEPS = (20000, 100000)
 
 
-def top_cases(ev: Evidence, n: int, stackable: bool | None = None) -> list:
-    """The ``n`` judged cases with the highest ratios (one per instance and cell), worst first."""
+def top_cases(ev: Evidence, n: int, stackable: bool | None = None, exclude: tuple = ()) -> list:
+    """The ``n`` judged cases with the highest ratios (one per instance and cell), worst first
+    (``exclude``: cell origins left out)."""
     cases = [c for c in ev.extra.get("cases", []) if c[2].judged and np.isfinite(c[2].ratio)
-             and (stackable is None or c[0].stackable == stackable)]
+             and (stackable is None or c[0].stackable == stackable) and c[1].origin not in exclude]
     cases.sort(key=lambda c: -c[2].ratio)
     seen, out = set(), []
     for inst, cell, o in cases:
@@ -88,8 +89,9 @@ def _linear_method(th: Theorem, cell: Cell) -> bool:
 
 
 def _steps(cell: Cell) -> int:
-    tau = cell.values.get("tau")
-    return int(cell.values["K"]) * (int(tau) if isinstance(tau, (int, np.integer)) else 1)
+    tau, K = cell.values.get("tau"), cell.values.get("K")
+    K = 1 if K is None or not np.isfinite(float(K)) else int(K)
+    return K * (int(tau) if isinstance(tau, (int, np.integer)) else 1)
 
 
 def _measure_all(th: Theorem, ev: Evidence, items: list, source: str) -> None:
@@ -153,19 +155,19 @@ def scale_evidence(th: Theorem, base: Evidence, quick: bool, seed: int = 0) -> E
     scales = list(sc.scales[:3 if quick else 6]) if not sc.covariant else [(1e3, 1e-3), (1e-2, 1e3)]
     items = []
     offset = th.metric not in ("spectral_radius", "iteration_matrix_norm")   # those read the matrix only
-    for n, (inst, cell, _) in enumerate(top_cases(base, TOP[i] // 2)):
+    for n, (inst, cell, _) in enumerate(top_cases(base, TOP[i] // 2, exclude=("horizon",))):
         for a, r in scales:
             new = rescale(inst, a, r, seed + n, offset)
             if new is inst:
                 continue
             c2 = _at(th, new, cell, origin="scale")
-            if c2 is not None:
+            if c2 is not None and (new.stackable or _steps(c2) <= DIRECT_STEPS[i]):
                 items.append((new, c2))
         if offset and inst.stackable and n < 2:
             a, r = scales[0]          # one direct run with z* != 0 (the stack works in z - z*)
             new = rescale(Instance_direct(inst), a, r, seed + 100 + n, offset)
             c2 = _at(th, new, cell, origin="scale") if new is not inst else None
-            if c2 is not None:
+            if c2 is not None and _steps(c2) <= DIRECT_STEPS[i]:
                 items.append((new, c2))
     if th.kind == "rate":
         _measure_all(th, ev, items, "scale")

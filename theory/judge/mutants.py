@@ -154,7 +154,7 @@ def _relaxed(th: Theorem) -> list[Mutant]:
         for w, (rel, ab) in enumerate(WIDEN):
             margin = rel * sp.Abs(g) + ab * _SCALE[v] if g.free_symbols else sp.Float(rel * abs(float(g)) + ab *
                                                                                        _SCALE[v], 4)
-            if margin == 0:
+            if not margin.free_symbols and float(margin) == 0:   # a threshold at 0: widen by the coordinate's scale
                 margin = sp.Float(rel * _SCALE[v], 4)
             new = _back(_sym(v) < g + margin if upper else _sym(v) > g - margin)
             mut = dataclasses.replace(th, id=f"{th.id}~hyp{i}{'abc'[w]}", hypotheses=_replace(th.hypotheses, part, new),
