@@ -32,7 +32,7 @@ from monoverify.result import Result
 from monoverify.solvers.linear_path import NotLinear
 
 from ..theorems import Theorem
-from .cells import absolute, evaluate, lambdify, method_at
+from .cells import absolute, evaluate, method_at
 from .instances import block_rows
 
 __all__ = ["Attack", "attack", "block_matrix", "StackEvaluator", "score_matrices", "KS", "BEST_K", "seek", "_lipschitz_free"]

@@ -24,7 +24,7 @@ import numpy as np
 from monoverify.solvers.linear_path import NotLinear
 
 from ..theorems import Theorem
-from .cells import Cell, absolute, evaluate, group_cells, label_params, method_for
+from .cells import Cell, absolute, evaluate, group_cells, method_for
 from .instances import rescale
 from .rate import _record, measure, measure_stack
 from .sampling import MAX_TAU

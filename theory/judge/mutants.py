@@ -6,8 +6,10 @@ judged exactly as a newly registered theorem is (:func:`~monoverify.theory.judge
 the original — no focus cell, no attack cell, no diff — reaches its battery. Per theorem:
 
 * **scaled bound**: the bound times ``0.97 W / bound`` at the reference cell where ``W / bound`` is
-  largest (just below the certified worst case; not scored without a ``W``, over a wider class, or
-  for a class of normal maps only);
+  largest, ``W`` the certified *lower* end of the worst case (the PEP value in the exact class; in the
+  Lipschitz relaxation the best explicit member of the class found): just below a value an operator of
+  the class attains, so the variant is false (not scored without it, over a wider class, or for a
+  class of normal maps only);
 * **relaxed hypothesis**: each inequality conjunct solved for one normalised coordinate and widened
   by 25 % + 5 % of its scale, and by small amounts (5 %, 2 %) that differ only near the boundary and
   in its corners with the other conjuncts;
@@ -278,7 +280,8 @@ def mutants(th: Theorem, *, reference: dict | None, quick: bool = True) -> list[
 
 def _scaled(th: Theorem, reference: dict | None) -> Mutant:
     mid = f"{th.id}~scaled"
-    rows = [r for r in (reference or {}).get("rows", []) if r.get("W") is not None and r["W"] > 0 and r["bound"] > 0]
+    rows = [dict(r, W=r.get("W_lower", r.get("W"))) for r in (reference or {}).get("rows", [])]
+    rows = [r for r in rows if r.get("W") is not None and r["W"] > 0 and r["bound"] > 0]
     if not rows:
         why = (reference or {}).get("why_none") or "no certified worst case W"
         return Mutant(mid, "scaled bound", "bound x 0.97 W/bound", None, False, f"no reference ({why})")

@@ -204,7 +204,12 @@ def strength(th: Theorem, cells: list[dict], Ks: tuple, attacks: list) -> dict:
             hits = [a for a in attacks if a.cell == cell and a.K == int(K) and a.success]
             emp = max((a.measured for a in hits), default=None)
             fits = [a for a in hits if getattr(a, "source", "") == "pep-fit"]
-            row = {"cell": cell, "K": int(K), "W": ref.W, "bound": ref.bound, "status": ref.status,
+            # W as an interval: the PEP value is the worst case of the exact (set-valued) class; for the
+            # Lipschitz relaxation it is an upper bound, and the best explicit instance of the class found
+            # (a member by its exact constants) is a certified lower end
+            lower = ref.W if ref.success and not ref.relaxation else emp
+            row = {"cell": cell, "K": int(K), "W": ref.W, "W_lower": lower, "W_upper": ref.W if ref.success else None,
+                   "bound": ref.bound, "status": ref.status,
                    "relaxation": ref.relaxation, "message": ref.message, "empirical": emp,
                    "empirical_over_W": emp / ref.W if emp is not None and ref.success and ref.W > 0 else None,
                    "bound_over_W": ref.looseness,

@@ -97,7 +97,10 @@ class _Objective:
         smin = np.maximum(rho * Lj, -1.0)       # the block inside the class of its own cell (rho_j >= rho)
         rj = (smin + u[:, 1] * (1.0 - smin)) / Lj
         Ms, y0 = block_rows(list(zip(Lj, rj)), np.ones(n_in))
-        ratio, K, meas, bnd = self._score(method, Ms, y0, vals)
+        try:
+            ratio, K, meas, bnd = self._score(method, Ms, y0, vals)
+        except (NotLinear, np.linalg.LinAlgError, ValueError):   # the step has no transition matrix there
+            return -score
         score[idx] = ratio
         i = int(np.argmax(np.where(np.isfinite(ratio), ratio, -np.inf)))
         if np.isfinite(ratio[i]) and ratio[i] > self.best[0]:

@@ -299,7 +299,8 @@ def _scaling(th: Theorem) -> Scaling:
     if th.bound is None or mu is None:
         why = "no bound" if th.bound is None else f"metric {th.metric} declares no units"
         return Scaling(hyp_free, mu, None, hyp_free, [] if hyp_free else _corners(None, None),
-                       "" if hyp_free else "hypotheses depend on the scale L: sampled over its decades")
+                       f"{why}: no dimensional check of the bound"
+                       + ("" if hyp_free else "; the hypotheses depend on the scale L: sampled over its decades"))
     b = sp.sympify(th.bound)
     ratio = _scaled(b, th) / b if b != 0 else sp.Integer(1)
     ex = _exponents(ratio, th) if ratio.free_symbols else (0.0, 0.0)
