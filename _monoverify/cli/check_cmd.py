@@ -6,7 +6,7 @@ import json
 from typing import Any
 
 from .common import PARAMS, add_params, console, pinned
-from .table import NO_CLAIM, results_table
+from .table import NO_CLAIM, results_table, table_console
 
 __all__ = ["run", "add_parser"]
 
@@ -36,7 +36,7 @@ def run(args: Any) -> int:
             d["claim"] = NO_CLAIM
         print(json.dumps(d, indent=1, default=str))
         return 1 if r.failed else 0
-    con = console(width=120 if not args.wide else 240)
+    con = table_console(120 if not args.wide else 240)   # the terminal's width; 120 (240) when not a terminal
     con.print(results_table([r], f"check {r.theorem.id}", wide=args.wide))
     con.print(f"hypotheses: {r.theorem.hypotheses}")
     con.print(f"bound: {r.theorem.bound if r.theorem.bound is not None else r.theorem.condition}  "
