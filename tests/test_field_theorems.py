@@ -1,14 +1,15 @@
 """The field's theorems (issue 25): each holds on its battery, and a wrong variant of each is caught.
 
-Theorems the current judge expresses are checked with ``check`` (their wrong variant, built with
-``dataclasses.replace``, must come out ``VIOLATED`` -- or ``finding`` for a reconstruction); the
-truth of each variant's falsity is established here independently: an exact PEP worst case above it
-(an interpolable class: the PEP value is attained), or an explicit operator run by a plain loop.
+Every theorem of ``theory/theorems/field.py`` is registered and checked with ``check`` on its quick
+battery; its wrong variant, built with ``dataclasses.replace``, must come out ``VIOLATED`` (``finding``
+for a reconstruction). The truth of each variant's falsity is established here independently: an
+exact PEP worst case above it (an interpolable class: the PEP value is attained), or an explicit
+operator run by a plain loop.
 
-The others (``JUDGE_CANNOT_EXPRESS``: symbols ``mu``/``beta``, sums, displacement metrics) are
-evaluated by the small independent evaluator below, on the instances of their registered families
-(:mod:`monoverify.theory.judge.families_field`): the theorem's own hypotheses and bound (SymPy data
-of the registry) against radii, norms and iterates computed here in plain NumPy.
+For the theorems with symbols ``mu``/``beta``, on sums or with displacement metrics, a small
+independent evaluator below also checks the theorem itself on the instances of its registered
+families (:mod:`monoverify.theory.judge.families_field`): the theorem's own hypotheses and bound
+(SymPy data of the registry) against radii, norms and iterates computed here in plain NumPy.
 """
 
 from __future__ import annotations
@@ -40,16 +41,26 @@ def _admits(th, **v):
 
 
 # ------------------------------------------------------------------------------------------------
-# theorems the current judge expresses: check, and a wrong variant
+# every theorem of the module: check, and a wrong variant
 # ------------------------------------------------------------------------------------------------
-EXPRESSED = ["halpern.lieder", "km.constant", "km.increasing", "eag-c.yoon_ryu", "eag-v.yoon_ryu", "kim.app",
-             "peg.monotone"]
+FIELD = ["halpern.lieder", "km.constant", "km.increasing", "eag-c.yoon_ryu", "eag-v.yoon_ryu", "kim.app",
+         "peg.monotone", "gda.strongly_monotone", "polyak.heavy_ball", "hb.bilinear_simultaneous",
+         "hb.bilinear_alternating", "bxc.heavy_ball", "bxc.nesterov_sublinear", "dr.cocoercive", "dr.lipschitz",
+         "halpern.inconsistent", "km.inconsistent"]
 
 
-@pytest.mark.parametrize("tid", EXPRESSED)
-def test_expressible_theorems_hold_on_their_battery(tid):
+@pytest.mark.parametrize("tid", FIELD)
+def test_every_field_theorem_holds_on_its_battery(tid):
     assert tid not in field.JUDGE_CANNOT_EXPRESS
-    assert check(tid, quick=True).verdict == "holds"
+    r = check(tid, quick=True)
+    assert r.verdict == "holds", (r.worst_ratio, r.worst, r.notes)
+    assert r.n_judged > 0
+
+
+def test_every_field_theorem_is_registered_and_expressed():
+    assert field.JUDGE_CANNOT_EXPRESS == {}
+    assert {t.id for t in field.INCONSISTENT + field.SPLITTING} <= set(FIELD) <= set(THEOREMS)
+    assert all(THEOREMS[t.id] is t for t in field.INCONSISTENT + field.SPLITTING)
 
 
 @pytest.mark.parametrize("tid,method,rho_,gamma_,extra", [
@@ -111,13 +122,11 @@ def test_reconstruction_bounds_made_smaller_are_findings(tid, factor):
 
 
 # ------------------------------------------------------------------------------------------------
-# the independent evaluator: theorems the current judge cannot express
+# the independent evaluator: mu/beta, sums, displacement metrics (and the judge on their wrong variants)
 # ------------------------------------------------------------------------------------------------
-def test_judge_cannot_express_lists_exactly_the_others():
-    unregistered = {t.id for t in field.INCONSISTENT + field.SPLITTING}
-    assert unregistered <= set(field.JUDGE_CANNOT_EXPRESS)
-    assert not (unregistered & set(THEOREMS))                              # kept unregistered (no metric yet)
-    assert (set(field.JUDGE_CANNOT_EXPRESS) - unregistered) | set(EXPRESSED) <= set(THEOREMS)
+def _caught(wrong, expected="violated"):
+    r = check(wrong, quick=True)
+    assert r.verdict == expected, (r.verdict, r.worst_ratio, r.worst)
 
 
 def _gda_loop(M, z0, gam, n):
@@ -149,8 +158,9 @@ def test_gda_strongly_monotone_and_a_faster_variant():
     assert _max_ratio_gda(th) <= 1 + 1e-9
     # wrong: L -> mu inside the contraction factor (claims 1 - 2 gamma mu + gamma^2 mu^2): the first block
     # mu + i sqrt(L^2 - mu^2) of random_strongly_monotone contracts exactly by 1 - 2 gamma mu + gamma^2 L^2
-    wrong = dataclasses.replace(th, bound=L ** 2 * (1 - 2 * g * mu + g ** 2 * mu ** 2) ** K * D0)
+    wrong = dataclasses.replace(th, id="gda.strongly_monotone.wrong", bound=L ** 2 * (1 - 2 * g * mu + g ** 2 * mu ** 2) ** K * D0)
     assert _max_ratio_gda(wrong) > 1.5
+    _caught(wrong)
 
 
 def _hb_matrix(M, gam, b):
@@ -208,8 +218,9 @@ def test_polyak_battery_and_a_too_fast_variant():
     th = THEOREMS["polyak.heavy_ball"]
     hi, gap = _polyak_worst(th)
     assert hi <= 1e-6 and gap <= 1e-6       # equality, as the theorem notes (to sqrt(eps): double roots)
-    wrong = dataclasses.replace(th, bound=th.bound.subs(mu, 2 * mu))
+    wrong = dataclasses.replace(th, id="polyak.heavy_ball.wrong", bound=th.bound.subs(mu, 2 * mu))
     assert _polyak_worst(wrong)[0] > 1e-3
+    _caught(wrong)
 
 
 def _alt_matrix(A, gam, b):
@@ -245,8 +256,9 @@ def test_simultaneous_heavy_ball_never_converges_on_bilinear_games():
     mat = lambda op, gam, b: _hb_matrix(op.matrix, gam, b)  # noqa: E731
     bad, judged = _region_mismatches(th, _bilinear, mat)
     assert judged > 20 and bad == 0
-    wrong = dataclasses.replace(th, condition=beta < 0)      # "negative momentum makes it converge": false
-    assert _region_mismatches(wrong, _bilinear, mat)[0] > 0
+    wrong = dataclasses.replace(th, id="hb.bilinear_simultaneous.wrong", condition=beta < 0)   # "negative momentum
+    assert _region_mismatches(wrong, _bilinear, mat)[0] > 0                                  # makes it converge": false
+    _caught(wrong)
 
 
 def _bilinear(c, Lv, quick, seed):
@@ -276,8 +288,10 @@ def test_alternating_heavy_ball_region_and_momentum_difference():
 
     bad, judged = _region_mismatches(th, _players, mat)
     assert judged > 20 and bad == 0
-    wrong = dataclasses.replace(th, condition=sp.And(beta < sp.Rational(3, 10), g * L < 2 * (1 + beta)))
+    wrong = dataclasses.replace(th, id="hb.bilinear_alternating.wrong",
+                                condition=sp.And(beta < sp.Rational(3, 10), g * L < 2 * (1 + beta)))
     assert _region_mismatches(wrong, _players, mat)[0] > 0
+    _caught(wrong)
     # the difference itself: at gamma L = 1, beta = -0.3 alternating converges and simultaneous does not
     from monoverify.operators import BilinearGame
     from monoverify.theory import players, spectral
@@ -305,8 +319,9 @@ def _bxc_gaps(th, lo_of=lambda m: m):
 def test_bu_xu_chen_heavy_ball_rate_governed_by_lambda_min():
     th = THEOREMS["bxc.heavy_ball"]
     assert _bxc_gaps(th) <= 1e-9
-    wrong = dataclasses.replace(th, bound=field.hb_radius(g, beta, 2 * mu, L))   # lambda_min doubled
-    assert _bxc_gaps(wrong) > 1e-3
+    wrong = dataclasses.replace(th, id="bxc.heavy_ball.wrong", bound=field.hb_radius(g, beta, 2 * mu, L))  # lambda_min
+    assert _bxc_gaps(wrong) > 1e-3                                                                        # doubled
+    _caught(wrong)
 
 
 def _nag_loop(M, u0, gam, n):
@@ -327,7 +342,8 @@ def test_bu_xu_chen_nesterov_bound_and_no_heavy_ball_rate():
     th = THEOREMS["bxc.nesterov_sublinear"]
     Kmax = 400
     worst, worst_wrong = 0.0, 0.0
-    wrong = dataclasses.replace(th, bound=4 * L ** 2 * D0 * ((sp.sqrt(L) - sp.sqrt(mu)) / (sp.sqrt(L) + sp.sqrt(mu))) ** K)
+    wrong = dataclasses.replace(th, id="bxc.nesterov_sublinear.wrong",
+                                bound=4 * L ** 2 * D0 * ((sp.sqrt(L) - sp.sqrt(mu)) / (sp.sqrt(L) + sp.sqrt(mu))) ** K)
     for fam in (FF.ntk, FF.quadratic):
         for label, op, u0 in fam(0.0, 1.0, True, 0):
             m, Lo = float(op.mu), float(op.L)
@@ -340,6 +356,7 @@ def test_bu_xu_chen_nesterov_bound_and_no_heavy_ball_rate():
             worst_wrong = max(worst_wrong, float(np.max(meas[1:] / bw[1:])))
     assert worst <= 1 + 1e-9
     assert worst_wrong > 1e3
+    _caught(wrong, "finding")                                  # a reconstruction exceeded
 
 
 def test_bu_xu_chen_nesterov_ode_limit_is_sublinear():
@@ -383,15 +400,16 @@ def _dr_S(MA, MB, gam, th_):
     return I + th_ * (JA @ (2 * JB - I) - JB)
 
 
-def _dr_battery(th, c_values):
+def _dr_battery(th, c_values, ts=None, lams=None):
+    """max over the splitting family of ||S||^2 - factor (S written out here) and the number of cells."""
     f = _f(th.bound)
     hi, n = -np.inf, 0
     for c in c_values:
         for label, op, _ in FF.splitting(c, 1.0, True, 0):
             A, B = op.terms
             r_, LA, m = float(A.rho), float(A.L), float(B.mu)
-            for t in th.grid["t"]:
-                for lv in th.grid["lam"]:
+            for t in th.grid["t"] if ts is None else ts:
+                for lv in th.grid["lam"] if lams is None else lams:
                     gam = t / LA
                     if not _admits(th, rho=r_, L=LA, mu=m, gamma=gam, lam=lv):
                         continue
@@ -402,12 +420,41 @@ def _dr_battery(th, c_values):
     return hi, n
 
 
+def test_contraction_factor_metric_is_the_squared_norm_of_the_dr_map():
+    """The metric of the DR theorems (theory.metrics.contraction_factor_sq, from the method's own step) equals
+    ||S||^2 of the DR map written out here, on every sum of the family (and with an offset: S is affine)."""
+    from monoverify.operators import LinearOperator, Sum
+    from monoverify.theory.metrics import contraction_factor_sq
+
+    for c in (0.0, -0.5):
+        for label, op, z0 in FF.splitting(c, 1.0, True, 0):
+            A, B = op.terms
+            for gam, lv in ((0.5, 1.0), (1.3, 0.4), (2.0, 1.7)):
+                S = _dr_S(A.matrix, B.matrix, gam, lv)
+                got = contraction_factor_sq(make("dr", gamma=gam, lam=lv), op, z0, {})
+                assert got == pytest.approx(np.linalg.norm(S, 2) ** 2, rel=1e-12)
+    A, B = FF.splitting(-0.5, 1.0, True, 0)[1][1].terms
+    shifted = Sum(A, LinearOperator(B.matrix, b=np.array([0.3, -1.0])))
+    got = contraction_factor_sq(make("dr", gamma=0.7, lam=1.2), shifted, np.array([2.0, 1.0]), {})
+    assert got == pytest.approx(np.linalg.norm(_dr_S(A.matrix, B.matrix, 0.7, 1.2), 2) ** 2, rel=1e-12)
+
+
+def test_judge_reads_the_summands_constants():
+    """The instances of the splitting family carry rho, L of A and mu of B (not the sum's constants)."""
+    from monoverify.theory.judge.instances import instances_for
+
+    for inst in instances_for("splitting", -0.5, 2.0, True, 0):
+        A, B = inst.op.terms
+        assert (inst.rho, inst.L, inst.consts) == (float(A.rho), float(A.L), {"mu": float(B.mu)})
+        assert (inst.rho, inst.L) != (float(inst.op.rho), float(inst.op.L))     # the sum's own are others
+
+
 @pytest.mark.parametrize("tid,c_values,classes", [
     ("dr.cocoercive", (-0.2, -0.5, -1.0), lambda r_, LA, m: [OperatorClass(rho=r_), OperatorClass(rho=0.0, mu=m)]),
     ("dr.lipschitz", (0.0,), lambda r_, LA, m: [OperatorClass(rho=0.0, L=LA), OperatorClass(rho=0.0, mu=m)]),
 ])
 def test_douglas_rachford_factors_hold_and_a_smaller_factor_is_false(tid, c_values, classes):
-    th = next(t for t in field.SPLITTING if t.id == tid)
+    th = THEOREMS[tid]
     hi, n = _dr_battery(th, c_values)
     assert n >= 5 and hi <= 1e-9                                  # linear sums: ||S||^2 <= factor
     # the truth of 0.97 x factor being false: the PEP worst case (exact / tight here) equals the factor
@@ -429,11 +476,27 @@ def test_douglas_rachford_factors_hold_and_a_smaller_factor_is_false(tid, c_valu
     assert checked >= 1
 
 
+@pytest.mark.parametrize("tid", ["dr.cocoercive", "dr.lipschitz"])
+def test_douglas_rachford_with_a_doubled_mu_is_caught(tid):
+    """Wrong variant: the factor as if B were 2 mu-strongly monotone (a faster contraction). False on the splitting
+    family itself: ||S||^2 of a commuting linear sum, written out here, exceeds it at lam = 1.8 (c in [-1, 0])."""
+    th = THEOREMS[tid]
+    factor = field.dr_cocoercive_factor(rho, 2 * mu, g, lam)[1] if tid == "dr.cocoercive" else \
+        field.dr_lipschitz_factor(L, 2 * mu, g, lam)
+    wrong = dataclasses.replace(th, id=tid + ".wrong", bound=factor)
+    cs = (-0.2, -0.5, -0.9) if tid == "dr.cocoercive" else (0.0, -0.5, -0.9)
+    hi, n = _dr_battery(wrong, cs, ts=np.linspace(0.01, 0.5, 50), lams=(1.8,))
+    assert n > 0 and hi > 1e-4
+    _caught(wrong)
+
+
 # ------------------------------------------------------------------------------------------------
-# inconsistent inclusions (data, not registered)
+# inconsistent inclusions
 # ------------------------------------------------------------------------------------------------
 def _inconsistent(tid):
-    return next(t for t in field.INCONSISTENT if t.id == tid)
+    th = THEOREMS[tid]
+    assert th in field.INCONSISTENT
+    return th
 
 
 def _displacement_run(op, z0, step, n):
@@ -456,21 +519,53 @@ def _closest_point(op, z0):
     return x + e * (e @ (z0 - x))
 
 
+def test_the_judge_measures_d0_from_the_nearest_reference_point():
+    """D0 of an instance without a zero is ||z0 - x*||^2 with x* the nearest point where F = v (here: ker M is
+    spanned by v, computed independently of theory.metrics.displacement_reference)."""
+    from monoverify.theory.judge.instances import instances_for
+
+    insts = instances_for("inconsistent", 0.0, 1.0, False, 0)
+    assert len(insts) == 2
+    for inst in insts:
+        xs = _closest_point(inst.op, inst.z0)
+        assert np.allclose(inst.op.F(xs), inst.op.displacement)
+        assert inst.D0 == pytest.approx(float((inst.z0 - xs) @ (inst.z0 - xs)), rel=1e-12)
+        assert not inst.stackable
+
+
+def test_harmonic_upper_bound_of_the_halpern_statement():
+    """The registered bound uses H_K <= log K + EulerGamma + 1/(2K), larger by less than 1/(12 K^2) (exact sums)."""
+    from math import fsum, log
+
+    ks = np.arange(1, 100001)
+    H = np.cumsum(1.0 / ks)
+    upper = np.log(ks) + 0.5772156649015329 + 1 / (2 * ks)
+    assert np.all(upper >= H) and np.all(upper - H <= 1 / (12 * ks ** 2.0) + 1e-12)
+    assert fsum(1 / j for j in range(1, 26)) <= log(25) + 0.5772156649015329 + 1 / 50
+
+
 def test_halpern_without_a_fixed_point_tends_to_the_displacement():
     th = _inconsistent("halpern.inconsistent")
     n = 100
     for label, op, z0 in FF.inconsistent(0.0, 1.0, False, 0):
-        assert th.admits(rho=float(op.rho))
-        a = z0.copy()
-        d, r = _displacement_run(op, z0, lambda k, z, Fz: (a + (k + 1) * (z - Fz)) / (k + 2), n)
-        xs = _closest_point(op, z0)
-        D = float((z0 - xs) @ (z0 - xs))
-        bnd = np.array([float(th.bound.subs({K: k, D0: D})) for k in range(1, n + 1)])
-        assert np.all(d[1:] <= bnd * (1 + 1e-9))
-        vv = float(op.displacement @ op.displacement)
-        assert np.all(r >= vv * (1 - 1e-12))                     # ||F z|| >= ||v||: never a zero
-        # wrong variant: Lieder's consistent-case bound (residual -> 0): false, since ||F z_k||^2 >= ||v||^2 > 0
-        assert np.any(r[1:] > 4 * D / (np.arange(1, n + 1) + 1) ** 2)
+        for gam in (1.0, 0.5):                                   # gamma = 2 rho = 1 is Park and Ryu's T = I - F
+            assert th.admits(rho=float(op.rho), gamma=gam)
+            a = z0.copy()
+            d, r = _displacement_run(op, z0, lambda k, z, Fz: (a + (k + 1) * (z - gam * Fz)) / (k + 2), n)
+            xs = _closest_point(op, z0)
+            D = float((z0 - xs) @ (z0 - xs))
+            # Park and Ryu's statement itself (exact harmonic numbers), scaled by 1/gamma^2
+            exact = np.array([((np.sqrt(np.sum(1.0 / np.arange(1, k + 1)) + 12) + 1) / (k + 1)) ** 2 * D / gam ** 2
+                              for k in range(1, n + 1)])
+            bnd = np.array([float(th.bound.subs({K: k, D0: D, g: gam})) for k in range(1, n + 1)])
+            assert np.all(d[1:] <= exact * (1 + 1e-9)) and np.all(exact <= bnd)
+            vv = float(op.displacement @ op.displacement)
+            assert np.all(r >= vv * (1 - 1e-12))                     # ||F z|| >= ||v||: never a zero
+            # wrong variant: Lieder's consistent-case bound (residual -> 0): false, since ||F z_k||^2 >= ||v||^2 > 0
+            assert np.any(r[1:] > 4 * D / (gam ** 2 * (np.arange(1, n + 1) + 1) ** 2))
+    wrong = dataclasses.replace(th, id="halpern.inconsistent.wrong", metric="operator_sq",
+                                bound=4 * D0 / (g ** 2 * (K + 1) ** 2))
+    _caught(wrong)
 
 
 def test_km_without_a_zero_tends_to_the_displacement():
@@ -492,3 +587,4 @@ def test_km_without_a_zero_tends_to_the_displacement():
                 kstar = int(np.ceil(D / (gam ** 2 * lv * (1 - lv) * vv)))
                 d2, r2 = _displacement_run(op, z0, lambda k, z, Fz: z - lv * gam * Fz, kstar + 1)
                 assert r2[kstar + 1] >= vv * (1 - 1e-12) > D / (gam ** 2 * lv * (1 - lv) * (kstar + 2))
+    _caught(dataclasses.replace(th, id="km.inconsistent.wrong", metric="operator_sq"))

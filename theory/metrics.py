@@ -13,19 +13,24 @@ so a theorem's ``metric`` means the same thing in runs and in PEPs (no scale or 
 extrapolation metrics of EG+/CEG+ (``natural_residual_sq``, ``extrapolated_operator_sq``,
 ``ceg_step_sq``) build the extrapolated point ``zb = J_{gamma A}(z - gamma F z)`` from the
 method's ``gamma`` with ``oracle.F`` and ``oracle.prox``, so they are PEP objectives as well.
-Two quantities of ``property`` theorems are not squared norms of one vector and carry their own
-evaluation instead: ``unrelaxed_residual_ratio`` (``measure``: two runs) and
-``expected_inner_error_sq`` (``expected``: an expectation, checked by
-:mod:`monoverify.theory.stochastic`). ``expected_mean_resolvent_residual_sq`` is an expectation too
+Quantities of ``property`` theorems that are not squared norms of one vector carry their own
+evaluation instead: ``unrelaxed_residual_ratio`` (``measure``: two runs), ``contraction_factor_sq``
+(``measure``: the squared contraction factor of a splitting step on the summands of a
+:func:`~monoverify.operators.Sum`, RTBG20) and ``expected_inner_error_sq`` (``expected``: an
+expectation, checked by :mod:`monoverify.theory.stochastic`). ``displacement_residual_sq``
+(``||F z - v||^2`` with the displacement ``v = op.displacement`` of a problem without a zero) is a
+run metric with a constant term: no PEP objective, no matrix fast path (``linear=False``).
+The ``dln_*`` names (:data:`DLN_METRICS`) are listed for their docs only; their theorems have their
+own battery (:func:`monoverify.theory.judge.dln.dln_observations`). ``expected_mean_resolvent_residual_sq`` is an expectation too
 (stochastic RAPP with mini-batches, SPEC R32) whose per-path value is a run monitor (the residual
 of ``resolvent_residual_sq``), averaged over the iterates and the seeded sample paths.
 
 >>> sorted(RUN_METRICS)
-['ceg_step_sq', 'distance_ratio', 'expected_mean_resolvent_residual_sq', 'extrapolated_operator_sq', 'fixed_point_residual_sq', 'natural_residual_sq', 'operator_sq', 'resolvent_residual_sq']
+['ceg_step_sq', 'displacement_residual_sq', 'distance_ratio', 'expected_mean_resolvent_residual_sq', 'extrapolated_operator_sq', 'fixed_point_residual_sq', 'natural_residual_sq', 'operator_sq', 'resolvent_residual_sq']
 >>> [m for m in PEP_METRICS if m not in ('distance', 'distance_sq', 'operator', 'step', 'step_sq')]
 ['ceg_step_sq', 'extrapolated_operator_sq', 'fixed_point_residual_sq', 'natural_residual_sq', 'operator_sq', 'resolvent_residual_sq']
->>> sorted(k for k in PROPERTY_METRICS if k not in DLN_METRICS), sorted(EXPECTED_METRICS)
-(['unrelaxed_residual_ratio'], ['expected_inner_error_sq', 'expected_mean_resolvent_residual_sq'])
+>>> sorted(PROPERTY_METRICS), sorted(EXPECTED_METRICS)
+(['contraction_factor_sq', 'unrelaxed_residual_ratio'], ['expected_inner_error_sq', 'expected_mean_resolvent_residual_sq'])
 >>> import numpy as np
 >>> from monoverify.operators import BilinearGame
 >>> from monoverify.solvers import Oracle, make
@@ -97,6 +102,9 @@ class Metric:
     #: ``(p, q)``: the metric scales as ``a^p s^q`` under ``z -> s z``, ``F -> a F`` (``L -> a L``); the
     #: judge's dimensional check compares a bound's scaling with it (``None``: not declared)
     units: tuple | None = None
+    #: the residual is linear in ``z`` on a linear operator without offset (so :func:`_linear_monitor` may
+    #: evaluate it through its matrix); ``False`` for a residual with a constant term (``F z - v``)
+    linear: bool = True
 
 
 def _find(m: Method, name: str) -> Any:
@@ -176,6 +184,89 @@ def unrelaxed_residual_ratio(method: Method, op: Any, z0: Any, values: dict) -> 
     return mine / ref if np.isfinite(ref) and ref > 0 else (0.0 if np.isfinite(mine) else float("inf"))
 
 
+def displacement(op: Any) -> Any:
+    """The infimal displacement vector ``v`` of an operator without a zero (``op.displacement``: the
+    minimal-norm element of the closure of ``range F``, ``min ||F z|| = ||v||``)."""
+    v = getattr(op, "displacement", None)
+    if v is None:
+        raise InvalidValue(f"displacement_residual_sq needs an operator with a displacement vector (op.displacement, "
+                           f"e.g. operators.inconsistent_affine); {getattr(op, 'name', op)!r} has none")
+    return v
+
+
+def displacement_reference(op: Any, z0: Any) -> np.ndarray:
+    """The reference point ``x*`` of a start ``z0`` on an operator without a zero: the point of
+    ``{z : F z = v}`` nearest to ``z0`` (``v = op.displacement``).
+
+    For an affine ``F z = M z + b`` that set is ``op.displacement_point + ker M`` (the projection is
+    computed from an SVD of ``M``); otherwise ``op.displacement_point`` itself. Bounds in
+    ``D0 = ||z0 - x*||^2`` hold for every ``x*`` of the set, so the nearest one gives the sharpest
+    (still valid) bound [derived].
+
+    >>> from monoverify.operators import inconsistent_affine
+    >>> op = inconsistent_affine(3, seed=0)
+    >>> x = displacement_reference(op, np.zeros(3))
+    >>> bool(np.allclose(op.F(x), op.displacement)), bool(abs(op.displacement @ x) < 1e-12)   # z0 - x* is in range M
+    (True, True)
+    """
+    x = np.asarray(getattr(op, "displacement_point"), dtype=float)
+    z0 = np.asarray(z0, dtype=float)
+    M = getattr(op, "matrix", None)
+    if M is None or not getattr(op, "is_linear", False):
+        return x
+    _, s, Vt = np.linalg.svd(np.asarray(M, float))
+    kernel = Vt[s <= 1e-12 * max(1.0, float(s[0]))]        # rows: an orthonormal basis of ker M
+    return x + kernel.T @ (kernel @ (z0 - x))
+
+
+def _displacement(at: At) -> Any:
+    op = at.oracle.op
+    return at.oracle.F(at.z) - displacement(op)
+
+
+def contraction_factor_sq(method: Method, op: Any, z0: Any, values: dict) -> float:
+    """``sup ||S w - S w'||^2 / ||w - w'||^2`` of one step ``S`` of ``method`` on its governing state
+    entry ``w`` (``"w"`` for Douglas-Rachford and Davis-Yin, ``"z"`` for one-state methods); the
+    quantity of RTBG20's tight contraction factors (:func:`monoverify.theory.pep.contraction_factor`
+    is its PEP).
+
+    On a problem whose summands are all affine (a linear :func:`~monoverify.operators.Sum`, offsets
+    allowed) ``S`` is affine, ``S w - S w' = S_0 (w - w')``, and the value is exactly ``||S_0||_2^2``:
+    ``S_0 e_j = S(w0 + e_j) - S(w0)`` from the method's own ``init`` and ``step`` on the unit states
+    (``w0 = z0``). On a nonlinear problem the value is the largest ratio over seeded pairs around
+    ``z0`` at distances ``1e-3 ... 1``: a lower estimate of the supremum (it can show a bound false,
+    never attain it).
+
+    >>> from monoverify.operators import LinearOperator, Sum
+    >>> from monoverify.solvers import make
+    >>> P = Sum(LinearOperator(np.eye(2)), LinearOperator(np.eye(2)))
+    >>> round(contraction_factor_sq(make("dr", gamma=1.0, lam=1.0), P, np.zeros(2), {}), 12)   # S = I/2
+    0.25
+    """
+    oracle = Oracle(op)
+    z0 = np.zeros(op.dim) if z0 is None else np.asarray(z0, dtype=float)
+
+    def S(W: np.ndarray) -> np.ndarray:
+        st = method.init(W, oracle)
+        key = "w" if "w" in st else "z"
+        return np.asarray(to_numpy(method.step(st, oracle)[key]), dtype=float)
+
+    from monoverify.operators import terms_of
+
+    if all(getattr(t, "is_linear", False) for t in terms_of(op)):   # affine summands (a set summand is not)
+        W = np.vstack([z0[None], z0[None] + np.eye(op.dim)])
+        out = S(W)
+        S0 = (out[1:] - out[0]).T
+        return float(np.linalg.norm(S0, 2) ** 2)
+    rng = np.random.default_rng(0)
+    n = 64
+    d = rng.standard_normal((n, op.dim))
+    d *= (10.0 ** rng.uniform(-3, 0, n) / np.linalg.norm(d, axis=1))[:, None]
+    a = z0[None] + rng.standard_normal((n, op.dim))
+    Sa, Sb = S(a), S(a + d)
+    return float(np.max(np.sum((Sb - Sa) ** 2, axis=1) / np.sum(d * d, axis=1)))
+
+
 _TABLE = (
     Metric("operator_sq", "||F z^k||^2 (with a constraint A: the natural residual ||z - J_A(z - F z)||^2)",
            _operator, units=(2, 2)),
@@ -202,9 +293,16 @@ _TABLE = (
            expected=True, units=(0, 2)),
     Metric("expected_inner_error_sq", "E||w^K - J_{gamma T} z||^2 after K anchored inner steps w <- z - gamma F^(w) "
            "with a stochastic oracle (RAPP's inner loop, SPEC R8)", None, run=False, pep=False, expected=True, units=(0, 2)),
+    Metric("displacement_residual_sq", "||F z^k - v||^2 with v = op.displacement the infimal displacement vector of an "
+           "operator without a zero (Halpern, KM on inconsistent problems; D0 from the nearest x* with F x* = v, "
+           "displacement_reference)", _displacement, pep=False, units=(2, 2), linear=False),
+    Metric("contraction_factor_sq", "sup ||S w - S w'||^2/||w - w'||^2 of one step S of a splitting method on its "
+           "governing entry w (RTBG20; exact ||S||^2 on affine sums, contraction_factor_sq)", None, run=False,
+           pep=False, measure=contraction_factor_sq, units=(0, 0)),
 )
-#: issue 28, diagonal linear networks: property quantities whose evidence is
-#: :func:`monoverify.theory.judge.dln.dln_observations` (the measure below bridges the current check to it)
+#: issue 28, diagonal linear networks: quantities of their own battery, in the table for their names and docs
+#: only (no residual, no measure): the judge's evidence for a theorem with one of these metrics is
+#: :func:`monoverify.theory.judge.dln.dln_observations` (this dict is the dispatch key)
 DLN_METRICS: dict[str, str] = {
     "dln_l1_gap": "||w_inf||_1 - min{||w||_1 : A w = b} of a DLN's gradient-flow limit",
     "dln_distance": "distance of a DLN's gradient-flow limit to the set of basis pursuit minimisers",
@@ -213,15 +311,7 @@ DLN_METRICS: dict[str, str] = {
     "dln_selection": "distance of a DLN's flow limit to the minimiser its depth selects (non-unique basis pursuit)",
     "dln_potential": "||gradient-flow limit - minimiser of the flow's potential|| (ODE flow vs convex program)",
 }
-
-
-def _dln_measure(method: Any, op: Any, z0: Any, values: dict) -> float:
-    from .judge.dln import bridge
-
-    return bridge(values)
-
-
-_TABLE += tuple(Metric(k, doc, None, run=False, pep=False, measure=_dln_measure) for k, doc in DLN_METRICS.items())
+_TABLE += tuple(Metric(k, doc, None, run=False, pep=False) for k, doc in DLN_METRICS.items())
 #: every metric, by name
 METRICS: dict[str, Metric] = {m.name: m for m in _TABLE}
 #: the historical PEP names (SPEC §7): ``operator``, ``step``, ``distance``
@@ -259,7 +349,8 @@ def sqnorm(v: Any) -> Any:
     if type(v).__module__.startswith("PEPit"):
         return v ** 2
     d = to_numpy(v)
-    return np.sum(d * d, axis=-1)
+    with np.errstate(over="ignore", invalid="ignore"):   # a diverging run: inf, judged as such
+        return np.sum(d * d, axis=-1)
 
 
 def value(name: str, at: At) -> Any:
@@ -310,7 +401,7 @@ def _linear_monitor(name: str, op: Any, host: Method, iters: int | None) -> Call
         B = host.batch_size()
     except InvalidValue:   # hyper-parameters already in rows form (n, 1): the metric itself
         return None
-    if (spec.residual is None or set(spec.needs) - {"method"} or not getattr(op, "is_linear", False)
+    if (spec.residual is None or not spec.linear or set(spec.needs) - {"method"} or not getattr(op, "is_linear", False)
             or not linear_pays(op.dim, 1 if B is None else B, iters or 0)):
         return None
     d = op.dim

@@ -152,11 +152,31 @@ def _bilinear_scalar(c: float, L: float, quick: bool, seed: int) -> list[Instanc
 
 
 def _direct(family: str, builder: Callable) -> Callable:
-    """A family of ``(label, op, z0)`` triples (the builders' historical form) as instances."""
+    """A family of ``(label, op, z0)`` triples (the builders' historical form) as instances.
+
+    Two kinds of problem keep their operator whole (run directly, never stacked): a problem given as a
+    sum (:func:`~monoverify.operators.Sum`; splitting methods reach its summands, and its ``rho``, ``L``
+    are those of the first summand ``A = op.terms[0]``, the convention of the theorems on sums), and a
+    problem without a zero (``op.displacement``), whose ``D0`` is measured from the nearest point ``x*``
+    with ``F x* = v`` (:func:`~monoverify.theory.metrics.displacement_reference`).
+    """
 
     def build(c: float, L: float, quick: bool, seed: int) -> list[Instance]:
         out = []
         for label, op, z0 in builder(c, L, quick, seed):
+            terms = getattr(op, "terms", None)
+            if terms is not None:
+                D0 = 1.0 if op.solution is None or z0 is None else float(np.sum((np.asarray(z0) - op.solution) ** 2))
+                out.append(Instance(label, family, float(terms[0].rho), float(terms[0].L), D0, op=op, z0=z0,
+                                    consts=_consts(op)))
+                continue
+            if getattr(op, "displacement", None) is not None and z0 is not None:
+                from ..metrics import displacement_reference
+
+                z0 = np.asarray(z0, float)
+                D0 = float(np.sum((z0 - displacement_reference(op, z0)) ** 2))
+                out.append(Instance(label, family, float(op.rho), float(op.L), D0, op=op, z0=z0, consts=_consts(op)))
+                continue
             if isinstance(op, LinearOperator) and not getattr(op, "players", None) and z0 is not None:
                 out.append(_linear(label, family, op, np.asarray(z0, float)))
                 continue
@@ -167,8 +187,17 @@ def _direct(family: str, builder: Callable) -> Callable:
 
 
 def _consts(op: Any) -> dict:
-    """Exact constants an operator declares besides ``rho`` and ``L`` (``mu``)."""
-    mu = getattr(op, "mu", None)
+    """Exact constants an operator declares besides ``rho`` and ``L`` (``mu``).
+
+    For a problem given as a sum (``op.terms``), the summands': ``mu`` of ``B = op.terms[1]`` (``rho``
+    and ``L`` are ``A = op.terms[0]``'s, set by :func:`_direct`), the convention of the theorems on sums
+    (``field.SPLITTING``).
+    """
+    terms = getattr(op, "terms", None)
+    if terms is not None:
+        mu = getattr(terms[1], "mu", None) if len(terms) > 1 else None
+    else:
+        mu = getattr(op, "mu", None)
     return {} if mu is None else {"mu": float(mu)}
 
 

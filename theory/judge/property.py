@@ -14,11 +14,16 @@ from typing import Any, Callable
 
 import numpy as np
 
+from monoverify.errors import InvalidValue
+
 from ..theorems import Theorem
 from .cells import OUTSIDE, evaluate, label_params, method_for
 from .verdict import Evidence, Observation
 
-__all__ = ["property_evidence", "property_value", "property_ratio"]
+__all__ = ["property_evidence", "property_value", "property_ratio", "NOT_A_PROBLEM"]
+
+#: why a rescaled copy is not judged when the theorem's method cannot run on it
+NOT_A_PROBLEM = "the rescaled copy is not a problem of the theorem's method"
 
 
 def property_value(th: Theorem, method: Any, op: Any, z0: Any = None, values: dict | None = None) -> float:
@@ -72,7 +77,25 @@ def property_ratio(val: float, b: float) -> float:
 
 def property_evidence(th: Theorem, bat: list, progress: Callable[[int], None] | None = None,
                       source: str = "grid") -> Evidence:
-    """Measure the property on every admitted cell and compare it with the bound."""
+    """Measure the property on every admitted cell and compare it with the bound.
+
+    Parameters
+    ----------
+    th : Theorem
+        A ``property`` theorem.
+    bat : list
+        ``[(instance, cells), ...]`` (a battery, or the rescaled copies of :func:`~.horizon.scale_evidence`).
+    progress : callable, optional
+        ``progress(n)`` after each cell.
+    source : str
+        The evidence source of the observations. On ``"scale"`` copies a method that refuses the
+        operator (``InvalidValue``: a splitting method on a rescaled sum, which is one operator) gives a
+        cell that is not judged (:data:`NOT_A_PROBLEM`); on the battery itself the error propagates.
+
+    Returns
+    -------
+    Evidence
+    """
     ev = Evidence()
     for inst, cells in bat:
         op = inst.operator()
@@ -80,8 +103,17 @@ def property_evidence(th: Theorem, bat: list, progress: Callable[[int], None] | 
             if progress:
                 progress(1)
             method = method_for(th, [cell])
-            val = property_value(th, method, op, inst.start(), cell.values)
             b = float(evaluate(th.bound, cell.values, 1)[0])
+            try:
+                val = property_value(th, method, op, inst.start(), cell.values)
+            except InvalidValue:
+                if source != "scale":
+                    raise
+                # a rescaled copy is one operator (a Sum's summands are not rescaled with it): a splitting
+                # method does not run on it, and its rho, L are the sum's, not the summands' -- no claim there
+                ev.observations.append(Observation(inst.label, label_params(cell), np.nan, judged=False,
+                                                   why=NOT_A_PROBLEM, bound=b, source=source))
+                continue
             # a measurement known only to a relative precision p is compared as value/(1 + p)
             ratio = property_ratio(val / (1 + _precision(th, method, op)), b)
             ev.curves.append({"instance": inst.label, "params": label_params(cell), "measured": val, "bound": b,

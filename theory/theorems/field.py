@@ -10,10 +10,12 @@ a fixed-point problem ``z = T z`` is the operator ``F = I - T`` (``T`` nonexpans
 ``gamma`` is ``T = I - gamma F``, nonexpansive iff ``0 < gamma <= 2 rho`` [derived].
 
 New symbols: ``mu`` (strong monotonicity of ``F``, or of the summand ``B`` of a sum; read from
-``op.mu``) and ``beta`` (momentum). Theorems using them, those on sums (``splitting``) and those
-with metrics outside :mod:`monoverify.theory.metrics` cannot be judged by the current judge (see
-``JUDGE_CANNOT_EXPRESS``); their data is complete, and ``tests/test_field_theorems.py`` checks each
-directly (battery and a wrong variant).
+``op.mu``) and ``beta`` (momentum). Every entry is registered and judged by ``check`` on its blind
+battery (``JUDGE_CANNOT_EXPRESS`` is empty): those on sums (``SPLITTING``, Douglas-Rachford, metric
+``contraction_factor_sq``) read ``rho``, ``L`` of the first summand and ``mu`` of the second; those
+without a zero (``INCONSISTENT``, metric ``displacement_residual_sq``) read the operator's
+displacement vector. ``tests/test_field_theorems.py`` checks each with ``check`` and a wrong variant
+of each, whose falsity it establishes independently (PEP worst cases, plain loops, matrices).
 
 Examples
 --------
@@ -296,7 +298,11 @@ def dr_cocoercive_factor(rho_: sp.Expr, mu_: sp.Expr, gamma_: sp.Expr, lam_: sp.
 
     The formulas as in PEPit's ``douglas_rachford_splitting_2.py``, with its scaling ``beta = alpha beta``
     corrected to ``beta/alpha`` [derived; PEPit's reproduces the PEP only where the factor does not depend
-    on ``beta``]; the fifth ("otherwise") branch there disagrees with the exact PEP and is left out.
+    on ``beta``]; the fifth ("otherwise") branch there disagrees with the exact PEP and is left out:
+    outside the four conditions (outside the theorem's hypotheses) the factor is the one every
+    ``0 < lam < 2`` gives, ``1`` (``S = (1 - lam/2) I + (lam/2) R_A R_B`` is averaged, the reflected
+    resolvents ``R = 2 J - I`` of monotone maps being nonexpansive [derived]), so the expression is a valid
+    bound everywhere and scale-free (``b``, ``m``, ``lam`` are numbers).
     """
     b, m, th = rho_ / gamma_, gamma_ * mu_, lam_
     c1 = sp.And(m * b - m + b < 0, th <= 2 * (b + 1) * (m - b - m * b) / (m + m * b - b - b ** 2 - 2 * m * b ** 2))
@@ -305,7 +311,7 @@ def dr_cocoercive_factor(rho_: sp.Expr, mu_: sp.Expr, gamma_: sp.Expr, lam_: sp.
     c3 = th >= 2 * (m * b + m + b) / (2 * m * b + m + b)
     c4 = sp.And(m * b + m - b < 0, th <= 2 * (m + 1) * (b - m - m * b) / (b + m * b - m - m ** 2 - 2 * m ** 2 * b))
     f = sp.Piecewise(((1 - th * b / (b + 1)) ** 2, c1), ((1 - th * (1 + m * b) / ((m + 1) * (b + 1))) ** 2, c2),
-                     ((1 - th) ** 2, c3), ((1 - th * m / (m + 1)) ** 2, c4), (sp.oo, True))
+                     ((1 - th) ** 2, c3), ((1 - th * m / (m + 1)) ** 2, c4), (sp.Integer(1), True))
     return sp.Or(c1, c2, c3, c4), f
 
 
@@ -326,12 +332,12 @@ def dr_lipschitz_factor(L_: sp.Expr, mu_: sp.Expr, gamma_: sp.Expr, lam_: sp.Exp
                          / (th * (1 + 2 * m - l ** 2) - 2 * (m + 1) * (1 - l ** 2)), True))
 
 
-#: Douglas-Rachford's tight contraction factors. Problems given as a sum (the constants are the summands': rho
-#: and L of A = op.terms[0], mu of B = op.terms[1]) and a metric of two trajectories (contraction_factor_sq):
-#: the current judge stops on an unknown property metric (``monoverify verify`` would fail), so the two
-#: statements are kept as data and checked directly (tests/test_field_theorems.py: linear sums and the PEP).
+#: Douglas-Rachford's tight contraction factors, registered. Problems given as a sum: the constants are the
+#: summands' (rho and L of A = op.terms[0], mu of B = op.terms[1]; the judge's instances read them so,
+#: theory/judge/instances.py), and the metric contraction_factor_sq is a property quantity of one step
+#: (theory/metrics.py: exactly ||S||^2 of the affine DR map on w for linear sums).
 _dr_cond, _dr_factor = dr_cocoercive_factor(rho, mu, gamma, lam)
-SPLITTING: tuple = (
+SPLITTING: tuple = tuple(register(_th) for _th in (
     Theorem(
         id="dr.cocoercive",
         title="Douglas-Rachford, A rho-cocoercive, B mu-strongly monotone: tight contraction factor (RTBG20 Thm 4.1, "
@@ -362,30 +368,41 @@ SPLITTING: tuple = (
         note="L is A's Lipschitz constant (op.terms[0]), mu is B's; the PEP with pairwise Lipschitz constraints is a "
              "relaxation in general, tight here (RTBG20)",
     ),
-)
+))
 
 # ------------------------------------------------------------------------------------------
-# inconsistent inclusions: data only, not registered
+# inconsistent inclusions: problems without a zero
 # ------------------------------------------------------------------------------------------
-#: Halpern's and KM's behaviour without a zero. Their metric, ``||F z^k - v||^2`` with the operator's
-#: displacement vector ``v = op.displacement``, is not in the metric table, and the current judge stops
-#: on an unknown metric (``monoverify verify`` would fail): the two statements are kept as data here and
-#: checked directly by ``tests/test_field_theorems.py``; register them once the judge reads ``op.displacement``.
-INCONSISTENT: tuple = (
+#: H_K <= log K + EulerGamma + 1/(2K) for every K >= 1 (the classical expansion H_K = log K + EulerGamma
+#: + 1/(2K) - eps_K with 0 < eps_K < 1/(8K^2)) [derived]: Park and Ryu's bound with this in place of H_K,
+#: a bound that NumPy evaluates (SymPy's harmonic has no NumPy form) and larger by less than 1/(12 K^2) in H_K
+_H_UPPER = sp.log(K) + sp.EulerGamma + 1 / (2 * K)
+
+#: Halpern's and KM's behaviour without a zero, registered. Their metric ``displacement_residual_sq`` is
+#: ``||F z^k - v||^2`` with the operator's displacement vector ``v = op.displacement``; ``D0`` is measured from
+#: the point ``x*`` nearest to ``z0`` with ``F x* = v`` (theory/metrics.py ``displacement_reference``).
+INCONSISTENT: tuple = tuple(register(_th) for _th in (
     Theorem(
         id="halpern.inconsistent",
-        title="Halpern without a fixed point: ||F z_K - v||^2 <= ((sqrt(H_K + 12) + 1)/(K+1))^2 ||z0 - x*||^2",
+        title="Halpern without a fixed point: ||F z_K - v||^2 <= ((sqrt(H_K + 12) + 1)/(K+1))^2 ||z0 - x*||^2/gamma^2, "
+              "T = I - gamma F",
         source=f"Park and Ryu 2023 (ICML, arXiv 2303.15876) Thm 8, as stated in {_PEPIT} fixed_point_problems/"
-               "inconsistent_halpern_iteration.py; v = x* - T x* the infimal displacement vector (gamma = 1, "
-               "T = I - F nonexpansive)",
-        provenance="related",
-        method="halpern", method_params={"gamma": sp.Integer(1)},
-        hypotheses=sp.And(rho >= sp.Rational(1, 2)),
-        bound=((sp.sqrt(sp.harmonic(K) + 12) + 1) / (K + 1)) ** 2 * D0,
+               "inconsistent_halpern_iteration.py (T nonexpansive, v = x* - T x* the infimal displacement vector, x* a "
+               "point where it is attained); for T = I - gamma F (nonexpansive for 0 < gamma <= 2 rho) the displacement "
+               "is gamma v with v that of F, attained on the same points, and ||z - Tz - gamma v|| = gamma ||F z - v|| "
+               "[derived]; H_K replaced by its upper bound log K + EulerGamma + 1/(2K) [derived]",
+        provenance="derived",
+        statement="Park and Ryu 2023 Thm 8: ||x_K - T x_K - v||^2 <= ((sqrt(H_K + 12) + 1)/(K+1))^2 ||x0 - x*||^2 for "
+                  "Halpern's iteration on a nonexpansive T",
+        statement_provenance="related",
+        method="halpern", method_params={"gamma": gamma},
+        hypotheses=sp.And(rho > 0, gamma > 0, gamma <= 2 * rho),
+        bound=((sp.sqrt(_H_UPPER + 12) + 1) / (K + 1)) ** 2 * D0 / gamma ** 2,
         metric="displacement_residual_sq", iterate="last", family=("inconsistent",),
-        grid={"K": (25, 100)}, rate="O(log K/K^2)",
-        note="metric: ||F z^k - v||^2 with v = op.displacement; D0 = ||z0 - op.displacement_point||^2 "
-             "(a point where v is attained). Not in the metric table: the current judge cannot express it",
+        grid={"t": (0.5, 1.0, 2.0), "K": (25, 100)}, rate="O(log K/K^2)",
+        note="metric: ||F z^k - v||^2 with v = op.displacement; D0 = ||z0 - x*||^2 with x* the point nearest to z0 "
+             "where F x* = v. At gamma = 2 rho = 1 on F = I - T (t = 2 on the battery) this is the statement with "
+             "gamma = 1 of PEPit's example",
     ),
     Theorem(
         id="km.inconsistent",
@@ -399,26 +416,11 @@ INCONSISTENT: tuple = (
         bound=D0 / (gamma ** 2 * lam * (1 - lam) * (K + 1)),
         metric="displacement_residual_sq", iterate="last", family=("inconsistent",),
         grid={"t": (0.5, 1.0), "lam": (0.3, 0.5, 0.9), "K": (100,)}, rate="O(1/K)",
-        note="metric ||F z^k - v||^2, v = op.displacement, D0 = ||z0 - op.displacement_point||^2 (a point where v is "
-             "attained); F z^k never reaches 0: ||F z^k|| >= ||v|| for every k",
+        note="metric ||F z^k - v||^2, v = op.displacement, D0 = ||z0 - x*||^2 with x* the point nearest to z0 where "
+             "F x* = v (then z0 - x* lies in range M); F z^k never reaches 0: ||F z^k|| >= ||v|| for every k",
     ),
-)
+))
 
-#: ids of this module's theorems the current judge cannot express, and why
-JUDGE_CANNOT_EXPRESS = {
-    "halpern.inconsistent": "not registered (INCONSISTENT): metric displacement_residual_sq (||F z - v||^2 with the "
-                            "operator's displacement v) is not in the metric table, and D0 is measured from a point "
-                            "x* that is not a zero",
-    "km.inconsistent": "not registered (INCONSISTENT): the same metric",
-    "gda.strongly_monotone": "symbol mu: the judge's cells read only rho and L from an operator",
-    "polyak.heavy_ball": "symbol mu, and the class is symmetric quadratics (no hypothesis in rho, L says symmetric)",
-    "hb.bilinear_simultaneous": "symbol beta (the cells carry lam, tau, alpha only)",
-    "hb.bilinear_alternating": "symbol beta",
-    "bxc.heavy_ball": "symbols mu and beta; symmetric class",
-    "bxc.nesterov_sublinear": "symbol mu; the class is symmetric PSD maps (the adversary's rotation-scaling maps are "
-                              "not in it); the sublinear half is a lower bound",
-    "dr.cocoercive": "not registered (SPLITTING): problems given as a sum (the constants are the summands': rho of "
-                     "A, mu of B), and the metric contraction_factor_sq (two trajectories) is not in the table (the "
-                     "current judge stops on an unknown property metric)",
-    "dr.lipschitz": "not registered (SPLITTING): as dr.cocoercive",
-}
+#: ids of this module's theorems the judge cannot express, and why (each entry of this module is judged:
+#: ``check(id, quick=True)`` holds for every one, tests/test_field_theorems.py)
+JUDGE_CANNOT_EXPRESS: dict = {}
