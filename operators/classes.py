@@ -56,10 +56,16 @@ __all__ = ["strong_monotonicity", "random_strongly_monotone", "random_quadratic"
            "random_contraction", "inconsistent_affine", "ntk_gram"]
 
 
-def _dim(dim: Any, lo: int = 1) -> int:
-    if isinstance(dim, bool) or not isinstance(dim, (int, np.integer)) or dim < lo:
-        raise InvalidValue(f"dim must be an integer >= {lo}, got dim={dim!r}")
-    return int(dim)
+def _dim(dim: Any, lo: int = 1, name: str = "dim", dense: bool = True) -> int:
+    from monoverify import validate
+
+    return validate.dimension(name, dim, lo=lo, dense=dense)
+
+
+def _seed(seed: Any) -> Any:
+    from monoverify import validate
+
+    return validate.seed("seed", seed)
 
 
 def _orthogonal(dim: int, rng: np.random.Generator) -> np.ndarray:
@@ -148,7 +154,7 @@ def random_strongly_monotone(dim: int, mu: Any, L: Any, seed: int | None = 0) ->
     m, Lf = float(mu_s), float(L_s)
     if m > Lf:
         raise InvalidValue(f"mu must satisfy 0 < mu <= L (valid range (0, {Lf:g}]), got mu={mu!r}")
-    rng = np.random.default_rng(seed)
+    rng = np.random.default_rng(_seed(seed))
     blocks = [np.array([[m, np.sqrt(max(Lf * Lf - m * m, 0.0))], [-np.sqrt(max(Lf * Lf - m * m, 0.0)), m]])]
     for _ in range(dim // 2 - 1):
         b = rng.uniform(m, Lf)
@@ -181,7 +187,7 @@ def random_quadratic(dim: int, mu: Any, L: Any, seed: int | None = 0) -> LinearO
     m, Lf = float(mu_s), float(L_s)
     if m > Lf:
         raise InvalidValue(f"mu must satisfy 0 < mu <= L (valid range (0, {Lf:g}]), got mu={mu!r}")
-    rng = np.random.default_rng(seed)
+    rng = np.random.default_rng(_seed(seed))
     eig = np.concatenate([[m, Lf], rng.uniform(m, Lf, dim - 2)])
     Q = _orthogonal(dim, rng)
     H = (Q * eig) @ Q.T
@@ -244,7 +250,7 @@ def random_contraction(dim: int, q: Any = 1, seed: int | None = 0) -> LinearOper
     qf = float(q_s)
     if qf > 1:
         raise InvalidValue(f"q must satisfy 0 < q <= 1 (T nonexpansive or contractive), got q={q!r}")
-    rng = np.random.default_rng(seed)
+    rng = np.random.default_rng(_seed(seed))
     blocks = [np.array([[-qf]]), np.array([[qf]])]
     rest = dim - 2
     for _ in range(rest // 2):
@@ -278,7 +284,7 @@ def inconsistent_affine(dim: int = 3, seed: int | None = 0, v_norm: Any = 1) -> 
     """
     dim = _dim(dim, 2)
     vn = float(_positive("v_norm", v_norm))
-    rng = np.random.default_rng(seed)
+    rng = np.random.default_rng(_seed(seed))
     blocks = [np.array([[1.0]]), np.array([[-1.0]])]
     rest = dim - 2
     for _ in range(rest // 2):
@@ -324,10 +330,14 @@ def ntk_gram(n_samples: int = 8, width: int = 512, input_dim: int = 3, seed: int
     >>> bool(float(H.mu) > 0), H.matrix.shape
     (True, (6, 6))
     """
-    n = _dim(n_samples, 2)
-    m = _dim(width, 1)
-    d = _dim(input_dim, 2)
-    rng = np.random.default_rng(seed)
+    n = _dim(n_samples, 2, "n_samples")
+    m = _dim(width, 1, "width", dense=False)
+    d = _dim(input_dim, 2, "input_dim", dense=False)
+    from monoverify.limits import guard
+
+    guard("dense_entries", m * max(n, d), f"ntk_gram(n_samples={n}, width={m}, input_dim={d})",
+          detail="the network's weights and Jacobian")
+    rng = np.random.default_rng(_seed(seed))
     X = rng.standard_normal((n, d))
     X /= np.linalg.norm(X, axis=1, keepdims=True)
     W = rng.standard_normal((m, d))

@@ -298,8 +298,10 @@ def random_comonotone(dim: int, rho: Any, L: Any, seed: int | None = 0) -> Linea
     >>> round(float(op.rho), 12), round(float(op.L), 12)
     (-0.2, 2.0)
     """
-    if not isinstance(dim, (int, np.integer)) or isinstance(dim, bool) or dim < 2:
-        raise InvalidValue(f"dim must be an integer >= 2, got {dim!r}")
+    from monoverify import validate
+
+    dim = validate.dimension("dim", dim, lo=2, what=f"random_comonotone(dim={validate.show(dim)})")
+    seed = validate.seed("seed", seed)
     rho_s, L_s = real_scalar("rho", rho), real_scalar("L", L)
     Lf, rf = float(L_s), float(rho_s)
     if not np.isfinite(Lf) or Lf <= 0:

@@ -49,8 +49,13 @@ def real_scalar(name: str, value: Any) -> sp.Expr:
     ...
     monoverify.errors.InvalidValue: rho must be a real number, got rho=0.1j
     """
+    from monoverify.validate import _unwrap, invalid
+
     if isinstance(value, (bool, np.bool_, str, bytes)) or value is None:
         raise InvalidValue(f"{name} must be a real number, got {name}={value!r}")
+    value = _unwrap(value)
+    if isinstance(value, (list, tuple, dict, set, np.ndarray)):
+        raise invalid(name, value, "one real number (not a sequence or array)")
     try:
         v = sp.sympify(value)
     except (sp.SympifyError, TypeError):

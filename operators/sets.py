@@ -30,9 +30,9 @@ __all__ = ["Set", "Whole", "Box", "Ball", "Simplex", "L1"]
 
 
 def _check_dim(dim: Any) -> int:
-    if not isinstance(dim, (int, np.integer)) or isinstance(dim, bool) or dim < 1:
-        raise InvalidValue(f"dim must be a positive integer, got {dim!r}")
-    return int(dim)
+    from monoverify.validate import dimension
+
+    return dimension("dim", dim, lo=1, dense=False)
 
 
 class Set:
@@ -83,7 +83,9 @@ class Box(Set):
     """The box ``[lo, hi]`` (scalars or arrays of shape ``(dim,)``); projection = clipping."""
 
     def __init__(self, lo: Any, hi: Any, dim: int | None = None):
-        lo_a, hi_a = np.asarray(lo, dtype=float), np.asarray(hi, dtype=float)
+        from monoverify.validate import real_array
+
+        lo_a, hi_a = real_array("lo", lo, max_ndim=1), real_array("hi", hi, max_ndim=1)
         if dim is None:
             dim = max(lo_a.size, hi_a.size) if (lo_a.ndim or hi_a.ndim) else None
             if dim is None:
@@ -124,11 +126,10 @@ class Ball(Set):
 
     def __init__(self, radius: float, dim: int, center: Any = None):
         self.dim = _check_dim(dim)
-        r = float(radius)
-        if not np.isfinite(r) or r <= 0:
-            raise InvalidValue(f"radius must be a finite positive number, got {radius!r}")
-        self.radius = r
-        c = np.zeros(self.dim) if center is None else np.asarray(center, dtype=float)
+        from monoverify.validate import real, real_array
+
+        self.radius = real("radius", radius, lo=0, lo_open=True)
+        c = np.zeros(self.dim) if center is None else real_array("center", center, finite=True)
         if c.shape != (self.dim,):
             raise InvalidValue(f"center must have shape ({self.dim},), got shape {c.shape}")
         self.center = c
@@ -192,10 +193,9 @@ class L1(Set):
 
     def __init__(self, eta: float, dim: int):
         self.dim = _check_dim(dim)
-        e = float(eta)
-        if not np.isfinite(e) or e < 0:
-            raise InvalidValue(f"eta must be a finite number >= 0, got {eta!r}")
-        self.eta = e
+        from monoverify.validate import real
+
+        self.eta = real("eta", eta, lo=0)
 
     def prox(self, z: Any, gamma: Any = 1.0) -> Any:
         if type(z) is np.ndarray and z.ndim and z.shape[-1] == self.dim and z.dtype == np.float64:

@@ -50,6 +50,10 @@ def _values(x: Any, name: str = "hyper-parameter") -> np.ndarray | None:
             raise InvalidValue(f"{name} must hold real numbers, got {bad[0]!r} in {name}")
         try:
             return np.asarray(x, dtype=float)
+        except OverflowError:
+            from monoverify.validate import show
+
+            raise InvalidValue(f"{name} must be a finite real number (or an array of them), got {name}={show(x)}") from None
         except (TypeError, ValueError):
             return None
     return None  # SymPy symbols, PEPit expressions ...: not validated
@@ -95,9 +99,15 @@ def check_finite(name: str, x: Any) -> None:
         raise InvalidValue(f"{name} must be finite, got {name}={a[~np.isfinite(a)].ravel()[0]}")
 
 
-def check_int(name: str, x: Any, lo: int = 1) -> None:
-    if isinstance(x, bool) or not isinstance(x, (int, np.integer)) or x < lo:
-        raise InvalidValue(f"{name} must be an integer >= {lo}, got {name}={x!r}")
+def check_int(name: str, x: Any, lo: int = 1, method: str = "") -> None:
+    """A structural integer (``tau``): an integer >= ``lo``, within the limit ``inner_steps`` of
+    :mod:`monoverify.limits` (``tau`` inner steps make one outer step cost ``tau`` oracle calls)."""
+    from monoverify.limits import guard
+    from monoverify.validate import integer, show
+
+    v = integer(name, x, lo=lo)
+    guard("inner_steps", v, f"{method or 'the method'} with {name}={show(v)}",
+          detail=f"{name} inner steps per outer step")
 
 
 @dataclasses.dataclass(frozen=True)

@@ -56,7 +56,7 @@ class Lookahead(Method):
     def __post_init__(self):
         if not isinstance(self.base, Method):
             raise InvalidValue(f"base must be a Method, got {self.base!r}")
-        check_int("tau", self.tau, 1)
+        check_int("tau", self.tau, 1, type(self).__name__)
         check_positive("lam", self.lam)
 
     def step(self, state: State, oracle: Any) -> State:

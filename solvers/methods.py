@@ -161,7 +161,7 @@ class APP(Method):
 
     def __post_init__(self):
         check_positive("gamma", self.gamma)
-        check_int("tau", self.tau, 1)
+        check_int("tau", self.tau, 1, type(self).__name__)
 
     def step(self, state: State, oracle: Any) -> State:
         z = w = state["z"]

@@ -161,17 +161,13 @@ class StochasticOracle(Oracle):
 
     def __init__(self, op: Any, sigma: float, batch_size: int | MiniBatch = 1, seed: int | None = 0, **kw: Any):
         super().__init__(op, **kw)
-        try:
-            s = float(sigma)
-        except (TypeError, ValueError):
-            s = float("nan")
-        if not np.isfinite(s) or s < 0:
-            raise InvalidValue(f"sigma must be a finite number >= 0, got sigma={sigma!r}")
-        self.sigma = s
+        from monoverify import validate
+
+        self.sigma = validate.real("sigma", sigma, lo=0)
         self.schedule = as_schedule(batch_size)
         self.outer = 0
         self.n_samples = 0
-        self.rng = np.random.default_rng(seed)
+        self.rng = np.random.default_rng(validate.seed("seed", seed))
 
     @property
     def batch_size(self) -> int:

@@ -85,6 +85,10 @@ def make(name: str, **params: Any) -> Method:
         Unknown name (with close matches), missing or unexpected parameters, or parameter
         values outside their valid range.
     """
+    if not isinstance(name, str):
+        from monoverify.validate import invalid
+
+        raise invalid("name", name, f"a registered method name (str), one of {', '.join(sorted(METHODS))}")
     spec = METHODS.get(name)
     if spec is None:
         close = difflib.get_close_matches(name, METHODS, n=3)

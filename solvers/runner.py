@@ -249,14 +249,15 @@ def run(method: Method, op: Any, z0: Any, iters: int = 100, tol: float | None = 
         when ``iters + 1`` rows would exceed 256 MiB in all they end at ``max(n_iter)``
         (``iters = 10**7`` with ``tol`` set costs only the iterations run).
     """
+    from monoverify import validate
+
     if not isinstance(method, Method):
         raise InvalidValue(f"method must be a monoverify Method (see solvers.make), got {method!r}")
+    validate.operator("op", op)
     if isinstance(iters, bool) or not isinstance(iters, (int, np.integer)) or iters < 0:
         raise InvalidValue(f"iters must be an integer >= 0, got iters={iters!r}")
-    if tol is not None and (isinstance(tol, (str, bytes, bool)) or not (np.isfinite(tol) and tol >= 0)):
-        raise InvalidValue(f"tol must be a finite number >= 0, got tol={tol!r}")
-    if isinstance(diverge_at, (str, bytes, bool)) or not (np.isfinite(diverge_at) and diverge_at > 0):
-        raise InvalidValue(f"diverge_at must be a finite number > 0, got diverge_at={diverge_at!r}")
+    tol = validate.real("tol", tol, lo=0, none=True)
+    diverge_at = validate.real("diverge_at", diverge_at, lo=0, lo_open=True)
     if linear not in ("never", "auto", "always"):
         raise InvalidValue(f"linear must be 'never', 'auto' or 'always', got linear={linear!r}")
     if not record_residual and tol is not None:

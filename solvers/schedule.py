@@ -50,8 +50,10 @@ class MiniBatch:
     power: float = 1.0
 
     def __post_init__(self) -> None:
-        if isinstance(self.b0, bool) or not isinstance(self.b0, (int, np.integer)) or self.b0 < 1:
-            raise InvalidValue(f"b0 must be an integer >= 1, got b0={self.b0!r}")
+        from monoverify.validate import integer, invalid
+
+        if integer("b0", self.b0, lo=1) > 2 ** 53:   # a batch size as exact in a float as in an int
+            raise invalid("b0", self.b0, "an integer in [1, 2**53]")
         p = self.power
         if isinstance(p, (bool, str, bytes)) or not isinstance(p, (int, float, np.integer, np.floating)) \
                 or not (0 <= float(p) <= MAX_POWER):
@@ -80,6 +82,9 @@ def as_schedule(batch_size: Any) -> MiniBatch:
     """A :class:`MiniBatch` from ``batch_size``: a schedule, or an integer ``>= 1`` (constant batch)."""
     if isinstance(batch_size, MiniBatch):
         return batch_size
-    if isinstance(batch_size, bool) or not isinstance(batch_size, (int, np.integer)) or batch_size < 1:
-        raise InvalidValue(f"batch_size must be an integer >= 1 or a MiniBatch schedule, got batch_size={batch_size!r}")
+    if isinstance(batch_size, bool) or not isinstance(batch_size, (int, np.integer)) or not 1 <= batch_size <= 2 ** 53:
+        from monoverify.validate import show
+
+        raise InvalidValue(f"batch_size must be an integer >= 1 or a MiniBatch schedule, got "
+                           f"batch_size={show(batch_size)} (at most 2**53)")
     return MiniBatch(int(batch_size), 0.0)

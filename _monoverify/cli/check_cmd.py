@@ -22,14 +22,24 @@ def run(args: Any) -> int:
         from monoverify.errors import UnusedOption
 
         raise UnusedOption("--curves only applies with --json")
+    if args.max_steps is not None:
+        from monoverify.errors import InvalidValue, UnusedOption
+
+        if args.K is None:
+            raise UnusedOption("--max-steps only applies with --K (the cost of a pinned horizon)")
+        if args.max_steps < 1:
+            raise InvalidValue(f"--max-steps must be an integer >= 1, got {args.max_steps}")
     from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
     with Progress(TextColumn(f"checking {th.id}: cells started"), BarColumn(), TextColumn("{task.completed}/{task.total}"),
                   TimeElapsedColumn(), console=console(stderr=True), disable=args.no_progress, transient=True) as prog:
         task = prog.add_task("check", total=None)
-        r = check(th, quick=args.quick, explore=args.explore,
-                  progress=lambda done, total: prog.update(task, completed=done, total=total),
-                  **pinned(args, PARAMS + ("K", "sigma")))
+        from monoverify.limits import raised
+
+        with raised(**({} if args.max_steps is None else {"cell_steps": args.max_steps})):
+            r = check(th, quick=args.quick, explore=args.explore,
+                      progress=lambda done, total: prog.update(task, completed=done, total=total),
+                      **pinned(args, PARAMS + ("K", "sigma")))
     if args.json:
         d = r.to_dict(curves=args.curves)
         if r.explored_outside and r.n_judged == 0:
@@ -59,6 +69,9 @@ def add_parser(sub: Any) -> None:
     add_params(p)
     p.add_argument("--K", type=int, help="iterations")
     p.add_argument("--sigma", type=float, help="oracle noise level of a stochastic theorem (finite, > 0)")
+    p.add_argument("--max-steps", dest="max_steps", type=int, default=None, metavar="N",
+                   help="refuse a pinned --K whose cost (K x cells x oracle calls per step) exceeds N "
+                        "(default 5e7, about a minute or two)")
     p.add_argument("--explore", action="store_true", help="allow parameters outside the hypotheses (no claim there)")
     p.add_argument("--quick", action="store_true")
     p.add_argument("--json", action="store_true")

@@ -51,13 +51,17 @@ def run(args: Any) -> int:
         cls["mu"] = args.mu
     if args.refined:
         cls["refined"] = True
+    if args.max_points is not None:
+        cls["max_points"] = args.max_points
+        if args.max_points < 1:
+            raise UserError(f"--max-points must be an integer >= 1, got {args.max_points}")
     jobs = [dict(method=method, rho=args.rho, L=args.L, n_iter=n, metric=args.metric, cache=not args.no_cache, **cls)
             for n in args.n]
     with _executor(args, len(jobs)) as ex:
         results = pep.worst_case_many(jobs, executor=ex)
     dicts = [res.to_dict() if hasattr(res, "to_dict") else vars(res) for res in results]
     # the two-sided report's linear witnesses know the plain class only
-    sides = [_two_sided(method, args, n, res) if not cls else
+    sides = [_two_sided(method, args, n, res) if not (set(cls) - {"max_points"}) else
              {"lower": None, "upper": res.value, "gap": None, "two_sided": "not computed for --mu/--refined"}
              for n, res in zip(args.n, results)]
     for d, t in zip(dicts, sides):
@@ -82,7 +86,7 @@ def _two_sided(method: Any, args: Any, n: int, res: Any) -> dict:
 
     if not getattr(res, "success", False):
         return {"lower": None, "upper": None, "gap": None, "two_sided": f"PEP not solved ({res.status})"}
-    t = two_sided(method, args.rho, args.L, n, args.metric, cache=not args.no_cache)
+    t = two_sided(method, args.rho, args.L, n, args.metric, cache=not args.no_cache, max_points=args.max_points)
     w = t.witness
     return {"lower": t.lower, "upper": t.upper, "gap": t.gap, "tight": t.tight,
             "witness": None if w is None else {k: w[k] for k in ("source", "value", "matrix", "z0", "in_class")},
@@ -102,6 +106,8 @@ def add_parser(sub: Any) -> None:
     p.add_argument("--refined", action="store_true",
                    help="PEPit's refined class of L-Lipschitz (mu-strongly) monotone operators (needs --L, rho <= mu/L^2): "
                         "tighter, still a relaxation; its cost (LMIs, solve time) is printed")
+    p.add_argument("--max-points", dest="max_points", type=int, default=None, metavar="N",
+                   help="refuse a PEP with more evaluated points than N (default 200; its SDP grows as the square)")
     add_scheduler(p)
     p.add_argument("--no-cache", action="store_true")
     p.add_argument("--json", action="store_true")

@@ -85,6 +85,10 @@ def estimate_constants(
     >>> est.rho_weak_mvi >= float(op.rho), est.L <= float(op.L)
     (True, True)
     """
+    from monoverify import validate
+
+    validate.operator("op", op)
+    seed = validate.seed("seed", seed)
     n_samples, n_starts = _validate(n_samples, n_starts, min_ratio)
     ctx = _context(op, region, radius, n_starts, maxiter, min_ratio)
     Z, P, Q, PQ = _samples(ctx, np.random.default_rng(seed), n_samples)
@@ -103,10 +107,10 @@ def estimate_constants(
 
 
 def _validate(n_samples: Any, n_starts: Any, min_ratio: Any) -> tuple[int, int]:
-    if isinstance(n_samples, bool) or not isinstance(n_samples, (int, np.integer)) or n_samples < 2:
-        raise InvalidValue(f"n_samples must be an integer >= 2, got n_samples={n_samples!r}")
-    if isinstance(n_starts, bool) or not isinstance(n_starts, (int, np.integer)) or n_starts < 0:
-        raise InvalidValue(f"n_starts must be an integer >= 0, got n_starts={n_starts!r}")
+    from monoverify import validate
+
+    validate.integer("n_samples", n_samples, lo=2, hi=10 ** 8)
+    validate.integer("n_starts", n_starts, lo=0, hi=10 ** 4)
     if not (isinstance(min_ratio, (int, float)) and 0 <= min_ratio < 1):
         raise InvalidValue(f"min_ratio must be in [0, 1), got min_ratio={min_ratio!r}")
     return int(n_samples), int(n_starts)

@@ -42,15 +42,29 @@ def _check_sigma(v: Any) -> None:
         raise InvalidValue(f"sigma must be a finite number in (0, inf), got sigma={v!r}")
 
 
-def _validate(th: Theorem, params: dict, explore: bool) -> None:
+#: pinned parameters that are integers (the rest are real numbers)
+_INTEGER_PARAMS = ("K", "tau", "depth")
+
+
+def _pinned_value(k: str, v: Any) -> Any:
+    """A pinned value checked (one real number, finite; an integer for ``K``, ``tau``, ``depth``) and unwrapped
+    (a 0-d array or NumPy scalar becomes the Python number; exact ints, fractions and SymPy numbers stay exact)."""
+    from monoverify import validate
+
+    if k in _INTEGER_PARAMS:
+        return validate.integer(k, v, lo=1)
+    validate.real(k, v)
+    return validate._unwrap(v)
+
+
+def _validate(th: Theorem, params: dict, explore: bool) -> dict:
+    """The pinned ``params`` checked at the public edge (names, types, finiteness, usage, hypotheses)."""
     bad = sorted(set(params) - set(PINNABLE))
     if bad:
         raise UnknownName(f"unknown parameter(s) {bad}; valid: {sorted(PINNABLE)}")
-    if "K" in params and (isinstance(params["K"], bool) or not isinstance(params["K"], (int, np.integer))
-                          or params["K"] < 1):
-        raise InvalidValue(f"K must be an integer >= 1, got K={params['K']!r}")
     if "sigma" in params:
         _check_sigma(params["sigma"])
+    params = {k: _pinned_value(k, v) for k, v in params.items()}
     unused = sorted(set(params) - {"K", "L", "rho"} - set(th.free_parameters()))
     if unused:
         raise UnusedOption(f"theorem {th.id} does not use parameter(s) {unused}; it uses "
@@ -60,6 +74,7 @@ def _validate(th: Theorem, params: dict, explore: bool) -> None:
         raise HypothesisError(
             f"parameters {params} are outside the hypotheses of {th.id}: {' and '.join(failed)} "
             f"fails (hypotheses: {th.hypotheses}); pass explore=True (--explore) to run anyway")
+    return params
 
 
 def outside_hypotheses(th: Theorem, params: dict) -> list[str]:
@@ -220,10 +235,18 @@ def check(theorem: str | Theorem, *, quick: bool = False, explore: bool = False,
     """
     from .instances import FIXED
 
+    from monoverify import validate
+
     th = get(theorem) if isinstance(theorem, str) else theorem
     if not isinstance(th, Theorem):
         raise InvalidValue(f"theorem must be a registered id (str) or a Theorem, got {theorem!r}")
-    _validate(th, params, explore)
+    for flag, v in (("quick", quick), ("explore", explore), ("pep", pep), ("adversarial", adversarial),
+                    ("sampled", sampled), ("escalate", escalate)):
+        validate.boolean(flag, v)
+    seed = validate.integer("seed", seed, lo=0)
+    if progress is not None and not callable(progress):
+        raise validate.invalid("progress", progress, "None or a callable progress(started, total)")
+    params = _validate(th, params, explore)
     t0 = time.perf_counter()
     pinned = bool(set(params) - set(FIXED))
     from ..metrics import DLN_METRICS
@@ -233,6 +256,10 @@ def check(theorem: str | Theorem, *, quick: bool = False, explore: bool = False,
                                                                  explore=explore, sampled=sampled)
     if not pinned:
         bat = Battery(budget(bat, DIRECT_CELLS[0 if quick else 1], seed, lambda inst: not inst.stackable), bat.refused)
+    if "K" in params:
+        from .costs import guard_cell_steps
+
+        guard_cell_steps(th, bat, params)
     counter = _counter(progress, sum(len(c) for _, c in bat))
     ev = evidence(th, bat, quick=quick, seed=seed, pinned=pinned, adversarial=adversarial, pep=pep,
                   escalate=escalate, progress=counter)

@@ -28,13 +28,9 @@ class PEPNotRepresentable(InvalidValue):
 
 
 def _real(name: str, v: Any) -> float:
-    try:
-        f = float(v)
-    except (TypeError, ValueError):
-        raise InvalidValue(f"{name} must be a real number, got {v!r}") from None
-    if not math.isfinite(f):
-        raise InvalidValue(f"{name} must be finite, got {v!r}")
-    return f
+    from monoverify.validate import real
+
+    return real(name, v)
 
 
 def _positive(name: str, v: Any) -> float:

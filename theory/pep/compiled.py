@@ -282,7 +282,7 @@ def applies(kwargs: Mapping[str, Any]) -> bool:
 
 
 def compiled_worst_case(method: Any, rho: float, L: float | None, n_iter: int, metric: str = "operator", *,
-                        iterate: str = "last") -> PEPResult:
+                        iterate: str = "last", max_points: int | None = None) -> PEPResult:
     """:func:`~monoverify.theory.pep.worst_case` of an unconstrained class through the compiled SDP.
 
     Same arguments and the same :class:`PEPResult` (``inputs`` as ``worst_case`` writes them, plus
@@ -291,7 +291,7 @@ def compiled_worst_case(method: Any, rho: float, L: float | None, n_iter: int, m
     (:data:`_PROGRAMS`), so a sweep over ``(rho, L)`` assembles them once.
     """
     t0 = time.perf_counter()
-    m, inputs = _inputs(method, rho, L, n_iter, metric, "CLARABEL", None, False, None, iterate)
+    m, inputs = _inputs(method, rho, L, n_iter, metric, "CLARABEL", None, False, None, iterate, max_points=max_points)
     inputs = dict(inputs, formulation="compiled")
     key = (inputs["method"], inputs["method_code"], int(n_iter), inputs["metric"], iterate)
     prog = _PROGRAMS.get(key)

@@ -39,13 +39,65 @@ def _normalise_constraint(constraint: Any) -> str | None:
     raise InvalidValue(f"constraint {constraint!r} is not a known set or regulariser")
 
 
-def _scalar_hyper(method: Any) -> Any:
-    from monoverify.solvers.base import Method
+class _CountingOracle:
+    """Counts the oracle calls of one step on plain numbers (each call is one evaluated point of a PEP)."""
 
-    if isinstance(method, str):
-        raise TypeError(f"method must be a Method object; build it with monoverify.solvers.make({method!r}, ...)")
-    if not isinstance(method, Method):
-        raise TypeError(f"method must be a monoverify Method, got {method!r}")
+    unconstrained = True
+
+    def __init__(self) -> None:
+        self.n = 0
+
+    def F(self, z: Any) -> Any:
+        self.n += 1
+        return z
+
+    def prox(self, z: Any, gamma: Any) -> Any:
+        self.n += 1
+        return z
+
+    def resolvent(self, z: Any, gamma: Any) -> Any:
+        self.n += 1
+        return z
+
+    def F_of(self, i: int, z: Any) -> Any:
+        return self.F(z)
+
+    def resolvent_of(self, i: int, z: Any, gamma: Any) -> Any:
+        return self.resolvent(z, gamma)
+
+
+def points_per_step(method: Any) -> int:
+    """Oracle calls (evaluated points of a PEP) in one ``step`` of ``method``, counted on plain numbers;
+    ``tau``-based (at least 1) for a step that needs more than numbers (players' masks)."""
+    o = _CountingOracle()
+    try:
+        with np.errstate(all="ignore"):
+            st = method.init(1.0, o)
+            n0 = o.n
+            method.step(st, o)
+        return max(1, o.n - n0)
+    except Exception:
+        return max(1, int(getattr(method, "tau", 1) or 1))
+
+
+def guard_points(method: Any, n_iter: int, max_points: Any = None) -> None:
+    """Refuse a PEP of more than the limit ``pep_points`` (:mod:`monoverify.limits`; ``max_points`` replaces
+    it) before it is built: its Gram matrix is (points + 1)^2 and it has about points^2 inequalities."""
+    from monoverify.limits import guard
+    from monoverify.validate import integer
+
+    given = integer("max_points", max_points, lo=1, none=True)
+    per = points_per_step(method)
+    pts = per * int(n_iter) + 2
+    guard("pep_points", pts, f"a PEP of {method!r} with n_iter={n_iter}", option="--max-points", given=given,
+          detail=f"{per} per step: an SDP with a {pts + 1}x{pts + 1} Gram matrix and about {pts * (pts + 1)} "
+                 "inequalities")
+
+
+def _scalar_hyper(method: Any) -> Any:
+    from monoverify import validate
+
+    validate.method("method", method)
 
     def conv(name: str, v: Any) -> float:
         if np.ndim(v) != 0:
@@ -62,12 +114,13 @@ def _scalar_hyper(method: Any) -> Any:
 
 def _inputs(method: Any, rho: Any, L: Any, n_iter: Any, metric: str, solver: str, constraint: Any,
             bilinear: bool, solver_options: Mapping[str, Any] | None = None,
-            iterate: str = "last", mu: Any = None, refined: bool = False) -> tuple[Any, dict]:
+            iterate: str = "last", mu: Any = None, refined: bool = False, max_points: Any = None) -> tuple[Any, dict]:
     m = _scalar_hyper(method)
     rho_f = _real("rho", rho)
     L_f = None if L is None else _positive("L", L)
     if isinstance(n_iter, bool) or not isinstance(n_iter, (int, np.integer)) or n_iter < 1:
         raise InvalidValue(f"n_iter must be an integer >= 1, got {n_iter!r}")
+    guard_points(m, n_iter, max_points)
     spec = get_metric(metric, pep=True)
     if spec.check is not None:
         spec.check(m)

@@ -62,6 +62,13 @@ def worst_case_many(jobs: Iterable[Any], executor: Executor | None = None, *, co
     [1.0, 0.25]
     """
     kws = [_job_kwargs(j) for j in jobs]
+    for k in kws:   # sizes first, in this process: no job of a sweep starts before every one is known to fit
+        if "method" in k and "n_iter" in k:
+            from monoverify.validate import integer
+
+            from .inputs import guard_points
+
+            guard_points(k["method"], integer("n_iter", k["n_iter"], lo=1), k.get("max_points"))
     if compiled is None:
         compiled = executor is None
     out: list[PEPResult | None] = [None] * len(kws)
@@ -81,7 +88,8 @@ def worst_case_many(jobs: Iterable[Any], executor: Executor | None = None, *, co
         if compiled and not k.get("verbose") and _compiled.applies(k):
             try:
                 out[i] = _compiled.compiled_worst_case(k["method"], k["rho"], k.get("L"), k["n_iter"],
-                                                       k.get("metric", "operator"), iterate=k.get("iterate", "last"))
+                                                       k.get("metric", "operator"), iterate=k.get("iterate", "last"),
+                                                       max_points=k.get("max_points"))
             except PEPNotRepresentable:
                 pass
     if executor is None:

@@ -98,7 +98,7 @@ def worst_case(method: Any, rho: float, L: float | None, n_iter: int, metric: st
                solver: str = "CLARABEL", constraint: Any = None, bilinear: bool = False,
                solver_options: Mapping[str, Any] | None = None, cache: bool | str | os.PathLike = True,
                verbose: bool = False, iterate: str = "last", mu: float | None = None,
-               refined: bool = False) -> PEPResult:
+               refined: bool = False, max_points: int | None = None) -> PEPResult:
     """Worst case of ``metric`` after ``n_iter`` steps of ``method`` over the operator class (SPEC §7).
 
     Parameters
@@ -170,7 +170,7 @@ def worst_case(method: Any, rho: float, L: float | None, n_iter: int, metric: st
     (0.1481, 0.1481)
     """
     m, inputs = _inputs(method, rho, L, n_iter, metric, solver, constraint, bilinear, solver_options, iterate, mu,
-                        refined)
+                        refined, max_points)
     path = _cache_path(inputs, cache)
     hit = _cache_read(path, inputs)
     if hit is not None:

@@ -32,11 +32,13 @@ def lower_bound_eigenvalues(rho: Any, L: Any = 1.0) -> np.ndarray:
     array([-0.6+0.8j, -0.6-0.8j])
     """
     global _LBG_FN
+    from monoverify.validate import real_array
+
     try:
-        r, l = np.broadcast_arrays(np.asarray(rho, dtype=float), np.asarray(L, dtype=float))
-    except (TypeError, ValueError):
-        raise InvalidValue(f"LowerBoundGame needs real rho and L > 0 (numbers or arrays of numbers), got rho={rho!r}, "
-                         f"L={L!r}") from None
+        r, l = np.broadcast_arrays(real_array("rho", rho), real_array("L", L))
+    except ValueError:
+        raise InvalidValue(f"LowerBoundGame needs real rho and L > 0 (numbers or arrays of numbers of broadcastable "
+                           f"shapes), got rho={rho!r}, L={L!r}") from None
     if not (np.all(np.isfinite(r)) and np.all(np.isfinite(l)) and np.all(l > 0)):
         raise InvalidValue("LowerBoundGame needs finite rho and L > 0")
     if np.any(np.abs(r * l) > 1 + 1e-15):
@@ -79,6 +81,13 @@ def _game_eigs(param: str, values: np.ndarray, L: Any) -> np.ndarray:
 
 
 def _fixed(method_name: str, fixed: Mapping[str, Any] | None, param: str) -> dict:
+    from monoverify import validate
+
+    if not isinstance(method_name, str):
+        raise validate.invalid("method_name", method_name, "a registered method name (str), e.g. 'la-gda'")
+    if not isinstance(param, str):
+        raise validate.invalid("param", param, "a parameter name (str), e.g. 'lam'")
+    fixed = validate.mapping("fixed", fixed)
     if method_name not in METHODS:
         make(method_name)  # raises with suggestions
     fixed = dict(fixed or {})

@@ -198,7 +198,7 @@ def k_step_multiplier(method: Method, mu: Any, K: int, exact: bool = False) -> A
     >>> bool(abs(k_step_multiplier(make("feg", L=1.0), 1.0, 1)) < 1e-15)    # one EG step of size 1/L
     True
     """
-    K = _check_steps(K)
+    K = _check_steps(K, "K")
     if exact:
         tr = run_exact(_exact_method(method), MU if mu is None else mu, K)
         v = tr.T * tr.init_vec
@@ -243,7 +243,9 @@ def iteration_matrix(method: Method, M: Any) -> np.ndarray:
         if len(shape) != 2 or shape[0] != shape[1]:
             raise InvalidValue(f"M must be a square matrix, got shape {shape}")
         op = LinearOperator(M if np.asarray(M).dtype == object else np.asarray(M, dtype=float))
-    bs = method.batch_size()
+    from monoverify.validate import method as _method
+
+    bs = _method("method", method).batch_size()
     if bs is not None:
         raise InvalidValue("iteration_matrix needs scalar hyper-parameters (the batch holds the unit vectors)")
     method = _numeric_method(method)

@@ -70,6 +70,9 @@ def multipliers(method: Method, eigenvalues: Any) -> np.ndarray:
     array([[0.5-0.5j, 0.5+0.5j],
            [0.2-0.4j, 0.2+0.4j]])
     """
+    from monoverify.validate import method as _method
+
+    _method("method", method)
     e, op = _eigs(eigenvalues)
     m = multiplier(method, e)
     _check_inner(method, op)
@@ -129,7 +132,9 @@ def spectral_radius(method: Method, op_or_eigs: Any) -> Any:
     1.0
     """
     from monoverify.solvers.alternating import PlayersUnavailable, uses_players
+    from monoverify.validate import method as _method
 
+    _method("method", method)
     if uses_players(method):
         if not (hasattr(op_or_eigs, "F") and hasattr(op_or_eigs, "dim")):
             raise PlayersUnavailable(
@@ -191,6 +196,9 @@ def lookahead_threshold(base_method: Method, tau: int, op_or_eigs: Any) -> Any:
     >>> lookahead_threshold(make("gda", gamma=1.0), 8, BilinearGame([[1.0]])) is None
     True
     """
+    from monoverify.validate import method as _method
+
+    _method("base_method", base_method)
     if not isinstance(tau, (int, np.integer)) or isinstance(tau, bool) or tau < 1:
         raise InvalidValue(f"tau must be an integer >= 1, got tau={tau!r}")
     e, _ = _eigs(op_or_eigs)
