@@ -12,7 +12,7 @@ limit              default     what is counted (the option that raises it)
 ``inner_steps``    10**6       one method step's structural integer (``tau``): oracle calls per step
 ``pep_points``     200         evaluated points of one PEP (``pep --max-points``, ``discover --max-points``)
 ``cell_steps``     5 * 10**7   iterations x cells x calls per step of a pinned ``check`` (``--max-steps``)
-``phase_cells``    10**6       cells of one phase diagram (``phase --max-cells``)
+``phase_cells``    10**7       cells of one phase diagram, in spectral-cell equivalents (``phase --max-cells``)
 ``steps``          10**6       steps applied one by one in exact or symbolic products (``k_step_multiplier``)
 ``dense_entries``  2.5 * 10**8 entries of one dense matrix an operator constructor builds (``dim**2``)
 =================  ==========  ==========================================================================
@@ -38,10 +38,10 @@ from .errors import InvalidValue
 
 __all__ = ["DEFAULTS", "UNITS", "limit", "raised", "guard"]
 
-DEFAULTS = {"inner_steps": 10 ** 6, "pep_points": 200, "cell_steps": 5 * 10 ** 7, "phase_cells": 10 ** 6,
+DEFAULTS = {"inner_steps": 10 ** 6, "pep_points": 200, "cell_steps": 5 * 10 ** 7, "phase_cells": 10 ** 7,
             "steps": 10 ** 6, "dense_entries": 25 * 10 ** 7}
 UNITS = {"inner_steps": "oracle calls per step", "pep_points": "evaluated points of one PEP",
-         "cell_steps": "cell-steps (iterations x cells x oracle calls per step)", "phase_cells": "cells",
+         "cell_steps": "cell-steps (iterations x cells x oracle calls per step)", "phase_cells": "spectral-cell equivalents",
          "steps": "steps", "dense_entries": "matrix entries"}
 
 _local = threading.local()

@@ -298,6 +298,9 @@ def columns_ok(op: Any, oracle: Any, prog: _Program, state: dict) -> bool:
         return False
     probe = np.random.default_rng(0).standard_normal((64, op.dim)) * np.logspace(-3, 3, 64)[:, None]
     ref = op.F(probe)
+    from .contracts import check_result
+
+    check_result("F", op, probe, ref)
     cs = ColumnStep(_Program(), {}, {}, op)
     got = np.empty_like(probe)
     with np.errstate(all="ignore"):

@@ -318,11 +318,19 @@ def _probe_ok(code: _OpCode) -> bool:
     g = np.full((64, 1), 0.7)
     env["GAM"] = np.ascontiguousarray(g[:, 0])
     pl, po = code.prox(x, "GAM", names)
+    from .contracts import check_result
+
+    try:
+        with np.errstate(all="ignore"):   # the operator's own F and prox on the probe: their contract first
+            ref_F = code.op.F(probe)
+            ref_P = code.op.constraint.prox(probe, np.broadcast_to(g, (64, d)).copy())
+    except Exception:
+        return False
+    check_result("F", code.op, probe, ref_F)
+    check_result("prox", code.op.constraint, probe, ref_P)
     try:
         with np.errstate(all="ignore"):
             exec("\n".join(lines + pl), env)
-            ref_F = code.op.F(probe)
-            ref_P = code.op.constraint.prox(probe, np.broadcast_to(g, (64, d)).copy())
     except Exception:
         return False
     got_F = np.stack([np.broadcast_to(env[o], (64,)) for o in fo], axis=1)
@@ -770,6 +778,9 @@ def plan(method: Any, host: Any, op: Any, z: np.ndarray, oracle: Any, *, record_
     c0 = oracle.n_F
     with np.errstate(all="ignore"):
         state = method.init(z, oracle)
+    from .contracts import check_state
+
+    check_state(method, "init", state, z.shape)
     calls0 = oracle.n_F - c0
     arrays = {k: v for k, v in state.items() if isinstance(v, np.ndarray)}
     if any(v.dtype != np.float64 or v.shape != z.shape for v in arrays.values()):

@@ -120,6 +120,9 @@ def _transition(method: Method, d: int, oracle_for: Any) -> Transition:
     oracle = oracle_for(np.repeat(np.arange(1 if B is None else B), s))
     with np.errstate(all="ignore"):
         out = rep.step({**units, **others}, oracle)
+    from .contracts import check_state
+
+    check_state(method, "step", out, units["z"].shape)
     for k, v in others.items():
         w = out.get(k)
         same = w is v

@@ -30,6 +30,7 @@ from monoverify.arrays import asarray_like, namespace_of
 from monoverify.operators.resolvent import resolvent as _resolvent
 from monoverify.operators.sets import Whole
 
+from .contracts import check_result
 from .schedule import MiniBatch, as_schedule
 
 __all__ = ["Oracle", "StochasticOracle", "MiniBatch"]
@@ -53,8 +54,25 @@ class Oracle:
         self.n_F = 0
         self.n_resolvent = 0
         self._whole = isinstance(op.constraint, Whole)
-        self._prox = op.constraint.prox   # looked up once: a constrained run projects every inner step
+        # F and prox are looked up once (a constrained run projects every inner step); their first call goes
+        # through a contract check (shape, dtype; :mod:`.contracts`) that then replaces itself by the plain call
+        self._F = self._first_F
+        self._prox = self._first_prox
+        self._resolvent_checked = False
+        self._terms_checked: set = set()
         self.resolvent_failures = 0
+
+    def _first_F(self, z: Any) -> Any:
+        out = self.op.F(z)
+        check_result("F", self.op, z, out)
+        self._F = self.op.F
+        return out
+
+    def _first_prox(self, z: Any, gamma: Any) -> Any:
+        out = self.op.constraint.prox(z, gamma)
+        check_result("prox", self.op.constraint, z, out)
+        self._prox = self.op.constraint.prox
+        return out
 
     @property
     def unconstrained(self) -> bool:
@@ -63,7 +81,7 @@ class Oracle:
 
     def F(self, z: Any) -> Any:
         self.n_F += 1
-        return self.op.F(z)
+        return self._F(z)
 
     def outer_step(self, k: int) -> None:
         """Called by the runner before outer step ``k`` (``k = 0`` before the first); a deterministic
@@ -75,8 +93,13 @@ class Oracle:
 
     def resolvent(self, z: Any, gamma: Any) -> Any:
         """``J_{gamma (A + F)}(z)`` (exact for linear maps, iterative otherwise)."""
+        if not self._resolvent_checked:   # the resolvent iterates op.F: its contract first, then the result's
+            check_result("F", self.op, z, self.op.F(z))
         w, info = _resolvent(self.op, z, gamma, tol=self.resolvent_tol, max_iter=self.resolvent_max_iter,
                              return_info=True)
+        if not self._resolvent_checked:
+            check_result("resolvent", self.op, z, w)
+            self._resolvent_checked = True
         self.n_resolvent += 1
         self.n_F += info.n_F
         if not info.converged:
@@ -110,7 +133,11 @@ class Oracle:
         if isinstance(t, Set):
             raise InvalidValue(f"F_of: summand {i} is the set {t!r}, which has no single value; use resolvent_of")
         self.n_F += 1
-        return t.F(z)
+        out = t.F(z)
+        if i not in self._terms_checked:
+            check_result(f"F of summand {i}", t, z, out)
+            self._terms_checked.add(i)
+        return out
 
     def resolvent_of(self, i: int, z: Any, gamma: Any) -> Any:
         """``J_{gamma T_i}(z)`` of summand ``i``: the projection / prox of a set, else the resolvent of
@@ -118,9 +145,19 @@ class Oracle:
         from monoverify.operators.sets import Set
 
         t = self._term(i, "resolvent_of")
+        first = ("J", i) not in self._terms_checked
         if isinstance(t, Set):
-            return t.prox(z, gamma)
+            out = t.prox(z, gamma)
+            if first:
+                check_result(f"prox of summand {i}", t, z, out)
+                self._terms_checked.add(("J", i))
+            return out
+        if first:
+            check_result(f"F of summand {i}", t, z, t.F(z))
         w, info = _resolvent(t, z, gamma, tol=self.resolvent_tol, max_iter=self.resolvent_max_iter, return_info=True)
+        if first:
+            check_result(f"resolvent of summand {i}", t, z, w)
+            self._terms_checked.add(("J", i))
         self.n_resolvent += 1
         self.n_F += info.n_F
         if not info.converged:

@@ -30,6 +30,7 @@ from monoverify.result import Result, jsonable
 from monoverify.operators.sets import Whole
 
 from .base import Method
+from .contracts import check_state
 from .oracle import Oracle
 from .meter import Meter, inside, safe_steps
 from .norms import _safe_norm, residual
@@ -303,6 +304,7 @@ def run(method: Method, op: Any, z0: Any, iters: int = 100, tol: float | None = 
         if outer_step is not None:
             outer_step(0)
         state = stepper.start(z, oracle)
+        check_state(method, "init", state, tuple(z.shape))
         # every active instance has been active since the start: one call count (and iteration) for all,
         # written into n_oracle / n_iter when instances stop
         calls = oracle.n_F - c0
@@ -374,6 +376,8 @@ def run(method: Method, op: Any, z0: Any, iters: int = 100, tol: float | None = 
                 outer_step(k - 1)
             prev = (state, stepper.method, active)
             state = stepper.step(state, oracle)
+            if k == 1:   # the contract of a user's step, once (the oracle checks its own results on first call)
+                check_state(method, "step", state, (active.size, op.dim))
             calls += oracle.n_F - c0
             if record or k == iters:
                 r, top = measure(k, state)

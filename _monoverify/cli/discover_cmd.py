@@ -84,10 +84,15 @@ def run(args: Any) -> int:
             raise UserError(f"{name} must be a finite number >= 0, got {v}")
     if args.formula is not None and (args.prove or args.register is not None):
         pass   # a given formula that passes is proposed like a discovered one
-    r = discover(args.method, params, args.metric, n=args.n, over=_over(args.over), holdout=args.holdout,
-                 tol=args.tol, fit_tol=args.fit_tol, pin_max=args.pin_max, grammar=args.grammar,
-                 max_degree=args.max_degree, iterate=args.iterate, n_start=_n_start(args.n_start),
-                 formula=args.formula)
+    from monoverify.limits import raised
+
+    if args.max_points is not None and args.max_points < 1:
+        raise UserError(f"--max-points must be an integer >= 1, got {args.max_points}")
+    with raised(**({} if args.max_points is None else {"pep_points": args.max_points})):
+        r = discover(args.method, params, args.metric, n=args.n, over=_over(args.over), holdout=args.holdout,
+                     tol=args.tol, fit_tol=args.fit_tol, pin_max=args.pin_max, grammar=args.grammar,
+                     max_degree=args.max_degree, iterate=args.iterate, n_start=_n_start(args.n_start),
+                     formula=args.formula)
     fixed = ", ".join(f"{k}={v}" for k, v in r.params.items())
     swept = "; ".join(k + " in {" + ", ".join(v) + "}" for k, v in r.over.items())
     print(f"{r.method} ({fixed}" + (f"; swept {swept}" if swept else "")
@@ -150,6 +155,8 @@ def add_parser(sub: Any) -> None:
     p.add_argument("--n", default="1:12", help="horizons LO:HI (default 1:12); the --holdout largest are held out")
     p.add_argument("--over", action="append", metavar="NAME=V1,V2,...",
                    help="sweep a parameter (repeatable); the formula is a function of it")
+    p.add_argument("--max-points", dest="max_points", type=int, default=None, metavar="N",
+                   help="refuse horizons whose PEP has more evaluated points than N (default 200)")
     p.add_argument("--holdout", type=int, default=3, help="largest N held out (default 3)")
     p.add_argument("--tol", type=float, default=1e-8, help="largest held-out relative error (default 1e-8)")
     p.add_argument("--fit-tol", dest="fit_tol", type=float, default=1e-7,

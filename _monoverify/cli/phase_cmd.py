@@ -20,11 +20,20 @@ def parse_grid(text: str) -> tuple[str, np.ndarray]:
     try:
         if ":" in spec:
             a, b, n = spec.split(":")
-            vals = np.linspace(float(a), float(b), int(n))
+            a, b, n = float(a), float(b), int(n)
+            if n < 0:
+                raise ValueError
+            vals = None
         else:
             vals = np.array([float(v) for v in spec.split(",") if v.strip()])
     except ValueError:
         raise UserError(f"cannot read the grid {text!r}: use name=start:stop:num or name=v1,v2,...") from None
+    if vals is None:
+        from monoverify.limits import guard
+
+        # the grid's size, before it is allocated (a grid of 10^12 values is terabytes)
+        guard("phase_cells", n, f"axis {text!r}", option="--max-cells", detail=f"{n} values on one axis")
+        vals = np.linspace(a, b, n)
     if name == "tau":
         if not np.all(np.isfinite(vals)) or np.any(vals != np.round(vals)) or np.any(vals < 1):
             raise UserError(f"tau must be integers >= 1, got {text!r}")
@@ -72,6 +81,15 @@ def _plot(res: Any, path: str) -> None:
 
 
 def run(args: Any) -> int:
+    from monoverify.limits import raised
+
+    if args.max_cells is not None and args.max_cells < 1:
+        raise UserError(f"--max-cells must be an integer >= 1, got {args.max_cells}")
+    with raised(**({} if args.max_cells is None else {"phase_cells": args.max_cells})):
+        return _run(args)
+
+
+def _run(args: Any) -> int:
     from concurrent.futures import ProcessPoolExecutor
 
     from monoverify.theory.phase import phase_diagram
@@ -125,5 +143,8 @@ def add_parser(sub: Any) -> None:
     p.add_argument("--checkpoint", metavar="PATH", help="store finished cells; resume from them")
     p.add_argument("--csv", metavar="PATH")
     p.add_argument("--png", metavar="PATH", help="write the figure (any format matplotlib writes: .png, .pdf, .svg ...)")
+    p.add_argument("--max-cells", dest="max_cells", type=int, default=None, metavar="N",
+                   help="refuse a grid costing more than N spectral-cell equivalents (default 1e7: minutes; an "
+                        "empirical cell counts iters/30, a pep cell 1000)")
     p.add_argument("--no-progress", action="store_true")
     p.set_defaults(func=run)

@@ -159,6 +159,11 @@ def _n_list(n: Any) -> list[int]:
         n = tuple(vals)
     if isinstance(n, tuple) and len(n) == 2 and all(isinstance(v, int) for v in n):
         lo, hi = n
+        from monoverify.limits import guard
+
+        # every N costs one PEP of at least N evaluated points: the largest is refused before the list is built
+        guard("pep_points", hi + 2, f"discover with n={lo}:{hi}", option="--max-points",
+              detail=f"the PEP at N={hi} has at least one point per step")
         ns = list(range(lo, hi + 1))
     else:
         try:
@@ -475,6 +480,10 @@ def discover(method: str, params: Mapping[str, Any] | None = None, metric: str =
     pmetric = PEP_METRIC[metric]
     points = _points(fixed, swept)
     L = fixed.get("L")
+    from monoverify.theory.pep.inputs import guard_points
+
+    # the largest PEP of the discovery (N = max n), before the first of len(ns) x len(points) solves
+    guard_points(_make(method, points[0], exact=False), ns[-1])
     data = []
     for p in points:
         m_f, m_q = _make(method, p, exact=False), _make(method, p, exact=True)

@@ -185,7 +185,7 @@ def _potential(args: argparse.Namespace) -> int:
     from .lyapunov import find_potential
     from .symbolic import exact
 
-    _refuse_unused(args, {"method", "rho", "L", "metric", "json_out", "potential", *_PARAMS},
+    _refuse_unused(args, {"method", "rho", "L", "metric", "json_out", "potential", "max_points", *_PARAMS},
                    "with --potential (it proves a bound for every N)")
     if args.rho is None:
         raise InvalidValue("--rho is required (e.g. --rho -1/5)")
@@ -209,6 +209,8 @@ def _potential(args: argparse.Namespace) -> int:
         metric = args.metric or "operator"
         if metric not in ("operator", "resolvent"):
             raise InvalidValue(f"--potential handles --metric operator or resolvent, got --metric {metric}")
+    # one step of the method is the potential's SDP: its size first (tau inner steps are tau points)
+    _guard_size(method, 1, args.max_points)
     pot = find_potential(method, rho, L, metric)
     print(pot.text or f"{pot.status}: {pot.message}")
     if args.json_out:
