@@ -19,16 +19,13 @@ singular value of ``A``, above 1 % of the measured distance) is not judged.
 
 Each observation's ``ratio`` is ``measured / bound`` with the bound the theorem's own ``bound`` evaluated
 at the cell's parameters (:func:`~monoverify.theory.judge.cells.evaluate`), so a variant theorem (another
-exponent) is judged with its own bound.
+exponent) is judged with its own bound; a cell where the theorem's own ``hypotheses`` do not hold (e.g.
+``alpha0 > 1/100`` for ``dln.rate``, whose statement is asymptotic) is not judged (:data:`OUTSIDE`), so a
+variant with other hypotheses is judged on its own region too.
 
-How ``check`` reaches this module. A judge with evidence sources calls ``dln_observations(theorem, quick,
-seed)`` for ``theorem.metric in DLN_METRICS`` (the rewritten ``checking.evidence`` does). For the judge without
-that hook (``property.check_property``), a ``dln.*`` theorem
-is a ``property`` theorem whose ``metric`` is one of :data:`monoverify.theory.metrics.DLN_METRICS`; its
-battery is one stand-in cell and the metric's ``measure`` (:func:`bridge`) computes
-:func:`dln_observations` for the theorem, ``quick`` and ``seed`` of the running ``check`` and returns the
-worst judged observation, after writing that observation's parameters into the cell, so the judge sees the
-worst cell with its own bound; a note lists the whole battery. :func:`bridge` can go once that judge is gone.
+How ``check`` reaches this module: :func:`monoverify.theory.judge.checking.evidence` calls
+``dln_observations(theorem, quick, seed)`` for ``theorem.metric in DLN_METRICS``
+(:data:`monoverify.theory.metrics.DLN_METRICS`, the dispatch key) before any operator battery is built.
 
 >>> from monoverify.theory.theorems import get
 >>> obs = dln_observations(get("dln.selection"), quick=True, seed=0)
@@ -39,9 +36,7 @@ True
 from __future__ import annotations
 
 import functools
-import inspect
 import math
-import sys
 from dataclasses import dataclass
 from typing import Any
 
@@ -53,12 +48,12 @@ from monoverify.operators.dln import DiagonalLinearNetwork, flow_limit, gradient
 from .cells import evaluate
 from .verdict import Observation
 
-__all__ = ["dln_observations", "battery", "Problem", "bridge", "UNRESOLVED", "NOT_CONVERGED"]
+__all__ = ["dln_observations", "battery", "Problem", "UNRESOLVED", "NOT_CONVERGED", "OUTSIDE"]
 
 #: why a cell is not judged
+OUTSIDE = "outside the theorem's hypotheses (no claim)"
 UNRESOLVED = "limit not resolved in float64 (Newton residual above 1% of the distance)"
 NOT_CONVERGED = "ODE flow did not reach its residual tolerance within its budget"
-NOT_ASYMPTOTIC = "alpha > 1e-2 (the rate is asymptotic)"
 FAR_FROM_S = "flow limit farther from S than a quarter of the two selections' separation (pre-asymptotic)"
 
 
@@ -137,8 +132,11 @@ def _resolved(p: Problem, residual: float, measured: float) -> bool:
 
 
 def _obs(th: Any, label: str, params: dict, measured: float, judged: bool = True, why: str = "") -> Observation:
+    """One cell: ``measured`` against the theorem's bound at ``params``; not judged outside its hypotheses."""
     b = float(evaluate(th.bound, params, 1)[0])
     ratio = measured / b if b > 0 else (math.inf if measured > 0 else 0.0)
+    if not bool(evaluate(th.hypotheses, params, 1)[0]):
+        judged, why = False, OUTSIDE
     return Observation(label, dict(params), float(ratio), judged=judged, why=why, measured=float(measured), bound=b)
 
 
@@ -156,7 +154,8 @@ def dln_observations(theorem: Any, quick: bool = False, seed: int = 0) -> list:
     ``dln_distance``
         ``dist(w_inf, S)`` (``S``: the set of basis pursuit minimisers) at every (problem, depth, alpha).
     ``dln_rate``
-        ``dist(w_inf(alpha), S) / dist(w_inf(alpha/10), S)`` for ``alpha <= 1e-2``: the contraction per decade.
+        ``dist(w_inf(alpha), S) / dist(w_inf(alpha/10), S)``: the contraction per decade (``dln.rate``'s
+        hypotheses restrict it to ``alpha <= 1e-2``).
     ``dln_sharp_minimum``
         ``dist(w_inf, S)`` on the unique-minimiser problems, with the gap and certificate constants as parameters.
     ``dln_selection``
@@ -211,8 +210,6 @@ def _rate(th: Any, quick: bool, seed: int) -> list:
                     params = {"alpha0": float(al[k]), "depth": D, **_problem_params(p)}
                     ok = _resolved(p, res[k], d[k]) and _resolved(p, res[k + 1], d[k + 1])
                     why = "" if ok else UNRESOLVED
-                    if al[k] > 1e-2 * (1 + 1e-9):
-                        ok, why = False, NOT_ASYMPTOTIC
                     out.append(_obs(th, p.label, params, float(d[k] / d[k + 1]) if d[k + 1] > 0 else math.inf, ok, why))
     return out
 
@@ -268,54 +265,3 @@ def _potential(th: Any, quick: bool, seed: int) -> list:
 
 _SOURCES = {"dln_l1_gap": _gap, "dln_distance": _distance, "dln_rate": _rate, "dln_sharp_minimum": _sharp_minimum,
             "dln_selection": _selection, "dln_potential": _potential}
-
-
-# ------------------------------------------------------------------------------------------------
-# the bridge into the current check(): see the module docstring
-# ------------------------------------------------------------------------------------------------
-def _running_check() -> tuple[Any, bool, int, list | None]:
-    """``(theorem, quick, seed, notes)`` of the ``check`` call that runs this measure.
-
-    The current property check hands a metric's ``measure`` neither the theorem nor ``quick``/``seed``;
-    they are read from the frames of :func:`~monoverify.theory.judge.checking.check` and
-    :func:`~monoverify.theory.judge.property.check_property` (identified by their code objects).
-    """
-    from . import checking, property as prop
-
-    check_code = inspect.unwrap(checking.check).__code__
-    prop_fn = getattr(prop, "check_property", None)      # gone from a judge that calls dln_observations itself
-    prop_code = None if prop_fn is None else prop_fn.__code__
-    th, notes = None, None
-    f = sys._getframe(1)
-    while f is not None:
-        if f.f_code is prop_code:
-            th, notes = f.f_locals.get("th"), f.f_locals.get("notes")
-        if f.f_code is check_code:
-            return (th if th is not None else f.f_locals["th"]), bool(f.f_locals["quick"]), int(f.f_locals["seed"]), notes
-        f = f.f_back
-    raise RuntimeError("the dln_* metrics are measured by theory.judge.dln.dln_observations(theorem, quick, seed); "
-                       "they were evaluated outside check(), which this bridge needs (see theory/judge/dln.py)")
-
-
-def bridge(values: dict) -> float:
-    """The measure of the ``dln_*`` metrics: the battery's worst judged observation for the running check.
-
-    Writes the worst observation's parameters into ``values`` (the stand-in cell, whose bound the property
-    check evaluates after this call) and returns its measured value; appends a note with the battery's
-    counts and worst cell.
-    """
-    from .verdict import judge
-
-    th, quick, seed, notes = _running_check()
-    obs = dln_observations(th, quick=quick, seed=seed)
-    j = judge(th, obs)
-    if notes is not None:
-        where = "" if j.worst is None else f"; worst {j.worst.ratio:.4g} on {j.worst.instance} at " + \
-            ", ".join(f"{k}={v:.4g}" for k, v in j.worst.params.items())
-        notes.append(f"dln battery: {len(obs)} observations by theory.judge.dln.dln_observations: {j.message}{where} "
-                     "(the stand-in cell of the property check carries the worst one)")
-    worst = j.worst
-    if j.worst is None:     # the stand-in cell would be judged: refuse rather than let it say "holds"
-        raise RuntimeError(f"theorem {th.id}: no cell of its DLN battery was judged ({j.message})")
-    values.update({k: v for k, v in worst.params.items() if isinstance(v, (int, float))})
-    return float(worst.measured)

@@ -20,10 +20,14 @@ Euclidean norm of a minimiser, ``l1star = min ||w||_1``, ``varrho`` the certific
 max_{j not in T} ||A_T^+ a_j||_2``. The regularisation strength of the flow's potential is
 ``eps_2 = log 10 / log(1/alpha0)`` and ``eps_D = (10 alpha0)^(D-2)`` (normalised to 1 at ``alpha0 = 1/10``).
 
-The hypotheses (Gaussian sensing matrices, ``0 < alpha0 <= 1/10``, integer ``depth >= 2``, ``A w = b``
-solvable) are those of the battery of :mod:`monoverify.theory.judge.dln`, which builds only such cells; the
-``hypotheses`` field is ``True`` because the current judge judges these theorems through one stand-in cell
-(see that module). Checked by :func:`monoverify.theory.judge.dln.dln_observations`.
+Hypotheses. What the symbols can say is in ``hypotheses``: ``alpha0 <= 1/10`` (``alpha0 > 0`` is the symbol's
+own assumption), ``depth >= 2``, and where a bound divides by ``1 - varrho`` a strict certificate ``varrho < 1``;
+``dln.rate`` is asymptotic, ``alpha0 <= 1/100``. What they cannot say -- the sensing matrices are Gaussian,
+``depth`` is an integer, ``A w = b`` is solvable, ``dln.sharp_minimum`` and ``dln.distance``'s constants are
+those of the problem's basis pursuit -- is the class of the battery of :mod:`monoverify.theory.judge.dln`,
+which builds only such problems (``family = ("dln",)``, a name no operator family uses). These theorems are
+about a gradient flow, not one of the registered methods: ``method`` is ``None``. Checked by
+:func:`monoverify.theory.judge.dln.dln_observations`, which judges a cell only where ``hypotheses`` hold.
 """
 
 from __future__ import annotations
@@ -42,8 +46,9 @@ EPS = sp.Piecewise((sp.log(10) / sp.log(1 / alpha0), sp.Eq(depth, 2)), ((10 * al
 #: the generic sharp exponent of dist(w_inf, S) in decades of alpha0 [reconstruction of Matt & Stöger 2025]
 RATE_EXPONENT = sp.Piecewise((2 * (1 - varrho), sp.Eq(depth, 2)), (depth, True))
 
-_COMMON = dict(method="gda", method_params={"gamma": sp.Integer(1)}, kind="property", family=("lower_bound",),
-               hypotheses=sp.true, iterate="last")
+#: the class of every dln.* statement (alpha0 > 0 is the symbol's assumption)
+_CLASS = sp.And(alpha0 <= sp.Rational(1, 10), depth >= 2)
+_COMMON = dict(method=None, kind="property", family=("dln",), iterate="last")
 _SRC = "Wind, Antun & Hansen, arXiv 2307.07410 (abstract only)"
 
 register(Theorem(
@@ -56,6 +61,7 @@ register(Theorem(
     note="The flow is integrated (solve_ivp, LSODA, in (log u, log v), rtol 1e-10) until ||A w - b|| <= 1e-11 (1 + ||b||); "
          "the potential's minimiser comes from Newton on its concave dual (operators.dln.flow_limit). Both are independent "
          "computations; the theorem says they agree. Cells where the ODE did not converge within its budget are not judged.",
+    hypotheses=_CLASS,
     **_COMMON,
 ))
 
@@ -71,6 +77,7 @@ register(Theorem(
          "function of basis pursuit'. The rate is the regularisation strength of the potential (operators.dln: "
          "Q = ||w||_1 + eps R_D(w) + ...), a worst-case rate over problems: on a fixed generic problem the gap decays "
          "polynomially (see dln.rate).",
+    hypotheses=_CLASS,
     **_COMMON,
 ))
 
@@ -89,6 +96,7 @@ register(Theorem(
          "pursuit (the weak-sharp-minimum constant of dln.sharp_minimum), which no uniform bound can avoid. With the "
          "constant ||w*||_2 alone the statement fails before the asymptotic regime on problems with varrho near 1 (a "
          "12x40 problem with varrho = 0.89 has ratio 1.14 at alpha0 = 1e-3, depth 2).",
+    hypotheses=sp.And(_CLASS, varrho < 1),
     **_COMMON,
 ))
 
@@ -106,6 +114,7 @@ register(Theorem(
          "minimal off-support magnitude of a dual certificate (one LP; derived: the flow's dual variable is theta = "
          "log(1/beta) mu + O(1) with mu a dual certificate that the exponentially small off-support terms push to the "
          "minimax one). Approached from below as alpha0 -> 0 (slowly when varrho is near 1).",
+    hypotheses=sp.And(alpha0 <= sp.Rational(1, 100), depth >= 2),
     **_COMMON,
 ))
 
@@ -120,6 +129,7 @@ register(Theorem(
          "(s = A_T^T nu), and h_T = -A_T^+ A_{T^c} h_{T^c}, so ||h||_2 <= (1 + ksharp) ||h_{T^c}||_1. Evaluated at the "
          "flow limits of the unique-minimiser problems: why approximating the objective (dln.l1_gap) gives the "
          "minimiser (dln.distance).",
+    hypotheses=sp.And(_CLASS, varrho < 1),
     **_COMMON,
 ))
 
@@ -135,5 +145,6 @@ register(Theorem(
          "(before, it has not chosen: depth 2 with varrho near 1 needs alpha0 < 1e-8); bound: half the distance from that "
          "projection to the other depth's selection, i.e. the flow heads at least twice as close to its own rule as to the "
          "other (the two selections differ by 0.02-0.03 on the battery's segments). The off-face part of w_inf is dln.distance.",
+    hypotheses=_CLASS,
     **_COMMON,
 ))
