@@ -265,3 +265,20 @@ def test_selection_rule_against_an_independent_solve():
         other = bp.select(5 - D)
         assert np.linalg.norm(bp.project(w) - sel) < 0.1 * np.linalg.norm(sel - other)
     assert abs(t2 - t3) > 1e-2
+
+
+def test_dln_theorems_carry_their_hypotheses_and_no_stand_in_data():
+    """Honest registry data: no method, a family no operator battery uses, hypotheses the battery obeys; a cell of
+    dln.rate above alpha0 = 1/100 (its asymptotic hypothesis) is not judged, and every judged one is inside."""
+    from monoverify.theory.judge.dln import OUTSIDE
+    from monoverify.theory.judge.instances import FAMILIES
+
+    assert "dln" not in FAMILIES
+    for tid in DLN_IDS:
+        th = get(tid)
+        assert th.method is None and th.family == ("dln",) and th.hypotheses is not sp.true
+        assert not th.admits(alpha0=0.5, depth=2, varrho=0.5) and th.admits(alpha0=1e-3, depth=3, varrho=0.5)
+    obs = dln_observations(get("dln.rate"), quick=True, seed=0)
+    outside = [o for o in obs if o.why == OUTSIDE]
+    assert outside and all(not o.judged and o.params["alpha0"] > 1e-2 for o in outside)
+    assert all(o.params["alpha0"] <= 1e-2 for o in obs if o.judged)
