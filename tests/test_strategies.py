@@ -118,3 +118,25 @@ def test_shrinking_gives_simple_parameters():
     assert p["alpha"] in (0.25, 0.1) and p["rho"] == 0.0 and p["L"] == 1.0 and p["gamma"] == 0.5
     p = find(theorem_parameters("pp.last_iterate"), lambda p: p["rho"] < 0)
     assert p == {"rho": -0.1, "L": 1.0, "gamma": 0.5}
+
+
+def test_one_normalised_to_absolute_conversion():
+    """The strategies' draws and the prover's registry cells convert as the judge's cells.absolute does:
+    rho = -c/L, gamma = t/L, lam, alpha, tau unchanged (values worked out by hand below)."""
+    from fractions import Fraction
+
+    from monoverify.theory.judge.cells import absolute, normalise
+    from monoverify.theory.prove.cache import cell_params
+    from monoverify.theory.strategies import _to_params
+
+    p = _to_params({"c": 0.2, "L": 2.0, "t": 0.9, "lam": 0.5, "alpha": 0.25, "tau": 3}, {})
+    assert p == {"rho": -0.1, "L": 2.0, "gamma": 0.45, "lam": 0.5, "alpha": 0.25, "tau": 3}
+    assert _to_params({"c": 0.0, "L": 1.0, "t": 0.5, "lam": 0.1, "alpha": 1.0, "tau": 1}, {"gamma": 0.3})["gamma"] == 0.3
+    v = absolute(THEOREMS["pp.last_iterate"], {"t": 0.9, "lam": 0.5}, rho=-0.1, L=2.0, D0=1.0)
+    assert (v["rho"], v["gamma"], v["lam"]) == (p["rho"], p["gamma"], p["lam"])
+    assert normalise(v)["c"] == pytest.approx(0.2) and normalise(v)["t"] == pytest.approx(0.9)
+    # the prover's exact form of the same cell: rho = -1/10, gamma = 9/20 (and 7/30, which has no float, exactly)
+    q = cell_params({"c": 0.2, "t": 0.9, "lam": 0.5}, L=2)
+    assert (q["rho"], q["gamma"], q["L"], q["lam"]) == (Fraction(-1, 10), Fraction(9, 20), 2, 0.5)
+    assert float(q["gamma"]) == v["gamma"] and float(q["rho"]) == v["rho"]
+    assert cell_params({"t": "7/10"}, L=3)["gamma"] == Fraction(7, 30)

@@ -29,6 +29,7 @@ comonotone(dim=2, rho=-0.100000000000000, L=1.00000000000000, blocks=[(-0.1, 1.0
 from __future__ import annotations
 
 import math
+from types import SimpleNamespace
 from typing import Any, NamedTuple
 
 import numpy as np
@@ -316,10 +317,26 @@ def _grid_combos_uncached(th: Theorem, fixed: dict) -> list[dict]:
     return out
 
 
+#: what :func:`monoverify.theory.judge.cells.absolute` reads of a theorem: its derived parameters. The draws
+#: convert without them (a derived ``tau`` needs ``K`` and ``D``, which are not drawn; :func:`_admitted`
+#: evaluates the derived values it can)
+_NOT_DERIVED = SimpleNamespace(derived={})
+
+
 def _to_params(d: dict, fixed: dict) -> dict:
+    """The absolute parameters of a normalised draw ``d`` (``c``, ``L``, ``t``, ``lam``, ``alpha``, ``tau``).
+
+    ``rho = -c/L`` is the operator's own (as a battery's family picks its instance from ``c``); ``gamma``
+    and the scale-free parameters go through :func:`~monoverify.theory.judge.cells.absolute`, the one
+    normalised -> absolute conversion of the project. ``fixed`` values are set as given.
+    """
+    from .judge.cells import absolute
+
     L = float(fixed.get("L", d["L"]))
-    p = {"rho": (-float(d["c"]) / L) if d["c"] != 0 else 0.0, "L": L, "gamma": float(d["t"]) / L,
-         "lam": float(d["lam"]), "alpha": float(d["alpha"]), "tau": int(d["tau"])}
+    rho = (-float(d["c"]) / L) if d["c"] != 0 else 0.0
+    v = absolute(_NOT_DERIVED, {k: d[k] for k in ("t", "lam", "alpha", "tau")}, rho=rho, L=L, D0=1.0)
+    p = {k: v[k] for k in ("rho", "L", "gamma", "lam", "alpha")}
+    p["tau"] = int(v["tau"])
     p.update(fixed)
     return p
 

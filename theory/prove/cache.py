@@ -82,7 +82,14 @@ def cached_prove(claim: Mapping[str, Any], directory: str | os.PathLike | None =
 
 
 def cell_params(cell: Mapping[str, Any], L: Any = 1) -> dict:
-    """Raw parameters of a normalised registry cell (``c = -rho L``, ``t = gamma L``), exact rationals."""
+    """Raw parameters of a normalised registry cell (``c = -rho L``, ``t = gamma L``), exact rationals.
+
+    The conversion of :func:`monoverify.theory.judge.cells.absolute` (``rho = -c/L``, ``gamma = t/L``, the
+    scale-free ``lam``, ``alpha``, ``tau``, ``K`` unchanged), written here in exact arithmetic: ``absolute``
+    works in float64 (``gamma = 7/30`` at ``t = 7/10``, ``L = 3`` has no float value) and a proof's claim
+    must be exact, so the prover cannot go through it (nor import the judge). ``tests/test_strategies.py``
+    checks that the two agree.
+    """
     from .symbolic import exact
 
     Lq = exact("L", cell.get("L", L))
