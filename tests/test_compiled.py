@@ -4,7 +4,8 @@ The compiled replay is the runner's default; ``compiled=False`` calls ``method.s
 iterate, history entry, status, iteration and oracle count must be identical (``array_equal``,
 NaN equal to NaN), batched, with instances stopping at different iterations, on: a 2-D game and a
 7-D linear operator (column replay), a 20-D linear operator (row replay), a constrained linear
-operator and a nonlinear map (row replay with prox calls / opaque F), a stochastic oracle.
+operator and a nonlinear map (row replay with prox calls / opaque F), problems given as sums of two and
+three summands (the splitting methods' per-summand resolvents), a stochastic oracle.
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from monoverify.operators import Box, LinearOperator, LowerBoundGame, random_comonotone, terms_of
+from monoverify.operators import Box, LinearOperator, LowerBoundGame, Sum, random_comonotone, terms_of
 from monoverify.solvers import METHODS, StochasticOracle, make, run
 from monoverify.solvers.columns import ColumnStep
 from monoverify.solvers.compiled import CompiledStep, compile_step
@@ -78,6 +79,9 @@ def _ops():
         "linear20": random_comonotone(20, -0.2, 1.0, seed=5),
         "box4": LinearOperator(A, constraint=Box(-0.5, 0.5, dim=4)),
         "sinmap4": SinMap(A, rng.standard_normal(4)),
+        # problems given as sums, for the splitting methods (dr: 2 summands, davis-yin: 3) and everyone else
+        "sum2": Sum(LowerBoundGame(-0.2, 1.0), LinearOperator(np.array([[0.5, 1.0], [-1.0, 0.5]]), b=np.array([0.1, 0.0]))),
+        "sum3": Sum(LinearOperator(A @ A.T), LinearOperator(A - A.T), LinearOperator(np.eye(4) / 2, b=np.ones(4) / 4)),
     }
 
 
@@ -88,7 +92,14 @@ def _equal(a, b):
 
 
 def test_every_registered_method_is_covered():
-    assert set(PARAMS) == set(METHODS)
+    assert set(PARAMS) == set(METHODS), {"not covered": sorted(set(METHODS) - set(PARAMS)),
+                                         "no longer registered": sorted(set(PARAMS) - set(METHODS))}
+    # and every one runs on at least one problem of _ops (a method skipped on all of them is not covered)
+    ops = _ops()
+    for name in PARAMS:
+        runs = [o for o, op in ops.items() if not (name in ALTERNATING and getattr(op, "players", None) is None)
+                and not (name in SPLITTING and len(terms_of(op)) != SPLITTING[name])]
+        assert runs, name
 
 
 @pytest.mark.parametrize("opname", list(_ops()))
