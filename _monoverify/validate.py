@@ -194,9 +194,11 @@ def dimension(name: str, value: Any, *, lo: int = 1, dense: bool = True, what: s
 _MAX_DIM = 2 ** 31
 
 
-def real_array(name: str, value: Any, *, max_ndim: int | None = None, finite: bool = False) -> np.ndarray:
-    """``value`` (a number, a sequence or an array of real numbers) as a float array; NaN always refused,
-    infinities unless ``finite`` is False; strings, booleans, complex numbers and objects refused."""
+def real_array(name: str, value: Any, *, max_ndim: int | None = None, finite: bool = False,
+               nan: bool = False) -> np.ndarray:
+    """``value`` (a number, a sequence or an array of real numbers) as a float array; NaN refused (unless
+    ``nan``: the caller says why itself), infinities when ``finite``; strings, booleans, complex numbers and
+    objects refused."""
     if value is None or isinstance(value, (str, bytes, bool, np.bool_)):
         raise invalid(name, value, "a real number or an array of real numbers")
     try:
@@ -215,10 +217,8 @@ def real_array(name: str, value: Any, *, max_ndim: int | None = None, finite: bo
         raise invalid(name, value, "an array of finite real numbers (an entry is beyond the float range)") from None
     if max_ndim is not None and f.ndim > max_ndim:
         raise invalid(name, value, f"an array of at most {max_ndim} dimension(s), got shape {f.shape}")
-    if np.any(np.isnan(f)) or (finite and not np.all(np.isfinite(f))):
+    if (np.any(np.isnan(f)) and not nan) or (finite and not np.all(np.isfinite(f[~np.isnan(f)]))):
         raise invalid(name, value, "an array of finite real numbers" if finite else "an array of real numbers (no NaN)")
-    if a.dtype.kind == "O" and not np.all(np.isfinite(f)) and finite:  # pragma: no cover - covered above
-        raise invalid(name, value, "an array of finite real numbers")
     return f
 
 

@@ -37,7 +37,6 @@ from __future__ import annotations
 import hashlib
 import importlib.util
 import math
-import os
 import sys
 import threading
 from typing import Any
@@ -686,12 +685,14 @@ def _load(src: str) -> Any:
         if mod is not None:
             return mod
         d = _kernel_dir()
-        d.mkdir(parents=True, exist_ok=True)
         path = d / f"k_{key}.py"
         if not path.is_file() or path.read_text() != src:
-            tmp = path.with_suffix(f".{os.getpid()}.tmp")
-            tmp.write_text(src)
-            os.replace(tmp, path)
+            from monoverify.atomic import write_text
+
+            try:   # atomic: a torn kernel module is never imported; a full disk falls back to the NumPy path
+                write_text(path, src, mkdir=True)
+            except OSError as exc:
+                raise NotKernel(f"cannot write the kernel cache: {exc}") from None
         name = f"_monoverify_kernel_{key}"
         spec = importlib.util.spec_from_file_location(name, path)
         mod = importlib.util.module_from_spec(spec)

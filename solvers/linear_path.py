@@ -109,6 +109,9 @@ def _transition(method: Method, d: int, oracle_for: Any) -> Transition:
     with np.errstate(all="ignore"):
         st = method.map_hyper(lambda name, v: np.asarray(v, dtype=float).reshape(-1)[:1].reshape(1, 1)).init(
             np.zeros((1, d)), probe_oracle)
+    from .contracts import check_state
+
+    check_state(method, "init", st, (1, d))
     coords = [k for k, v in st.items() if isinstance(v, np.ndarray) and v.shape == (1, d)]
     if "z" not in coords:
         raise NotLinear(f"the state of {method!r} has no array entry 'z'")

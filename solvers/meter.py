@@ -52,12 +52,33 @@ class Meter:
 
     def __init__(self, op: Any, sol: Any, xp: Any, stepper: Any):
         self.op, self.sol, self.xp = op, sol, xp
-        self._residual, self._safe_norm = residual, _safe_norm  # the exact path
+        self._residual, self._safe_norm = self._first_residual, _safe_norm  # the exact path (first call checked)
         prog = getattr(stepper, "prog", None)
         self.columns = prog if isinstance(prog, ColumnStep) else None
         self._tmp: np.ndarray | None = None
         self.sol_zero = sol is not None and is_numpy(xp) and not np.any(np.asarray(sol))
         self._rows = to_numpy if is_numpy(xp) else _same  # rows in the iterates' namespace outside NumPy
+
+    def _first_residual(self, op: Any, z: Any) -> Any:
+        """:func:`~.norms.residual` (the same operations) with the contract of ``F`` and the projection checked
+        (:mod:`.contracts`): the residual of the start point is the first ``F`` a run evaluates."""
+        from monoverify.arrays import namespace_of
+        from monoverify.operators.sets import Whole
+
+        from .contracts import check_result
+
+        xp = namespace_of(z)
+        Fz = op.F(z)
+        check_result("F", op, z, Fz)
+        A = op.constraint
+        if isinstance(A, Whole):
+            r = Fz
+        else:
+            P = A.prox(z - Fz, 1.0)
+            check_result("prox", A, z, P)
+            r = z - P
+        self._residual = residual
+        return _safe_norm(xp, r)
 
     def _scratch(self, like: np.ndarray) -> np.ndarray:
         if self._tmp is None or self._tmp.shape != like.shape:

@@ -303,8 +303,7 @@ def run(method: Method, op: Any, z0: Any, iters: int = 100, tol: float | None = 
         outer_step = getattr(oracle, "outer_step", None)  # a mini-batch schedule follows the outer steps
         if outer_step is not None:
             outer_step(0)
-        state = stepper.start(z, oracle)
-        check_state(method, "init", state, tuple(z.shape))
+        state = stepper.start(z, oracle)   # checks the state init returns (solvers.contracts)
         # every active instance has been active since the start: one call count (and iteration) for all,
         # written into n_oracle / n_iter when instances stop
         calls = oracle.n_F - c0

@@ -18,6 +18,7 @@ from monoverify.operators.sets import Whole
 
 from .base import Method
 from .compiled import compile_step
+from .contracts import check_state
 from .linear_path import NotLinear, linear_transition
 from .oracle import Oracle
 
@@ -68,7 +69,9 @@ class _Stepper:
             np.ascontiguousarray(np.broadcast_to(v[idx].reshape(-1, 1), (idx.size, w))), z, xp))
 
     def start(self, z: Any, oracle: Any) -> dict:
-        return self.method.init(z, oracle)
+        state = self.method.init(z, oracle)
+        check_state(self.host, "init", state, tuple(z.shape))
+        return state
 
     def growth(self) -> np.ndarray | None:
         """Per instance, a bound ``G`` on ``max|z_new| / max|z|`` for one step (None: unknown)."""
@@ -88,6 +91,7 @@ class _Compiled(_Stepper):
 
     def start(self, z: Any, oracle: Any) -> dict:
         state = self.method.init(z, oracle)
+        check_state(self.host, "init", state, tuple(z.shape))
         self.prog = compile_step(self.method, self.op, state, oracle)
         if self.prog is None:
             self.kind = "step"

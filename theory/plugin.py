@@ -111,8 +111,12 @@ class _Checker:
         __tracebackhide__ = True  # pytest: show the report, not this frame
         th = theorem if theorem is not None else self.theorem
         if th is None:
-            raise TypeError("theorem_checker needs a theorem: mark the test with "
-                            "@pytest.mark.theorem('<id>') or pass the id as first argument")
+            from monoverify.errors import InvalidValue
+
+            raise InvalidValue("theorem_checker needs a theorem: mark the test with "
+                               "@pytest.mark.theorem('<id>') or pass the id as first argument")
+        if theorem is not None:
+            th = marker_theorem((theorem,), {})
         from .judge.assertion import assert_theorem
 
         return assert_theorem(th, **kwargs)
@@ -125,14 +129,32 @@ class _Checker:
 def theorem_checker(request: Any) -> _Checker:
     """:func:`assert_theorem` bound to the theorem of ``@pytest.mark.theorem("<id>")`` (if any)."""
     marker = request.node.get_closest_marker("theorem")
-    th = None
-    if marker is not None:
-        if not marker.args:
-            raise pytest.UsageError("@pytest.mark.theorem needs a theorem id, e.g. @pytest.mark.theorem('eg+.best_iterate')")
-        from .theorems import get
+    return _Checker(None if marker is None else marker_theorem(marker.args, marker.kwargs))
 
-        th = get(marker.args[0])
-    return _Checker(th)
+
+def marker_theorem(args: tuple, kwargs: dict) -> Any:
+    """The theorem of ``@pytest.mark.theorem(...)``: exactly one positional argument, a registered id (str) or a
+    :class:`~monoverify.theory.theorems.Theorem`; anything else is an ``InvalidValue`` naming what was given."""
+    from monoverify.validate import invalid, show
+
+    from monoverify.errors import InvalidValue
+
+    from .theorems import Theorem, get
+
+    use = "@pytest.mark.theorem('<id>'), e.g. @pytest.mark.theorem('eg+.best_iterate')"
+    if kwargs:
+        given = ", ".join(f"{k}={show(v)}" for k, v in kwargs.items())
+        raise InvalidValue(f"@pytest.mark.theorem takes the theorem id as its one positional argument, got the "
+                           f"keyword argument(s) {given}; write {use}")
+    if len(args) != 1:
+        raise InvalidValue(f"@pytest.mark.theorem takes exactly one theorem id, got {len(args)} argument(s) "
+                           f"{show(args)}; write {use}")
+    th = args[0]
+    if isinstance(th, Theorem):
+        return th
+    if not isinstance(th, str):
+        raise invalid("@pytest.mark.theorem id", th, "a registered theorem id (str) or a Theorem object")
+    return get(th)
 
 
 def __getattr__(name: str) -> Any:

@@ -63,6 +63,133 @@ def supports(theorem_id: Any) -> bool:
     th = get(theorem_id)
     return set(th.free_parameters()) <= _DRAWN
 
+
+# ------------------------------------------------------------------------------------------
+# the strategies' arguments, checked when the strategy is built (not at the first draw, deep in a test run)
+# ------------------------------------------------------------------------------------------
+def _checked(check: Any) -> Any:
+    """Decorator: ``check(*args, **kwargs)`` validates a strategy's arguments before the composite is built."""
+    import functools
+
+    def deco(composite: Any) -> Any:
+        @functools.wraps(composite)
+        def public(*args: Any, **kwargs: Any) -> Any:
+            check(*args, **kwargs)
+            return composite(*args, **kwargs)
+        return public
+    return deco
+
+
+def _number_or_strategy(name: str, v: Any, **rng: Any) -> Any:
+    from monoverify import validate
+
+    if v is None or isinstance(v, st.SearchStrategy):
+        return v
+    try:
+        return validate.real(name, v, **rng)
+    except InvalidValue as exc:
+        raise InvalidValue(f"{exc} (or a hypothesis strategy, or None for the default)") from None
+
+
+def _int_or_strategy(name: str, v: Any, lo: int, hi: int | None = None) -> Any:
+    from monoverify import validate
+
+    if v is None or isinstance(v, st.SearchStrategy):
+        return v
+    return validate.integer(name, v, lo=lo, hi=hi)
+
+
+#: the largest dimension the strategies build (dense matrices, Givens products of dim^2/2 rotations)
+_MAX_DIM = 64
+
+
+def _check_dims(min_dim: Any, max_dim: Any) -> None:
+    from monoverify import validate
+
+    lo = validate.integer("min_dim", min_dim, lo=1, hi=_MAX_DIM)
+    validate.integer("max_dim", max_dim, lo=lo, hi=_MAX_DIM)
+
+
+def _check_comonotone_operators(rho: Any = None, L: Any = None, dim: Any = None, *, min_dim: int = 2,
+                                max_dim: int = 6, conjugate: bool = True) -> None:
+    from monoverify import validate
+
+    r = _number_or_strategy("rho", rho)
+    l_ = _number_or_strategy("L", L, lo=0, lo_open=True)
+    _int_or_strategy("dim", dim, 1, _MAX_DIM)
+    _check_dims(min_dim, max_dim)
+    validate.boolean("conjugate", conjugate)
+    if isinstance(r, float) and isinstance(l_, float) and abs(r * l_) > 1 + 1e-15:
+        raise InvalidValue(f"rho must satisfy |rho*L| <= 1; got rho={rho!r}, L={L!r}")
+
+
+def _check_bilinear_games(L: Any = None, *, max_n: int = 3) -> None:
+    from monoverify import validate
+
+    _number_or_strategy("L", L, lo=0, lo_open=True)
+    validate.integer("max_n", max_n, lo=1, hi=_MAX_DIM)
+
+
+def _check_constrained_operators(rho: Any = None, L: Any = None, dim: Any = None, *, kind: Any = None,
+                                 max_dim: int = 6) -> None:
+    from monoverify import validate
+
+    _check_comonotone_operators(rho, L, dim, max_dim=max_dim)
+    if kind is not None and not isinstance(kind, st.SearchStrategy):
+        validate.choice("kind", kind, ("box", "ball"))
+
+
+def _check_start_points(dim: Any, *, max_abs: float = 10.0) -> None:
+    from monoverify import validate
+
+    _int_or_strategy("dim", dim, 1, 10 ** 6)
+    validate.real("max_abs", max_abs, lo=0, lo_open=True, hi=1e6)
+
+
+def _check_theorem(theorem_id: Any) -> Theorem:
+    from monoverify import validate
+
+    if isinstance(theorem_id, Theorem):
+        th = theorem_id
+    elif isinstance(theorem_id, str):
+        th = get(theorem_id)
+    else:
+        raise validate.invalid("theorem_id", theorem_id, "a registered theorem id (str) or a Theorem")
+    if not supports(th):
+        raise InvalidValue(f"theorem {th.id} uses {sorted(set(th.free_parameters()) - _DRAWN)}, which these strategies "
+                           f"do not draw (they draw {sorted(_DRAWN)}); check it with its own battery instead")
+    return th
+
+
+def _check_fixed(fixed: dict) -> None:
+    bad = sorted(set(fixed) - (_DRAWN | {"c", "t"}))
+    if bad:
+        from monoverify.errors import UnknownName
+
+        raise UnknownName(f"unknown parameter(s) {bad}; the strategies pin {sorted(_DRAWN | {'c', 't'})}")
+    for k, v in fixed.items():
+        if k == "tau":
+            _int_or_strategy(k, v, 1, 10 ** 6)
+        else:
+            _number_or_strategy(k, v)
+
+
+def _check_theorem_parameters(theorem_id: Any, *, L: Any = None, tries: int = 25, **fixed: Any) -> None:
+    from monoverify import validate
+
+    _check_theorem(theorem_id)
+    _number_or_strategy("L", L, lo=0, lo_open=True)
+    validate.integer("tries", tries, lo=1, hi=10 ** 6)
+    _check_fixed(fixed)
+
+
+def _check_theorem_cases(theorem_id: Any, *, max_dim: int = 6, **fixed: Any) -> None:
+    from monoverify import validate
+
+    _check_theorem(theorem_id)
+    validate.integer("max_dim", max_dim, lo=2, hi=_MAX_DIM)
+    _check_fixed(fixed)
+
 #: simple values first: sampled_from shrinks towards the first entry
 _SCALES = (1.0, 0.5, 0.75, 0.25)             # L_j / L of the other blocks
 _FRACTIONS = (0.0, 1.0, 0.5, 0.25, 0.75)     # where rho_j lies in [rho, 1/L_j]
@@ -109,6 +236,7 @@ def _angles(dim: int) -> st.SearchStrategy:
     return st.lists(one, min_size=n, max_size=n)
 
 
+@_checked(_check_comonotone_operators)
 @st.composite
 def comonotone_operators(draw, rho: Any = None, L: Any = None, dim: Any = None, *, min_dim: int = 2,
                          max_dim: int = 6, conjugate: bool = True) -> LinearOperator:
@@ -190,6 +318,7 @@ def comonotone_operators(draw, rho: Any = None, L: Any = None, dim: Any = None, 
     return op
 
 
+@_checked(_check_bilinear_games)
 @st.composite
 def bilinear_games(draw, L: Any = None, *, max_n: int = 3) -> LinearOperator:
     """Bilinear games ``min_x max_y x^T A y`` with ``A`` of shape ``(n, m)``, ``1 <= n, m <= max_n``.
@@ -217,6 +346,7 @@ def bilinear_games(draw, L: Any = None, *, max_n: int = 3) -> LinearOperator:
     return op
 
 
+@_checked(_check_constrained_operators)
 @st.composite
 def constrained_operators(draw, rho: Any = None, L: Any = None, dim: Any = None, *, kind: Any = None,
                           max_dim: int = 6) -> LinearOperator:
@@ -242,6 +372,7 @@ def constrained_operators(draw, rho: Any = None, L: Any = None, dim: Any = None,
     return op
 
 
+@_checked(_check_start_points)
 @st.composite
 def start_points(draw, dim: Any, *, max_abs: float = 10.0) -> np.ndarray:
     """Nonzero start points of dimension ``dim`` (entries: simple values or multiples of 0.1; all-zero draws become ``e_1``)."""
@@ -365,6 +496,7 @@ def _relevant(th: Theorem) -> list[str]:
     return sorted(set(th.free_parameters()) | {"rho", "L"})
 
 
+@_checked(_check_theorem_parameters)
 @st.composite
 def theorem_parameters(draw, theorem_id: Any, *, L: Any = None, tries: int = 25, **fixed: Any) -> dict:
     """Parameter dicts that satisfy the hypotheses of ``theorem_id`` (a registered id or Theorem).
@@ -419,6 +551,7 @@ class TheoremCase(NamedTuple):
     z0: np.ndarray
 
 
+@_checked(_check_theorem_cases)
 @st.composite
 def theorem_cases(draw, theorem_id: Any, *, max_dim: int = 6, **fixed: Any) -> TheoremCase:
     """``(params, operator, z0)``: :func:`theorem_parameters` and a :func:`comonotone_operators`

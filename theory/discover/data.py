@@ -14,8 +14,6 @@ import dataclasses
 import hashlib
 import json
 import math
-import os
-import tempfile
 from fractions import Fraction
 from typing import Any, Mapping
 
@@ -155,13 +153,11 @@ def _witness(method: Any, rho: float, L: float | None, n: int, metric: str, iter
 
 
 def _write(path: Any, d: dict) -> None:
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=path.parent, suffix=".tmp")
-        with os.fdopen(fd, "w") as fh:
-            json.dump(d, fh)
-        os.replace(tmp, path)
-    except OSError:  # a read-only cache must not break a discovery
+    from monoverify.atomic import write_text
+
+    try:   # atomic: never a torn pin, no temporary file left behind
+        write_text(path, json.dumps(d), mkdir=True)
+    except OSError:  # a read-only or full cache must not break a discovery
         pass
 
 

@@ -19,7 +19,7 @@ from typing import Any
 
 from .verdict import VerdictResult
 
-__all__ = ["assert_theorem", "TheoremReport"]
+__all__ = ["assert_theorem", "TheoremReport", "declared_contradictions"]
 
 
 @dataclass
@@ -238,6 +238,13 @@ def assert_theorem(theorem: Any, method: Any = None, operator: Any = None, z0: A
         raise TypeError(f"method must be a monoverify Method (a frozen dataclass with init/step), got {method!r}")
     tol = TOL if rtol is None else float(rtol)
     report_kw = dict(params=shown, method=method, op=operator, z0=z0, failed=failed, explore=explore)
+    bad = declared_contradictions(method, operator, z0, int(K))
+    if bad:   # the theorem was checked at constants the operator does not have: no claim, never silently
+        raise AssertionError(_report(th, headline=f"theorem {th.id}: the operator's declared constants are "
+                                                  "contradicted by its own values", lines=[
+            f"  CONSTANT   : {c.message(operator)}" for c in bad] + [
+            "  (the bound was checked at the declared constants; with the operator's true constants the theorem's "
+            "hypotheses may fail: fix op.constants)"], **report_kw))
     if th.kind == "property":
         return _assert_property(th, method, operator, vals, shown, int(K), tol, report_kw)
 
@@ -267,6 +274,52 @@ def assert_theorem(theorem: Any, method: Any = None, operator: Any = None, z0: A
                                      lines=lines, **report_kw))
     return TheoremReport(th, shown, int(K), float(obs.ratio), int(obs.k), float(obs.measured), float(obs.bound),
                          curve=m, bound_curve=bnd, verdict=j.verdict, message=j.message)
+
+
+#: iterations of the short run whose visited points cross-check the declared constants (nonlinear operators)
+CONSTANT_CHECK_ITERS = 64
+
+
+def declared_contradictions(method: Any, operator: Any, z0: Any, K: int) -> list:
+    """Declared constants of ``operator`` contradicted by measured pairs (:mod:`monoverify.operators.estimate.declared`).
+
+    A :class:`~monoverify.operators.LinearOperator` is checked against its matrix's exact constants and their
+    witness pairs (no run); another operator on the points a short run of ``method`` from ``z0`` visits
+    (``min(K, 64)`` iterations: every point where ``F`` is evaluated and every iterate).
+    """
+    import numpy as np
+
+    from monoverify.operators.estimate.declared import contradictions
+    from monoverify.solvers import Oracle, run
+
+    if getattr(operator, "is_linear", False) and hasattr(operator, "matrix"):
+        return contradictions(operator, np.empty((0, operator.dim)))
+
+    class _Visited(Oracle):
+        def __init__(self, op: Any) -> None:
+            super().__init__(op)
+            self.points: list = []
+
+        def F(self, z: Any) -> Any:
+            out = super().F(z)
+            if len(self.points) < 512:
+                self.points.append(np.array(z, dtype=float).reshape(-1, self.op.dim))
+            return out
+
+    rec = _Visited(operator)
+    iterates: list = []
+
+    def keep(z: Any, idx: Any) -> Any:
+        iterates.append(np.array(z, dtype=float).reshape(-1, operator.dim))
+        return np.zeros(len(idx))
+
+    with np.errstate(all="ignore"):
+        run(method, operator, np.asarray(z0, dtype=float), iters=min(int(K), CONSTANT_CHECK_ITERS), oracle=rec,
+            monitors={"visited": keep}, record=True)
+    pts = rec.points + iterates
+    if not pts:
+        return []
+    return contradictions(operator, np.concatenate(pts))
 
 
 def _assert_property(th: Any, method: Any, operator: Any, vals: dict, shown: dict, K: int, tol: float,

@@ -9,7 +9,6 @@ import hashlib
 import inspect
 import json
 import os
-import tempfile
 import warnings
 from importlib import metadata
 from pathlib import Path
@@ -145,6 +144,19 @@ def _schema_error(d: Any) -> str | None:
     return None
 
 
+_warned_write = False
+
+
+def warn_unwritable(exc: OSError, what: str) -> None:
+    """One :class:`CacheWarning` per process for a cache that could not be written (full disk, read-only
+    folder): the result is still returned, the entry is recomputed next time; ``exc`` names the path."""
+    global _warned_write
+    if not _warned_write:
+        _warned_write = True
+        warnings.warn(f"{what} not written ({exc}); the result is returned and recomputed next time (warned once per "
+                      "process)", CacheWarning, stacklevel=4)
+
+
 def _warn_shape(path: Path, why: str) -> None:
     global _warned_shape
     if not _warned_shape:
@@ -177,14 +189,12 @@ def _cache_read(path: Path | None, inputs: Mapping[str, Any]) -> PEPResult | Non
 def _cache_write(path: Path | None, result: PEPResult) -> None:
     if path is None or result.status == "failed":  # failures may be transient: never cached
         return
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        d = result.to_dict()
-        d["cached"] = False
-        fd, tmp = tempfile.mkstemp(dir=path.parent, suffix=".tmp")
-        with os.fdopen(fd, "w") as fh:
-            json.dump(d, fh)
-        os.replace(tmp, path)
-    except OSError:  # a read-only cache must not break a computation
-        pass
+    from monoverify.atomic import write_text
+
+    d = result.to_dict()
+    d["cached"] = False
+    try:   # atomic: the entry is the old one or the complete new one; no temporary file is left behind
+        write_text(path, json.dumps(d), mkdir=True)
+    except OSError as exc:  # a read-only or full cache must not break a computation: one warning naming the path
+        warn_unwritable(exc, "PEP cache")
 

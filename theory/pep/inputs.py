@@ -51,8 +51,7 @@ class _CountingOracle:
         self.n += 1
         return z
 
-    def prox(self, z: Any, gamma: Any) -> Any:
-        self.n += 1
+    def prox(self, z: Any, gamma: Any) -> Any:   # no point of its own in an unconstrained PEP
         return z
 
     def resolvent(self, z: Any, gamma: Any) -> Any:

@@ -132,14 +132,30 @@ class Checkpoint:
         self.fd = fd
 
     def append(self, out: Mapping[str, Any]) -> None:
+        """Append one chunk's line, whole or not at all: a short write is continued, and on a failure (a full
+        disk) the bytes written are cut off again and an ``OSError`` naming the checkpoint is raised; the
+        file keeps its finished lines, and a resumed sweep recomputes only the chunks that are missing."""
         data = (json.dumps(out) + "\n").encode()
         with _locked(self.fd):
             size = os.fstat(self.fd).st_size
             if size and os.pread(self.fd, 1, size - 1) != b"\n":  # a writer died mid-line: drop its partial line
                 tail = os.pread(self.fd, min(size, 1 << 20), max(0, size - (1 << 20)))
-                os.ftruncate(self.fd, size - len(tail) + tail.rfind(b"\n") + 1)
-            os.write(self.fd, data)
-            os.fsync(self.fd)
+                size = size - len(tail) + tail.rfind(b"\n") + 1
+                os.ftruncate(self.fd, size)
+            try:
+                view = memoryview(data)
+                while view:
+                    n = os.write(self.fd, view)
+                    if n <= 0:   # pragma: no cover - a write that writes nothing and reports no error
+                        raise OSError(28, "no space left on device")
+                    view = view[n:]
+                os.fsync(self.fd)
+            except OSError as exc:
+                with contextlib.suppress(OSError):
+                    os.ftruncate(self.fd, size)   # no partial line stays behind
+                raise OSError(exc.errno, f"cannot append to the checkpoint {str(self.path)!r}: "
+                                         f"{exc.strerror or exc}; its {size} bytes of finished chunks are kept",
+                              str(self.path)) from None
 
     def close(self) -> None:
         os.close(self.fd)
@@ -160,8 +176,15 @@ def _create(path: Path, h: str, spec: Mapping[str, Any]) -> None:
         except OSError:  # no hard links on this file system: exclusive create
             with contextlib.suppress(FileExistsError):
                 fd2 = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL)
-                with os.fdopen(fd2, "w") as f:
-                    f.write(json.dumps(_header(h, spec)) + "\n")
+                try:
+                    with os.fdopen(fd2, "w") as f:
+                        f.write(json.dumps(_header(h, spec)) + "\n")
+                        f.flush()
+                        os.fsync(f.fileno())
+                except OSError:   # a torn header would be refused forever: remove it, name the path
+                    with contextlib.suppress(OSError):
+                        os.unlink(path)
+                    raise
     finally:
         with contextlib.suppress(OSError):
             os.unlink(tmp)

@@ -77,18 +77,24 @@ class PhaseResult(Result):
         x, y = self.names
         fixed = self.metadata.get("fixed", {})
         cols = [x, y] + [k for k in fixed if k not in (x, y)] + [self.quantity, "status"] + list(self.extra)
-        try:
-            with open(path, "w", newline="") as f:
-                w = csv.writer(f)
-                w.writerow(cols)
-                for i, xv in enumerate(self.axes[x]):
-                    for j, yv in enumerate(self.axes[y]):
-                        row = [repr(float(xv)), repr(float(yv))] + [fixed[k] for k in fixed if k not in (x, y)]
-                        row += [repr(float(self.values[i, j])), self.status[i, j]]
-                        row += [self.extra[k][i, j] for k in self.extra]
-                        w.writerow(row)
+        import io
+
+        from monoverify.atomic import write_text
+
+        buf = io.StringIO(newline="")
+        w = csv.writer(buf)
+        w.writerow(cols)
+        for i, xv in enumerate(self.axes[x]):
+            for j, yv in enumerate(self.axes[y]):
+                row = [repr(float(xv)), repr(float(yv))] + [fixed[k] for k in fixed if k not in (x, y)]
+                row += [repr(float(self.values[i, j])), self.status[i, j]]
+                row += [self.extra[k][i, j] for k in self.extra]
+                w.writerow(row)
+        try:   # atomic: the old file or the whole table, never a torn one
+            write_text(path, buf.getvalue())
         except OSError as e:
-            raise OSError(f"cannot write the phase-diagram CSV {str(path)!r}: {e.strerror or e}") from e
+            raise OSError(e.errno, f"cannot write the phase-diagram CSV {str(path)!r}: {e.strerror or e}",
+                          str(path)) from e
         return path
 
     def boundaries(self) -> list[tuple[str, np.ndarray, np.ndarray, str]]:

@@ -36,7 +36,7 @@ def _version() -> str:
 def _grid(name: str, g: Any) -> list:
     from monoverify.validate import real_array
 
-    a = real_array(f"axis {name!r}", [g] if np.ndim(g) == 0 and not isinstance(g, (str, bytes)) else g)
+    a = real_array(f"axis {name!r}", [g] if np.ndim(g) == 0 and not isinstance(g, (str, bytes)) else g, nan=True)
     if a.ndim != 1 or a.size == 0:
         raise InvalidValue(f"axis {name!r} must be a non-empty 1-D grid, got shape {a.shape}")
     if not np.all(np.isfinite(a)):
@@ -102,6 +102,11 @@ def phase_diagram(method: str, axes: Mapping[str, Any], fixed: Mapping[str, Any]
         Empirical stopping tolerance and start point; ``random_comonotone`` dimension and seed.
     """
     from monoverify.solvers.registry import METHODS
+    from monoverify import validate
+
+    if not isinstance(method, str):
+        raise validate.invalid("method", method, "a registered method name (str), e.g. 'la-gda'")
+    seed = validate.integer("seed", seed, lo=0)
     if method not in METHODS:
         import difflib
         close = difflib.get_close_matches(str(method), list(METHODS), n=3)

@@ -74,10 +74,13 @@ def cached_prove(claim: Mapping[str, Any], directory: str | os.PathLike | None =
     p = prove(claim["method"], claim["rho"], claim["L"], claim["n"], claim["bound"], claim.get("metric", "operator"),
               claim.get("iterate", "last"), registered=claim.get("registered"), theorem=claim.get("theorem"), **kw)
     if p.success:
-        d.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_suffix(".tmp")
-        tmp.write_text(p.to_json(), encoding="utf-8")
-        tmp.replace(path)
+        from monoverify.atomic import write_text
+        from monoverify.theory.pep.cache import warn_unwritable
+
+        try:   # atomic; a full or read-only cache costs the proof next time, never the result
+            write_text(path, p.to_json(), mkdir=True)
+        except OSError as exc:
+            warn_unwritable(exc, "prove cache")
     return p
 
 

@@ -36,9 +36,10 @@ def lower_bound_eigenvalues(rho: Any, L: Any = 1.0) -> np.ndarray:
 
     try:
         r, l = np.broadcast_arrays(real_array("rho", rho), real_array("L", L))
+    except InvalidValue as exc:
+        raise InvalidValue(f"LowerBoundGame needs real rho and L > 0 (numbers or arrays of numbers): {exc}") from None
     except ValueError:
-        raise InvalidValue(f"LowerBoundGame needs real rho and L > 0 (numbers or arrays of numbers of broadcastable "
-                           f"shapes), got rho={rho!r}, L={L!r}") from None
+        raise InvalidValue(f"LowerBoundGame needs rho and L of broadcastable shapes, got rho={rho!r}, L={L!r}") from None
     if not (np.all(np.isfinite(r)) and np.all(np.isfinite(l)) and np.all(l > 0)):
         raise InvalidValue("LowerBoundGame needs finite rho and L > 0")
     if np.any(np.abs(r * l) > 1 + 1e-15):
