@@ -185,12 +185,22 @@ def unrelaxed_residual_ratio(method: Method, op: Any, z0: Any, values: dict) -> 
 
 
 def displacement(op: Any) -> Any:
-    """The infimal displacement vector ``v`` of an operator without a zero (``op.displacement``: the
-    minimal-norm element of the closure of ``range F``, ``min ||F z|| = ||v||``)."""
+    """The infimal displacement vector ``v`` of ``op``: the minimal-norm element of the closure of
+    ``range F`` (``inf ||F z|| = ||v||``).
+
+    ``op.displacement`` for a problem without a zero (e.g. :func:`~monoverify.operators.inconsistent_affine`);
+    ``None`` for a problem with a known zero (``op.solution``), where ``v = 0``.
+
+    Raises
+    ------
+    InvalidValue
+        Neither is known.
+    """
     v = getattr(op, "displacement", None)
-    if v is None:
+    if v is None and getattr(op, "solution", None) is None:
         raise InvalidValue(f"displacement_residual_sq needs an operator with a displacement vector (op.displacement, "
-                           f"e.g. operators.inconsistent_affine); {getattr(op, 'name', op)!r} has none")
+                           f"e.g. operators.inconsistent_affine) or a known zero; {getattr(op, 'name', op)!r} has "
+                           "neither")
     return v
 
 
@@ -220,8 +230,9 @@ def displacement_reference(op: Any, z0: Any) -> np.ndarray:
 
 
 def _displacement(at: At) -> Any:
-    op = at.oracle.op
-    return at.oracle.F(at.z) - displacement(op)
+    v = displacement(at.oracle.op)
+    Fz = at.oracle.F(at.z)
+    return Fz if v is None else Fz - v
 
 
 def contraction_factor_sq(method: Method, op: Any, z0: Any, values: dict) -> float:
@@ -293,9 +304,10 @@ _TABLE = (
            expected=True, units=(0, 2)),
     Metric("expected_inner_error_sq", "E||w^K - J_{gamma T} z||^2 after K anchored inner steps w <- z - gamma F^(w) "
            "with a stochastic oracle (RAPP's inner loop, SPEC R8)", None, run=False, pep=False, expected=True, units=(0, 2)),
-    Metric("displacement_residual_sq", "||F z^k - v||^2 with v = op.displacement the infimal displacement vector of an "
-           "operator without a zero (Halpern, KM on inconsistent problems; D0 from the nearest x* with F x* = v, "
-           "displacement_reference)", _displacement, pep=False, units=(2, 2), linear=False),
+    Metric("displacement_residual_sq", "||F z^k - v||^2 with v the infimal displacement vector (op.displacement of an "
+           "operator without a zero, 0 when it has one: then ||F z^k||^2) (Halpern, KM on inconsistent problems; D0 "
+           "from the nearest x* with F x* = v, displacement_reference)", _displacement, pep=False, units=(2, 2),
+           linear=False),
     Metric("contraction_factor_sq", "sup ||S w - S w'||^2/||w - w'||^2 of one step S of a splitting method on its "
            "governing entry w (RTBG20; exact ||S||^2 on affine sums, contraction_factor_sq)", None, run=False,
            pep=False, measure=contraction_factor_sq, units=(0, 0)),
