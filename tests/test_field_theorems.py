@@ -525,12 +525,17 @@ def test_the_judge_measures_d0_from_the_nearest_reference_point():
     from monoverify.theory.judge.instances import instances_for
 
     insts = instances_for("inconsistent", 0.0, 1.0, False, 0)
-    assert len(insts) == 2
+    assert len(insts) == 4
     for inst in insts:
         xs = _closest_point(inst.op, inst.z0)
         assert np.allclose(inst.op.F(xs), inst.op.displacement)
         assert inst.D0 == pytest.approx(float((inst.z0 - xs) @ (inst.z0 - xs)), rel=1e-12)
         assert not inst.stackable
+        if "e(-1)" in inst.label:    # z0 = x* + e + v/(2|v|), e a unit eigenvector of T for -1, orthogonal to ker M
+            T = inst.op.fixed_point_matrix
+            e = inst.z0 - inst.op.displacement_point - inst.op.displacement / (2 * np.linalg.norm(inst.op.displacement))
+            assert np.allclose(T @ e, -e) and np.linalg.norm(e) == pytest.approx(1.0)
+            assert inst.D0 == pytest.approx(1.0, rel=1e-12)
 
 
 def test_harmonic_upper_bound_of_the_halpern_statement():

@@ -77,10 +77,21 @@ def ntk(c: float, L: float, quick: bool, seed: int) -> list:
 
 
 def inconsistent(c: float, L: float, quick: bool, seed: int) -> list:
-    """Affine maps without a zero (``F = I - T + b``, ``T`` nonexpansive with the eigenvalue 1); own constants."""
+    """Affine maps without a zero (``F = I - T + b``, ``T`` nonexpansive with the eigenvalues 1 and -1); own
+    constants. Each from a seeded unit start and from ``x* + e + v/|v|/2``: ``e`` the unit eigenvector of ``T``
+    for ``-1`` (on it ``F z - v = M (z - x*)`` is the worst direction of the linear part), plus a component along
+    the kernel ``ker M`` (spanned by ``v``) that the nearest reference point ``x*`` removes from ``D0``."""
     dims = (3,) if quick else (3, 8)
-    return [(f"inconsistent_affine(dim={d}, seed={seed})", inconsistent_affine(d, seed), _start(d, seed))
-            for d in dims]
+    out = []
+    for d in dims:
+        op = inconsistent_affine(d, seed)
+        out.append((f"inconsistent_affine(dim={d}, seed={seed})", op, _start(d, seed)))
+        _, sv, Vt = np.linalg.svd(np.asarray(op.fixed_point_matrix, float) + np.eye(d))
+        e = Vt[-1]                                        # T e = -e (the smallest singular value of T + I is 0)
+        v = np.asarray(op.displacement, float)
+        out.append((f"inconsistent_affine(dim={d}, seed={seed}) from x* + e(-1) + v/(2|v|)", op,
+                    np.asarray(op.displacement_point, float) + e + v / (2 * np.linalg.norm(v))))
+    return out
 
 
 def splitting(c: float, L: float, quick: bool, seed: int) -> list:
