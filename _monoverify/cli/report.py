@@ -13,12 +13,23 @@ from typing import Any
 __all__ = ["write_report"]
 
 
-def write_report(outdir: Path, report: Any, con: Any, figures: bool = True) -> list[str]:
-    """Write ``report`` (a :class:`~monoverify.theory.judge.verify.VerifyReport`) into ``outdir``."""
-    import monoverify
+def write_report(outdir: Path, report: Any, con: Any, figures: bool = True, curves: bool = True) -> list[str]:
+    """Write ``report`` (a :class:`~monoverify.theory.judge.verify.VerifyReport`) into ``outdir``.
 
-    data = {"version": monoverify.__version__, "mode": "quick" if report.quick else "full", **report.to_dict(curves=True)}
-    (outdir / "verify.json").write_text(json.dumps(data, indent=1, default=str))
+    ``curves=False`` (an interrupted run) leaves the curves out of ``verify.json``: with them the file
+    holds tens of megabytes and takes seconds to write; without them, everything else of every
+    finished check is written at once (``"curves_omitted"`` says why). Ctrl-C while the curves are
+    being written writes that smaller file instead (the JSON is replaced atomically, never torn) and
+    makes no figures; the ``KeyboardInterrupt`` is raised again once the report is written.
+    """
+    interrupted = False
+    try:
+        _write_json(outdir, report, curves)
+    except KeyboardInterrupt:
+        if not curves:
+            raise
+        _write_json(outdir, report, curves=False)
+        curves, figures, interrupted = False, False, True
     with open(outdir / "verify.csv", "w", newline="") as fh:
         w = csv.writer(fh)
         w.writerow(["theorem", "provenance", "statement_provenance", "source", "kind", "method", "instances", "cells",
@@ -35,5 +46,19 @@ def write_report(outdir: Path, report: Any, con: Any, figures: bool = True) -> l
 
         paths = figs.make_all(outdir / "figures", quick=report.quick)
         written += [str(Path(p).relative_to(outdir)) for p in paths]
-    con.print(f"report written to {outdir}: {', '.join(written[:6])}{' ...' if len(written) > 6 else ''}")
+    shown = [w + (" (without curves)" if w == "verify.json" and not curves else "") for w in written[:6]]
+    con.print(f"report written to {outdir}: {', '.join(shown)}{' ...' if len(written) > 6 else ''}")
+    if interrupted:
+        raise KeyboardInterrupt
     return written
+
+
+def _write_json(outdir: Path, report: Any, curves: bool) -> None:
+    import monoverify
+    from monoverify.atomic import write_text
+
+    data = {"version": monoverify.__version__, "mode": "quick" if report.quick else "full",
+            **report.to_dict(curves=curves)}
+    if not curves:
+        data["curves_omitted"] = "interrupted: the curves are written by a run that finishes"
+    write_text(outdir / "verify.json", json.dumps(data, indent=1, default=str))

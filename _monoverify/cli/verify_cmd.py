@@ -115,7 +115,7 @@ def _run(args: Any, V: Any, chosen: list, outdir: Any, con: Any, err: Any, ex: A
     if outdir is not None:
         from .report import write_report
 
-        write_report(outdir, rep, con, figures=not rep.interrupted)
+        write_report(outdir, rep, con, figures=not rep.interrupted, curves=not rep.interrupted)   # Ctrl-C: at once
     if rep.interrupted:
         raise KeyboardInterrupt
     if args.mutants:

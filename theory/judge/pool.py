@@ -55,8 +55,11 @@ def executor_scope(workers: int, executor: Executor | None, n_tasks: int) -> Ite
     ------
     Executor or None
         ``None`` when the work should run in this process (one worker, no executor). An own pool
-        (:func:`~monoverify.theory.phase.pool.process_pool`: its processes die with this one) is shut
-        down on exit, pending tasks cancelled (e.g. after Ctrl-C).
+        (:func:`~monoverify.theory.phase.pool.process_pool`: its processes die with this one and
+        ignore Ctrl-C, which this process handles) is shut down on a normal exit; on Ctrl-C (or any
+        other exception) it is stopped at once (:func:`~monoverify.theory.phase.pool.stop`: pending
+        tasks cancelled, running ones abandoned, its processes killed), so an interrupted run returns
+        in about a second instead of waiting for the checks that were running.
     """
     n = check_workers(workers)
     if executor is not None:
@@ -65,11 +68,13 @@ def executor_scope(workers: int, executor: Executor | None, n_tasks: int) -> Ite
     if n == 1 or n_tasks <= 1:
         yield None
         return
-    from monoverify.theory.phase.pool import process_pool
+    from monoverify.theory.phase.pool import process_pool, stop
 
-    pool = process_pool(min(n, n_tasks))
+    pool = process_pool(min(n, n_tasks), ignore_interrupt=True)
     try:
         yield pool
-    finally:
-        pool.shutdown(wait=True, cancel_futures=True)
+    except BaseException:
+        stop(pool)
+        raise
+    pool.shutdown(wait=True, cancel_futures=True)
 

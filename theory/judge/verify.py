@@ -14,7 +14,7 @@ CSV, figures) lives in :mod:`monoverify.cli`, not here.
 from __future__ import annotations
 
 import time
-from concurrent.futures import Executor
+from concurrent.futures import Executor, as_completed
 from dataclasses import dataclass, field
 from typing import Any, Callable, Iterable
 
@@ -146,7 +146,9 @@ def verify(theorems: Iterable[str | Theorem] | None = None, quick: bool = False,
     Returns
     -------
     VerifyReport
-        Also when interrupted by Ctrl-C (``interrupted=True``, the finished checks kept).
+        Also when interrupted by Ctrl-C (``interrupted=True``): every check that had finished is kept,
+        in the order asked; the checks still running are abandoned at once (their processes are
+        stopped), so the report comes back in about a second.
     """
     check_workers(workers)
     chosen = select(theorems, only)
@@ -169,6 +171,7 @@ def verify(theorems: Iterable[str | Theorem] | None = None, quick: bool = False,
 
 def _parallel(chosen: list, quick: bool, pep: bool, ex: Executor, rep: VerifyReport, progress: Any) -> None:
     futures: dict = {}
+    done: dict = {}
     try:
         # longest first (last measured times), so that no worker is left with a long check at the end;
         # by position, since two theorems asked may share an id (a variant beside the registered one)
@@ -176,13 +179,21 @@ def _parallel(chosen: list, quick: bool, pep: bool, ex: Executor, rep: VerifyRep
         for j in order_longest_first(range(len(chosen)), {j: times[th.id] for j, th in enumerate(chosen)
                                                           if th.id in times}):
             futures[j] = ex.submit(_one, chosen[j], quick, pep)
-        for j, th in enumerate(chosen):   # the order asked, whatever order they finish in
-            rep.results.append(futures[j].result())
+        position = {f: j for j, f in futures.items()}
+        for f in as_completed(futures.values()):   # progress as they finish, whatever the order asked
+            j = position[f]
+            done[j] = f.result()
             if progress:
-                progress(th.id, len(rep.results), len(chosen))
+                progress(chosen[j].id, len(done), len(chosen))
+        rep.results.extend(done[j] for j in range(len(chosen)))   # the order asked
     except KeyboardInterrupt:
         for f in futures.values():
             f.cancel()
+        # every check that finished is kept (in the order asked), not only those before the first unfinished
+        for j, f in futures.items():
+            if j not in done and f.done() and not f.cancelled() and f.exception() is None:
+                done[j] = f.result()
+        rep.results.extend(done[j] for j in sorted(done))
         raise
     finally:
         save_times({r.theorem.id: r.elapsed for r in rep.results}, quick)
