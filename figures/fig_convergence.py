@@ -1,4 +1,4 @@
-"""Residual vs F evaluations on the literature's examples (SPEC §8 item 24 settings), and trajectories.
+"""Residual vs F evaluations on the literature's examples (§8 item 24 settings), and trajectories.
 
 Problems: PolarGame(a) for a = 1/3, 3/4, 1 (box 1.1), Forsaken (box 1.5), GlobalForsaken (ball 4/3) and
 LowerBoundGame(rho = -1/9, L = 3) on Box(-1.1, 1.1). Methods with gamma = 1/L, projection onto the set,
@@ -6,7 +6,7 @@ init (1, 0.5): GDA, EG+ (alpha = 1/2), CEG+ (alpha = 1/2), APP (tau = 5), RAPP (
 LA-GDA (lam = .2, tau = 5), LA-CEG+ (alpha = 1/2; lam = .5, tau = 2). Residual: natural residual.
 
 Where the authors' notebooks differ, their settings are used (source: the weak-minty-code notebooks of
-PLPFC22, SPEC §10.3): Forsaken starts at (1.0, -0.8), GlobalForsaken at (1.2, 1.2) projected onto the
+PLPFC22, §10.3): Forsaken starts at (1.0, -0.8), GlobalForsaken at (1.2, 1.2) projected onto the
 ball of radius 4/3, and both stop at ||F z|| < 1e-3 (here: the runner's natural residual < 1e-3, which
 equals ||F z|| once z - F z lies in the set, as near their interior solutions).
 """
@@ -28,7 +28,7 @@ from monoverify.solvers.runner import run
 from .style import METHOD_COLORS, figure, savefig, style
 
 Z0 = np.array([1.0, 0.5])
-#: start points and stopping tolerances of the authors' notebooks (SPEC §10.3), by operator name
+#: start points and stopping tolerances of the authors' notebooks (§10.3), by operator name
 NOTEBOOK = {"Forsaken": (np.array([1.0, -0.8]), 1e-3),
             "GlobalForsaken": (np.array([1.2, 1.2]) / max(1.0, np.hypot(1.2, 1.2) / (4.0 / 3.0)), 1e-3)}
 

@@ -20,7 +20,7 @@ def make(outdir, quick: bool = False) -> list[Path]:
     with style():
         fig, ax = figure(size=(4.8, 3.6))
         phase_mesh(ax, c, alpha, res.values, vmax=2.0)
-        draw_boundaries(ax, res.boundaries(), xmap=lambda x: -x)  # registered condition + SPEC §5.2 constants
+        draw_boundaries(ax, res.boundaries(), xmap=lambda x: -x)  # registered condition + §5.2 constants
         ax.set_ylim(alpha[0], alpha[-1])
         ax.set_xlabel(r"$c = -\rho L$")
         ax.set_ylabel(r"$\alpha$")

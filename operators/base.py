@@ -4,7 +4,7 @@ An operator is a single-valued map ``F: R^dim -> R^dim`` evaluated on arrays of 
 ``(..., dim)`` in the array namespace of its argument (NumPy, CuPy, ``array_api_strict`` ...),
 together with its Lipschitz constant ``L`` and comonotonicity constant ``rho`` as SymPy
 expressions, each tagged with its ``kind`` (``exact`` | ``bound`` | ``estimate``) and source.
-Sign convention (SPEC §1.2): ``<Fz - Fz', z - z'> >= rho ||Fz - Fz'||^2``; ``rho < 0`` is
+Sign convention (§1.2): ``<Fz - Fz', z - z'> >= rho ||Fz - Fz'||^2``; ``rho < 0`` is
 |rho|-cohypomonotonicity.
 """
 
@@ -88,7 +88,8 @@ class Constant:
         ``rho`` from above for a ``rho`` that is *at most* this value, see ``note``);
         ``estimate``: computed numerically, not certified.
     source : str
-        Where the value comes from (a reference of SPEC.md, or ``"derived"``).
+        Where the value comes from (a reference to the documentation's Mathematics page such as ``"§6"``,
+        or ``"derived"``).
     note : str
         Anything a user must know to read the value correctly.
 
@@ -133,8 +134,8 @@ def _safe_float(v: sp.Expr) -> float | None:
 class Constants:
     """The constants of an operator: ``L`` (Lipschitz) and ``rho`` (comonotonicity).
 
-    ``rho_notion`` says which quantity ``rho`` is: ``"comonotone"`` (pairwise, SPEC §1.2) or
-    ``"weak-mvi"`` (relative to the solution only, the convention of SPEC §6 for the nonlinear
+    ``rho_notion`` says which quantity ``rho`` is: ``"comonotone"`` (pairwise, §1.2) or
+    ``"weak-mvi"`` (relative to the solution only, the convention of §6 for the nonlinear
     examples).
     """
 

@@ -176,7 +176,7 @@ def random_quadratic(dim: int, mu: Any, L: Any, seed: int | None = 0) -> LinearO
     """``F z = H z``, ``H`` symmetric with spectrum in ``[mu, L]`` containing both ends (exact constants).
 
     The gradient of the strongly convex quadratic ``z^T H z / 2``: ``mu(H) = lambda_min = mu``,
-    ``L = lambda_max = L``, ``rho = 1/L`` (SPEC §2.1, normal ``M``: ``min 1/lambda``).
+    ``L = lambda_max = L``, ``rho = 1/L`` (§2.1, normal ``M``: ``min 1/lambda``).
 
     >>> H = random_quadratic(4, 0.1, 1.0, seed=0)
     >>> np.round(np.linalg.eigvalsh(H.matrix)[[0, -1]], 12).tolist(), float(H.rho)
@@ -202,7 +202,7 @@ def random_quadratic(dim: int, mu: Any, L: Any, seed: int | None = 0) -> LinearO
 def fixed_point_residual(T: Any, q: Any = None, name: str = "fixed_point_residual") -> LinearOperator:
     """``F = I - T`` for a linear map ``T`` (a matrix): zeros of ``F`` are the fixed points of ``T``.
 
-    Constants are those of the matrix ``I - T`` (exact, SPEC §2.1); ``op.q`` is ``||T||_2`` (or the
+    Constants are those of the matrix ``I - T`` (exact, §2.1); ``op.q`` is ``||T||_2`` (or the
     given ``q``, which must bound it) and ``op.fixed_point_matrix`` is ``T``.
 
     >>> F = fixed_point_residual([[0, -1], [1, 0]])           # a rotation by pi/2: nonexpansive

@@ -1,4 +1,4 @@
-"""Nonlinear example operators from the literature (SPEC §6).
+"""Nonlinear example operators from the literature (§6).
 
 All three are 2-D minimax games ``min_x max_y f(x, y)`` with ``F = (df/dx, -df/dy)``, evaluated on
 arrays of shape ``(..., 2)`` in the array namespace of their argument (NumPy, CuPy,
@@ -9,7 +9,7 @@ arrays of shape ``(..., 2)`` in the array namespace of their argument (NumPy, Cu
 * :class:`GlobalForsaken` (PLPFC22): a variant whose weak-MVI constant ``rho`` satisfies
   ``rho > -1/(2L)`` on the whole constraint ball.
 
-For these operators ``rho`` is the **weak-MVI ratio on the constraint set** (SPEC §6),
+For these operators ``rho`` is the **weak-MVI ratio on the constraint set** (§6),
 ``min_{z in C, Fz != 0} <Fz, z - z*>/||Fz||^2``, so ``constants.rho_notion == "weak-mvi"``; ``L`` is
 ``max_{z in C} ||dF(z)||_2``.
 
@@ -126,7 +126,7 @@ _POLAR_L_EXACT = {
 
 
 class PolarGame(Operator):
-    r"""The polar game of PLPFC22 (SPEC §6).
+    r"""The polar game of PLPFC22 (§6).
 
     ``F(x, y) = (-b y + s x, b x + s y)`` with ``s = (a/16)(r^2 - 1)(16 r^2 - 9)``, ``r^2 = x^2 + y^2``:
     the flow ``z' = -F(z)`` is ``r' = -a r (r^2 - 1)(r^2 - 9/16)``, ``theta' = -b`` (attracting cycle
@@ -177,20 +177,20 @@ class PolarGame(Operator):
         self.solution = np.zeros(2)
         rho = -50176 * a_s / (2401 * a_s**2 + 1048576 * b_s**2)
         rho_c = Constant(
-            rho, "exact", "PLPFC22 (code); derived: SPEC §6, rho = -50176a/(2401a^2 + 1048576b^2)",
+            rho, "exact", "PLPFC22 (code); derived: §6, rho = -50176a/(2401a^2 + 1048576b^2)",
             "weak-MVI ratio <Fz, z>/||Fz||^2 = s/(s^2+b^2), minimal at r^2 = 25/32 (s = -49a/1024), inside the box",
         )
         if b_s == 1 and a_s in _POLAR_L_EXACT:
             L_c = Constant(
                 sp.sympify(_POLAR_L_EXACT[a_s]), "exact",
-                "PLPFC22 (code); SPEC §6 table: max ||dF||_2 on the box [-1.1, 1.1]^2, at a corner",
+                "PLPFC22 (code); §6 table: max ||dF||_2 on the box [-1.1, 1.1]^2, at a corner",
             )
         else:
             Lf, zmax = _max_jacobian_norm_on_box(self.jacobian, -1.1, 1.1)
             L_c = Constant(
                 sp.Float(Lf, 15), "estimate", "derived: computed max ||dF||_2 on the box [-1.1, 1.1]^2",
                 f"grid (401^2) + SLSQP refinement; maximiser {np.round(zmax, 9).tolist()}; no closed form for "
-                "this (a, b) (SPEC §6 gives exact radicals for b = 1, a in {1, 3/4, 1/3} only)",
+                "this (a, b) (§6 gives exact radicals for b = 1, a in {1, 3/4, 1/3} only)",
             )
         self.constants = Constants(L=L_c, rho=rho_c, rho_notion="weak-mvi")
 
@@ -232,7 +232,7 @@ _FORSAKEN_ZSTAR_SPEC = (0.0780267, 0.4119339)
 
 
 class Forsaken(Operator):
-    r"""The "forsaken" solutions example of HMC21, Ex. 5.2 (SPEC §6).
+    r"""The "forsaken" solutions example of HMC21, Ex. 5.2 (§6).
 
     ``f = x (y - 0.45) + phi(x) - phi(y)``, ``phi(z) = z^2/4 - z^4/2 + z^6/6``, so
     ``F = (y - 0.45 + phi'(x), -x + phi'(y))`` with ``phi'(z) = z/2 - 2z^3 + z^5``.
@@ -246,7 +246,7 @@ class Forsaken(Operator):
       ``phi''(x) = -13/10`` (``x^2 = 3/5``), ``|y| = 3/2`` (``phi''(3/2) = 197/16``).
     * ``rho = -0.477761`` (``kind="bound"``): only a *local* minimum of the weak-MVI ratio, at
       ``(-1.01236, -0.10475)``, reported by PLPFC22's code. The global value is not specified
-      (SPEC §6, §9); ``rho_box <= -0.477761``.
+      (§6, §9); ``rho_box <= -0.477761``.
 
     Examples
     --------
@@ -272,7 +272,7 @@ class Forsaken(Operator):
             rho=Constant(
                 sp.Float("-0.477761", 15), "bound", "PLPFC22 (code): HMC21 Ex. 5.2 example",
                 "only a LOCAL minimum of the weak-MVI ratio <Fz, z - z*>/||Fz||^2 (at (-1.01236, -0.10475)), "
-                "as reported by PLPFC22's code; the global value on the box is unspecified (SPEC §6, §9), "
+                "as reported by PLPFC22's code; the global value on the box is unspecified (§6, §9), "
                 "rho_box <= -0.477761 (a global search, estimate_constants, finds a ratio of about -1.5206 "
                 "near (-0.2581, 0.7917))",
             ),
@@ -327,7 +327,7 @@ class Forsaken(Operator):
 # GlobalForsaken
 # --------------------------------------------------------------------------------------------
 class GlobalForsaken(Operator):
-    r"""The "global forsaken" example of PLPFC22 (SPEC §6).
+    r"""The "global forsaken" example of PLPFC22 (§6).
 
     ``f = x y + psi(x) - psi(y)``, ``psi(z) = z^2/3 - z^4/3 + 2z^6/21``, so
     ``F = (y + psi'(x), -x + psi'(y))`` with ``psi'(z) = 2z/3 - 4z^3/3 + 4z^5/7``.
@@ -360,12 +360,12 @@ class GlobalForsaken(Operator):
         self.constants = Constants(
             L=Constant(
                 sp.sqrt((74125591 + 9409 * sp.sqrt(59721901)) / 2) / 2835, "bound",
-                "derived (SPEC §6, computed): max ||dF||_2 over the box [-4/3, 4/3]^2 containing the ball; operator from PLPFC22",
+                "derived (§6, computed): max ||dF||_2 over the box [-4/3, 4/3]^2 containing the ball; operator from PLPFC22",
                 "conservative on the ball of radius 4/3, where the maximum is about 2.8684 (computed)",
             ),
             rho=Constant(
                 sp.Float("-0.119732", 15), "estimate",
-                "derived (SPEC §6, computed): weak-MVI ratio on the ball; operator from PLPFC22",
+                "derived (§6, computed): weak-MVI ratio on the ball; operator from PLPFC22",
                 "numerical minimum of <Fz, z>/||Fz||^2 over the ball, attained at |z| ~ 1.0864; rho > -1/(2L)",
             ),
             rho_notion="weak-mvi",

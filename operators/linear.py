@@ -1,4 +1,4 @@
-"""Linear operators ``F z = M z (+ b)`` with exact constants (SPEC §2.1, §6).
+"""Linear operators ``F z = M z (+ b)`` with exact constants (§2.1, §6).
 
 * ``L = ||M||_2``.
 * ``rho(M) = inf_{Mz != 0} <Mz, z>/||Mz||^2 = lambda_min(sym(M^{-1}))`` for invertible ``M``; for
@@ -50,7 +50,7 @@ _COLUMNS_MAX_DIM = 8
 
 
 class LinearOperator(Operator):
-    """``F z = M z + b`` with exact constants computed from ``M`` (SPEC §2.1).
+    """``F z = M z + b`` with exact constants computed from ``M`` (§2.1).
 
     Parameters
     ----------
@@ -201,7 +201,7 @@ def _diagonal_blocks(arr: np.ndarray, k: Any) -> np.ndarray:
 
 
 def BilinearGame(A: Any) -> LinearOperator:
-    """``min_x max_y x^T A y``: ``F = (A y, -A^T x)``, ``rho = 0``, ``L = ||A||_2`` (SPEC §6).
+    """``min_x max_y x^T A y``: ``F = (A y, -A^T x)``, ``rho = 0``, ``L = ||A||_2`` (§6).
 
     >>> g = BilinearGame([[1]])
     >>> g.matrix
@@ -227,8 +227,8 @@ def BilinearGame(A: Any) -> LinearOperator:
         note = "float64 evaluation of ||A||_2"
         Me = None
     consts = Constants(
-        L=Constant(Lval, "exact", "SPEC §6 BilinearGame: L = ||A||_2", note),
-        rho=Constant(sp.Integer(0), "exact", "SPEC §2.1: <Mz, z> = 0 for skew M, so rho = 0", ""),
+        L=Constant(Lval, "exact", "§6 BilinearGame: L = ||A||_2", note),
+        rho=Constant(sp.Integer(0), "exact", "§2.1: <Mz, z> = 0 for skew M, so rho = 0", ""),
     )
     op = LinearOperator(Me if Me is not None and n + m <= _EXACT_MAX_DIM else M, name="BilinearGame",
                         constants=consts, params={"A": arr.tolist() if arr.size <= 16 else f"{n}x{m}"},
@@ -237,7 +237,7 @@ def BilinearGame(A: Any) -> LinearOperator:
 
 
 def LowerBoundGame(rho: Any, L: Any) -> LinearOperator:
-    """The 2-D game ``a x y + (b/2) x^2 - (b/2) y^2`` attaining exactly ``rho`` and ``L`` (SPEC §6).
+    """The 2-D game ``a x y + (b/2) x^2 - (b/2) y^2`` attaining exactly ``rho`` and ``L`` (§6).
 
     ``F z = [[b, a], [-a, b]] z`` with ``b = rho L^2``, ``a = L sqrt(1 - rho^2 L^2)``; requires
     ``L > 0`` and ``|rho L| <= 1``. SymPy values are kept exactly.
@@ -259,8 +259,8 @@ def LowerBoundGame(rho: Any, L: Any) -> LinearOperator:
     Me = rotation_scaling(rho_s, L_s)
     exact_input = _is_exact_entry(rho_s) and _is_exact_entry(L_s) and not isinstance(rho, float) and not isinstance(L, float)
     consts = Constants(
-        L=Constant(L_s, "exact", "SPEC §6 LowerBoundGame (|eigenvalue| = sqrt(a^2+b^2) = L)"),
-        rho=Constant(rho_s, "exact", "SPEC §2.1 rotation-scaling: rho = b/(a^2+b^2)"),
+        L=Constant(L_s, "exact", "§6 LowerBoundGame (|eigenvalue| = sqrt(a^2+b^2) = L)"),
+        rho=Constant(rho_s, "exact", "§2.1 rotation-scaling: rho = b/(a^2+b^2)"),
     )
     arr = np.array(Me.evalf(17), dtype=float)
     op = LinearOperator(Me if exact_input else arr, name="LowerBoundGame", constants=consts,
@@ -292,7 +292,7 @@ def random_comonotone(dim: int, rho: Any, L: Any, seed: int | None = 0) -> Linea
 
     ``M = Q diag(B_0, ..., B_m) Q^T`` with ``Q`` random orthogonal, ``B_0`` the LowerBoundGame
     block and the other blocks rotation-scalings with ``L_j <= L``, ``rho_j >= rho`` (odd ``dim``:
-    one 1x1 block ``mu in (0, L]``). SPEC §6.
+    one 1x1 block ``mu in (0, L]``). §6.
 
     >>> op = random_comonotone(5, -0.2, 2.0, seed=1)
     >>> round(float(op.rho), 12), round(float(op.L), 12)
@@ -325,8 +325,8 @@ def random_comonotone(dim: int, rho: Any, L: Any, seed: int | None = 0) -> Linea
     Q = Q * np.sign(np.diag(R))
     M = Q @ B @ Q.T
     consts = Constants(
-        L=Constant(L_s, "exact", "SPEC §6 random_comonotone: max_j L_j = L (orthogonal similarity)"),
-        rho=Constant(rho_s, "exact", "SPEC §6 random_comonotone: min_j rho_j = rho (orthogonal similarity)"),
+        L=Constant(L_s, "exact", "§6 random_comonotone: max_j L_j = L (orthogonal similarity)"),
+        rho=Constant(rho_s, "exact", "§6 random_comonotone: min_j rho_j = rho (orthogonal similarity)"),
     )
     op = LinearOperator(M, name="random_comonotone", constants=consts,
                         params={"dim": dim, "rho": rho_s, "L": L_s, "seed": seed})

@@ -1,6 +1,6 @@
 """Real matrices: validation, exact constants (``L``, ``rho``), rotation-scaling blocks and 2x2 spectral norms.
 
-The building blocks of :mod:`monoverify.operators.linear` (SPEC §2.1, §6), each written once.
+The building blocks of :mod:`monoverify.operators.linear` (§2.1, §6), each written once.
 """
 
 from __future__ import annotations
@@ -174,7 +174,7 @@ def _float_constants(M: np.ndarray) -> tuple[float, float]:
 
 
 def linear_constants(M: Any) -> Constants:
-    """Exact ``L = ||M||_2`` and ``rho(M)`` (SPEC §2.1) as a :class:`Constants` record.
+    """Exact ``L = ||M||_2`` and ``rho(M)`` (§2.1) as a :class:`Constants` record.
 
     Examples
     --------
@@ -201,8 +201,8 @@ def linear_constants(M: Any) -> Constants:
     elif rho == sp.oo:
         rho_note = "M = 0: every rho holds"
     return Constants(
-        L=Constant(L, "exact", "SPEC §2.1: L = ||M||_2", note),
-        rho=Constant(rho, "exact", "SPEC §2.1: rho = lambda_min(sym(M^-1)) (pseudo-inverse on range M if singular)", rho_note),
+        L=Constant(L, "exact", "§2.1: L = ||M||_2", note),
+        rho=Constant(rho, "exact", "§2.1: rho = lambda_min(sym(M^-1)) (pseudo-inverse on range M if singular)", rho_note),
     )
 
 
@@ -235,7 +235,7 @@ def rotation_scaling_block(s: Any, L: Any) -> np.ndarray:
 
 
 def rotation_scaling(rho: Any, L: Any) -> sp.Matrix:
-    """The 2x2 matrix ``[[b, a], [-a, b]]`` with ``b = rho L^2``, ``a = L sqrt(1 - rho^2 L^2)`` (SPEC §6).
+    """The 2x2 matrix ``[[b, a], [-a, b]]`` with ``b = rho L^2``, ``a = L sqrt(1 - rho^2 L^2)`` (§6).
 
     Its comonotonicity constant is exactly ``rho`` and its norm exactly ``L``.
 

@@ -1,8 +1,8 @@
-"""The resolvent ``J_{gamma T} = (id + gamma T)^{-1}`` of ``T = A + F`` (SPEC §2, §3.1).
+"""The resolvent ``J_{gamma T} = (id + gamma T)^{-1}`` of ``T = A + F`` (§2, §3.1).
 
 * Linear ``F z = M z + b`` with ``A = 0``: the exact linear solve ``(I + gamma M) w = z - gamma b``.
 * Otherwise, for ``gamma L < 1``: the fixed-point iteration ``w <- J_{gamma A}(z - gamma F w)``
-  from ``w = z`` (a contraction with factor ``gamma L``, SPEC R8) until the step is below ``tol``.
+  from ``w = z`` (a contraction with factor ``gamma L``, R8) until the step is below ``tol``.
 * Otherwise (``gamma L >= 1`` or ``L`` unknown): SciPy root finding (``hybr``) on
   ``w - J_{gamma A}(z - gamma F w) = 0`` per instance, from ``w = z``.
 
@@ -104,7 +104,7 @@ def _singular(op: Any, g: float) -> np.linalg.LinAlgError:
 
 def fixed_point_step(z: Any, w: Any, gamma: Any, F: Any, prox: Any) -> Any:
     """One step ``w <- J_{gamma A}(z - gamma F w)`` towards ``J_{gamma (A + F)} z`` (a contraction when
-    ``gamma L < 1``, SPEC R8): the resolvent's fixed-point loop and the ``APP`` method both take it.
+    ``gamma L < 1``, R8): the resolvent's fixed-point loop and the ``APP`` method both take it.
 
     ``F`` and ``prox`` are callables (an operator's ``F`` and its set's ``prox``, or an oracle's), so
     the step runs on arrays, PEPit points and SymPy scalars alike.

@@ -2,7 +2,7 @@
 
 Every object here has ``prox(z, gamma)`` = ``J_{gamma A}(z)`` on arrays of shape ``(..., dim)`` in
 the namespace of ``z``. For the indicator of a set this is the projection (``gamma`` is ignored),
-for ``L1`` it is soft thresholding (SPEC §2).
+for ``L1`` it is soft thresholding (§2).
 
 Examples
 --------

@@ -14,7 +14,7 @@ does not: the eigen-direction oracle of the multiplier analysis (alternating upd
 players' blocks, so there is no scalar multiplier per eigenvalue of ``M``) and PEP (a PEPit point
 is an abstract vector with no coordinate blocks in the class ``ComonotoneLipschitzOperator``).
 
-Known behaviour on bilinear games (SPEC addendum in ``theory/theorems.py``): on ``f = x^T A y``
+Known behaviour on bilinear games (the registry entry ``alt-gda.bilinear_bounded``): on ``f = x^T A y``
 the iteration matrix of one singular direction ``s`` of ``A`` is ``[[1, -g s], [g s, 1 - g^2 s^2]]``
 (determinant 1, trace ``2 - g^2 s^2``), whose eigenvalues lie on the unit circle iff
 ``gamma ||A|| <= 2``: the iterates stay bounded and cycle (Bailey, Gidel & Piliouras 2020), they

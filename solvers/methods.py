@@ -1,4 +1,4 @@
-"""The base methods of SPEC §3, each written once over the vector-space protocol.
+"""The base methods of §3, each written once over the vector-space protocol.
 
 ``P = oracle.prox(., gamma)`` is ``J_{gamma A}`` (identity when unconstrained).
 
@@ -26,7 +26,7 @@ __all__ = ["GDA", "EG", "CEGPlus", "AdaptiveCEGPlus", "OGDA", "PP", "APP", "FEG"
 
 @dataclasses.dataclass(frozen=True)
 class GDA(Method):
-    """Gradient descent-ascent ``z+ = P(z - gamma F z)`` (SPEC §3, ``gda``)."""
+    """Gradient descent-ascent ``z+ = P(z - gamma F z)`` (§3, ``gda``)."""
 
     gamma: Any
     hyper_fields: ClassVar = ("gamma",)
@@ -85,7 +85,7 @@ class CEGPlus(Method):
 
 @dataclasses.dataclass(frozen=True)
 class AdaptiveCEGPlus(Method):
-    """AdaptiveEG+ of PLPFC22's code (SPEC §3.3): CEG+ with
+    """AdaptiveEG+ of PLPFC22's code (§3.3): CEG+ with
     ``alpha_k = sigma/gamma + <zb - z, d>/||d||^2`` and ``sigma = -0.99 gamma/2`` by default.
 
     Needs ``oracle.vdot`` (per-instance inner products), so it runs on arrays, not in PEP.
@@ -133,7 +133,7 @@ class OGDA(Method):
 
 @dataclasses.dataclass(frozen=True)
 class PP(Method):
-    """Proximal point ``z+ = J_{gamma T} z`` with ``T = A + F`` (SPEC §3, ``pp``)."""
+    """Proximal point ``z+ = J_{gamma T} z`` with ``T = A + F`` (§3, ``pp``)."""
 
     gamma: Any
     hyper_fields: ClassVar = ("gamma",)
@@ -149,7 +149,7 @@ class PP(Method):
 @dataclasses.dataclass(frozen=True)
 class APP(Method):
     """Approximate proximal point: ``tau`` fixed-point steps towards ``J_{gamma T} z``, each
-    stepping from the anchor ``z``: ``w <- P(z - gamma F w)``, ``w_0 = z`` (SPEC §3.1, ``app``).
+    stepping from the anchor ``z``: ``w <- P(z - gamma F w)``, ``w_0 = z`` (§3.1, ``app``).
 
     ``Lookahead(APP(gamma, tau), 1, lam)`` is RAPP.
     """
@@ -172,7 +172,7 @@ class APP(Method):
 
 @dataclasses.dataclass(frozen=True)
 class FEG(Method):
-    """Fast extragradient (LK21), anchored at ``z0``; SPEC §3.4 [reconstruction of the update].
+    """Fast extragradient (LK21), anchored at ``z0``; §3.4 [reconstruction of the update].
 
     ``beta_k = 1/(k+1)``, step ``1/L``, ``rho`` the comonotonicity constant:
     ``zh = z + beta (z0 - z) - (1 - beta)(1/L + 2 rho) F z``,

@@ -1,7 +1,7 @@
-"""Oracles: what a method may ask of a problem (SPEC §3).
+"""Oracles: what a method may ask of a problem (§3).
 
 :class:`Oracle` evaluates ``F``, ``J_{gamma A}`` and ``J_{gamma (A+F)}`` on arrays and counts
-calls; :class:`StochasticOracle` adds unbiased noise (SPEC §3.5). The PEP layer provides an
+calls; :class:`StochasticOracle` adds unbiased noise (§3.5). The PEP layer provides an
 oracle with the same methods on PEPit points, the spectral layer one on SymPy scalars.
 
 >>> import numpy as np
@@ -177,7 +177,7 @@ class Oracle:
 
 
 class StochasticOracle(Oracle):
-    """``F^(z) = F z + xi``, ``E xi = 0``, ``E ||xi||^2 = sigma^2 / b`` (SPEC §3.5, R32).
+    """``F^(z) = F z + xi``, ``E xi = 0``, ``E ||xi||^2 = sigma^2 / b`` (§3.5, R32).
 
     Gaussian noise from a seeded NumPy generator (reproducible), moved to the namespace of ``z``.
     ``b`` is the mini-batch size: an integer (constant) or a

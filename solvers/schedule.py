@@ -1,6 +1,6 @@
-"""Mini-batch schedules: how many samples a stochastic oracle averages at each outer step (SPEC R32).
+"""Mini-batch schedules: how many samples a stochastic oracle averages at each outer step (R32).
 
-Stochastic RAPP (PXC23 §5 with stochastic feedback; SPEC R32 [reconstruction]: "increasing
+Stochastic RAPP (PXC23 §5 with stochastic feedback; R32 [reconstruction]: "increasing
 mini-batches") draws, at outer step ``k``, every inner-loop evaluation ``F^(w)`` as the mean of
 ``b_k`` independent samples, so its noise variance is ``sigma^2 / b_k``. A :class:`MiniBatch`
 is the sequence ``b_k = ceil(b0 (k + 1)^power)``: ``power = 0`` is a constant batch, ``power = 1``
@@ -43,7 +43,7 @@ class MiniBatch:
     b0 : int
         Batch size at the first outer step (``>= 1``).
     power : float
-        Growth exponent in ``[0, 8]``: 0 constant, 1 linear (SPEC R32), 2 quadratic.
+        Growth exponent in ``[0, 8]``: 0 constant, 1 linear (R32), 2 quadratic.
     """
 
     b0: int = 1

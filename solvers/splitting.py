@@ -18,7 +18,7 @@ one contracted in RTBG20 (``theory.pep.contraction_factor``).
 :class:`PastEG` (Popov 1980; past extragradient, optimistic gradient) with a constraint, PEPit's
 ``wc_past_extragradient`` form: ``x~_t = J_{gamma A}(x_t - gamma F x~_{t-1})``,
 ``x_{t+1} = J_{gamma A}(x_t - gamma F x~_t)``, ``x_0 = J_{gamma A}(z0)``, ``F x~_{-1} := F x_0``.
-Unconstrained, ``x~`` follows the OGDA recursion (SPEC I-8).
+Unconstrained, ``x~`` follows the OGDA recursion (I-8).
 
 Examples
 --------

@@ -177,7 +177,7 @@ def test_assert_theorem_failure_message_is_readable():
         assert_theorem("eg+.best_iterate", method=make("eg+", gamma=0.9, alpha=1.0), operator=LowerBoundGame(-0.1, 1.0),
                        params={"gamma": 0.5, "alpha": 0.5}, K=50)
     msg = str(exc.value)
-    for key in ("theorem eg+.best_iterate does not hold", "SPEC R14", "D0/(K*alpha*gamma**2", "rho=-0.1, L=1, gamma=0.5",
+    for key in ("theorem eg+.best_iterate does not hold", "R14 (one-step inequality)", "D0/(K*alpha*gamma**2", "rho=-0.1, L=1, gamma=0.5",
                 "LowerBoundGame", "FAILED at k = 11", "ratio measured/bound"):
         assert key in msg, (key, msg)
 

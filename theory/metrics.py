@@ -1,4 +1,4 @@
-"""The metrics that theorems bound, defined once over the method protocol (SPEC §4, §7).
+"""The metrics that theorems bound, defined once over the method protocol (§4, §7).
 
 A metric is the squared norm of a *residual vector* built from an iterate with the operations the
 methods use (``+``, ``-``, scalar ``*``, ``oracle.F``, ``oracle.prox``, ``oracle.resolvent``, one
@@ -22,7 +22,7 @@ expectation, checked by :mod:`monoverify.theory.stochastic`). ``displacement_res
 run metric with a constant term: no PEP objective, no matrix fast path (``linear=False``).
 The ``dln_*`` names (:data:`DLN_METRICS`) are listed for their docs only; their theorems have their
 own battery (:func:`monoverify.theory.judge.dln.dln_observations`). ``expected_mean_resolvent_residual_sq`` is an expectation too
-(stochastic RAPP with mini-batches, SPEC R32) whose per-path value is a run monitor (the residual
+(stochastic RAPP with mini-batches, R32) whose per-path value is a run monitor (the residual
 of ``resolvent_residual_sq``), averaged over the iterates and the seeded sample paths.
 
 >>> sorted(RUN_METRICS)
@@ -174,7 +174,7 @@ def _final_residual(method: Method, op: Any, z0: Any, K: int) -> float:
 
 def unrelaxed_residual_ratio(method: Method, op: Any, z0: Any, values: dict) -> float:
     """Final natural residual after ``K`` steps of a Lookahead/RAPP method divided by that of the
-    same method with ``lam = 1`` (e.g. RAPP vs APP with the same step size, SPEC R33); ``inf``
+    same method with ``lam = 1`` (e.g. RAPP vs APP with the same step size, R33); ``inf``
     when the relaxed run diverges, 0 when only the unrelaxed one does."""
     if not isinstance(method, Lookahead):
         raise InvalidValue("unrelaxed_residual_ratio needs a Lookahead method (e.g. rapp)")
@@ -291,19 +291,19 @@ _TABLE = (
            units=(0, 0)),
     Metric("natural_residual_sq", "||z^k - J_{gamma A}(z^k - gamma F z^k)||^2 (gamma of the method)", _natural,
            needs=("method",), check=_gamma, units=(0, 2)),
-    Metric("extrapolated_operator_sq", "||F zb^k||^2 at zb^k = J_{gamma A}(z^k - gamma F z^k) (EG+, SPEC R14)",
+    Metric("extrapolated_operator_sq", "||F zb^k||^2 at zb^k = J_{gamma A}(z^k - gamma F z^k) (EG+, R14)",
            _extrapolated_operator, needs=("method",), check=_gamma, units=(2, 2)),
-    Metric("ceg_step_sq", "||H zb^k - H z^k||^2, H = id - gamma F (CEG+, SPEC R25)", _ceg_step,
+    Metric("ceg_step_sq", "||H zb^k - H z^k||^2, H = id - gamma F (CEG+, R25)", _ceg_step,
            needs=("method",), check=_gamma, units=(0, 2)),
     Metric("unrelaxed_residual_ratio", "final natural residual of a Lookahead method over that with lam = 1 "
-           "(RAPP vs APP, SPEC R33)", None, run=False, pep=False, measure=unrelaxed_residual_ratio, units=(0, 0)),
+           "(RAPP vs APP, R33)", None, run=False, pep=False, measure=unrelaxed_residual_ratio, units=(0, 0)),
     Metric("expected_mean_resolvent_residual_sq", "(1/K) sum_{k<K} E||z^k - J_{gamma T} z^k||^2 of a method run with a "
-           "stochastic oracle (stochastic RAPP with a mini-batch schedule, SPEC R32); bounds the best iterate in "
+           "stochastic oracle (stochastic RAPP with a mini-batch schedule, R32); bounds the best iterate in "
            "expectation. On runs its monitor is ||z^k - J z^k||^2 per sample path; not a PEP objective (an expectation "
            "over the oracle's noise)", _resolvent, pep=False, needs=("method",), check=lambda m: _find(m, "gamma"),
            expected=True, units=(0, 2)),
     Metric("expected_inner_error_sq", "E||w^K - J_{gamma T} z||^2 after K anchored inner steps w <- z - gamma F^(w) "
-           "with a stochastic oracle (RAPP's inner loop, SPEC R8)", None, run=False, pep=False, expected=True, units=(0, 2)),
+           "with a stochastic oracle (RAPP's inner loop, R8)", None, run=False, pep=False, expected=True, units=(0, 2)),
     Metric("displacement_residual_sq", "||F z^k - v||^2 with v the infimal displacement vector (op.displacement of an "
            "operator without a zero, 0 when it has one: then ||F z^k||^2) (Halpern, KM on inconsistent problems; D0 "
            "from the nearest x* with F x* = v, displacement_reference)", _displacement, pep=False, units=(2, 2),
@@ -326,7 +326,7 @@ DLN_METRICS: dict[str, str] = {
 _TABLE += tuple(Metric(k, doc, None, run=False, pep=False) for k, doc in DLN_METRICS.items())
 #: every metric, by name
 METRICS: dict[str, Metric] = {m.name: m for m in _TABLE}
-#: the historical PEP names (SPEC §7): ``operator``, ``step``, ``distance``
+#: the historical PEP names (§7): ``operator``, ``step``, ``distance``
 ALIASES: dict[str, str] = {"operator": "operator_sq", "step": "step_sq", "distance": "distance_sq"}
 #: metrics measurable on runs (with their run monitors)
 RUN_METRICS: dict[str, Metric] = {k: m for k, m in METRICS.items() if m.run}

@@ -1,7 +1,7 @@
 """Expectations over seeded stochastic runs, with a confidence statement that cannot flake.
 
 A theorem whose metric is in :data:`monoverify.theory.metrics.EXPECTED_METRICS` bounds an
-expectation ``E X`` (e.g. RAPP's inner-loop error with a stochastic oracle, SPEC R8). The check
+expectation ``E X`` (e.g. RAPP's inner-loop error with a stochastic oracle, R8). The check
 draws ``n`` independent samples of ``X`` in one batched run (a seeded
 :class:`~monoverify.solvers.StochasticOracle`: the same numbers on every machine, so CI cannot
 flake) and compares the sample mean with the bound through a concentration inequality, not a
@@ -21,7 +21,7 @@ sqrt(2 x/n)``. So ``mean/(1 + kappa)`` is a lower confidence limit of ``E X``: t
 *violated* only when that limit exceeds the bound (false alarm probability ``<= 2 exp(-x)`` per
 cell, ``x = 20``: 4.1e-9), and the reported ratio is ``mean/bound``.
 
-The same statement covers stochastic RAPP with a mini-batch schedule (SPEC R32, metric
+The same statement covers stochastic RAPP with a mini-batch schedule (R32, metric
 ``expected_mean_resolvent_residual_sq``): on a linear unconstrained ``F`` with Gaussian noise every
 iterate ``z^k`` is affine in the noise, so ``X = (1/K) sum_{k<K} ||z^k - J z^k||^2`` is again the
 squared norm of one Gaussian vector (the stacked residuals over ``sqrt(K)``).

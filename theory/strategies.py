@@ -6,7 +6,7 @@ simplest), and the orthogonal conjugation is a product of Givens rotations whose
 0 (the identity), so a minimal failing operator is a plain block-diagonal matrix.
 
 * :func:`comonotone_operators` -- ``M = Q diag(B_0, ..., B_m) Q^T`` with rotation-scaling blocks
-  ``B_j`` (SPEC §2.1, §6): ``rho(M) = min_j rho_j = rho`` and ``||M||_2 = max_j L_j = L`` exactly
+  ``B_j`` (§2.1, §6): ``rho(M) = min_j rho_j = rho`` and ``||M||_2 = max_j L_j = L`` exactly
   (``B_0`` attains both).
 * :func:`bilinear_games` -- ``F = (A y, -A^T x)``, ``rho = 0``, ``L = ||A||_2``.
 * :func:`constrained_operators` -- a comonotone operator with a :class:`Box` or :class:`Ball` that
@@ -257,7 +257,7 @@ def comonotone_operators(draw, rho: Any = None, L: Any = None, dim: Any = None, 
     -----
     ``M = Q diag(B_0, B_1, ..., [mu]) Q^T``; ``B_0`` is the LowerBoundGame block of ``(rho, L)``,
     ``B_j`` rotation-scalings with ``L_j = s_j L`` and ``rho_j = rho + u_j (1/L_j - rho)``, an odd
-    dimension adds a 1x1 block ``mu = s L`` (``rho = 1/mu >= 1/L``). By SPEC §2.1 (block diagonal,
+    dimension adds a 1x1 block ``mu = s L`` (``rho = 1/mu >= 1/L``). By §2.1 (block diagonal,
     orthogonal similarity) ``rho(M) = rho`` and ``||M||_2 = L`` exactly; ``op.constants`` records
     the values given (SymPy numbers are kept exactly).
     """
@@ -305,8 +305,8 @@ def comonotone_operators(draw, rho: Any = None, L: Any = None, dim: Any = None, 
     Q = givens_product(d, angles)
     M = Q @ B @ Q.T
     consts = Constants(
-        L=Constant(L_s, "exact", "SPEC §2.1: orthogonal similarity of blocks, L = max_j L_j"),
-        rho=Constant(rho_s, "exact", "SPEC §2.1: orthogonal similarity of blocks, rho = min_j rho_j"),
+        L=Constant(L_s, "exact", "§2.1: orthogonal similarity of blocks, L = max_j L_j"),
+        rho=Constant(rho_s, "exact", "§2.1: orthogonal similarity of blocks, rho = min_j rho_j"),
     )
     ang = [round(a, 6) for a in angles]
     blk = [(round(a, 6), round(b, 6)) if a != "mu" else ("mu", round(b, 6)) for a, b in desc]
@@ -341,7 +341,7 @@ def bilinear_games(draw, L: Any = None, *, max_n: int = 3) -> LinearOperator:
     A = U @ S @ V.T
     op = BilinearGame(A)
     # ||A||_2 = L exactly by construction (the float SVD of A could differ in the last bit)
-    op.constants = Constants(L=Constant(sp.sympify(L_v), "exact", "SPEC §6 BilinearGame: ||A||_2 = L by construction"),
+    op.constants = Constants(L=Constant(sp.sympify(L_v), "exact", "§6 BilinearGame: ||A||_2 = L by construction"),
                              rho=op.constants.rho)
     return op
 

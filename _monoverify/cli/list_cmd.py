@@ -59,7 +59,7 @@ def _json(what: str) -> int:
 
 
 def _cited(obj: Any) -> Any:
-    """``obj`` with :func:`cite` applied to every string (sources name the docs' sections, not SPEC)."""
+    """``obj`` with :func:`cite` applied to every string (sources name the sections of the docs' Mathematics page)."""
     if isinstance(obj, str):
         return cite(obj)
     if isinstance(obj, dict):

@@ -576,17 +576,35 @@ def write_cli(app: Any) -> None:
 # docstrings: SPEC references become links
 # ----------------------------------------------------------------------------------------------
 def _docstring_refs(app: Any, what: str, name: str, obj: Any, options: Any, lines: list[str]) -> None:
+    """References in docstrings (``R5``, ``§7``, ``I-3``, with or without a leading ``SPEC``) become links
+    to the Mathematics page; code is left alone: ``literals``, doctest lines (``>>>``, ``...``), literal
+    blocks (after a paragraph ending in ``::``) and directives' bodies (``.. code-block::``, ``.. math::``)."""
     labels = app.config.monoverify_math_labels
+
+    def repl(m: re.Match) -> str:
+        label = anchor_of(m)
+        shown = m.group(0).replace("SPEC", "").strip()
+        return f"\\ :ref:`{shown} <{label}>`\\ " if label in labels else shown
+
+    literal_indent = None     # the indentation a literal block must exceed, while inside one
     for i, line in enumerate(lines):
-        if "SPEC" in line or "§" in line:
-            def repl(m: re.Match) -> str:
-                label = anchor_of(m)
-                shown = m.group(0).replace("SPEC", "").strip()
-                return f"\\ :ref:`{shown} <{label}>`\\ " if label in labels else shown
-            # inside ``literals`` a role is not parsed: only rewrite outside them
-            parts = re.split(r"(``.*?``)", line)
-            lines[i] = "".join(p if p.startswith("``") else REF.sub(repl, p) if ("SPEC" in p or "§" in p) else p
-                               for p in parts)
+        stripped = line.strip()
+        indent = len(line) - len(line.lstrip())
+        if literal_indent is not None:
+            if not stripped or indent > literal_indent:
+                continue
+            literal_indent = None
+        if stripped.startswith(".. ") or (stripped.endswith("::") and not stripped.startswith(">>>")):
+            literal_indent = indent     # what follows, indented deeper, is a directive's body or a literal block
+            if stripped.startswith(".. "):
+                continue
+        if stripped.startswith((">>>", "... ")) or stripped == "...":
+            continue
+        if not REF.search(line):
+            continue
+        # inside ``literals`` a role is not parsed: only rewrite outside them
+        parts = re.split(r"(``.*?``|:math:`[^`]*`)", line)
+        lines[i] = "".join(p if p.startswith(("``", ":math:")) else REF.sub(repl, p) for p in parts)
 
 
 def generate(app: Any) -> None:

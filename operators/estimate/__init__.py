@@ -8,11 +8,11 @@ attained by explicit witness points** (so they hold whatever the search misses):
   ``z`` (when ``op.jacobian`` exists), else a difference quotient ``||Fz - Fz'||/||z - z'||`` at a
   witness pair.
 * ``rho``: an *upper* bound on the comonotonicity constant ``inf <dF, dz>/||dF||^2`` over pairs in
-  the region (SPEC §1.2), the quotient of an explicit witness pair. The Jacobian's local quotient
-  ``lambda_min(sym(dF(z)^{-1}))`` (the limit of pairs shrinking onto ``z``, SPEC §2.1) is used to
+  the region (§1.2), the quotient of an explicit witness pair. The Jacobian's local quotient
+  ``lambda_min(sym(dF(z)^{-1}))`` (the limit of pairs shrinking onto ``z``, §2.1) is used to
   find candidates, which are then turned into actual nearby pairs and re-evaluated.
 * ``rho_weak_mvi``: an *upper* bound on ``min_{z in region, Fz != 0} <Fz, z - z*>/||Fz||^2`` relative
-  to ``op.solution`` (the quantity of SPEC §6 for the nonlinear examples), at a witness point.
+  to ``op.solution`` (the quantity of §6 for the nonlinear examples), at a witness point.
 
 The search is global on small problems: many seeded random samples (uniform in a box, ball or
 simplex; corners of small boxes are added), then multi-start local refinement with SciPy's

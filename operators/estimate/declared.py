@@ -10,7 +10,7 @@ reports every declared constant of kind ``exact`` that a pair contradicts, beyon
 * ``rho`` (pairwise notion): ``<F q - F p, q - p> / ||F q - F p||^2 + margin < rho`` (the pair proves ``rho``
   too large); with the weak-MVI notion, ``<F z, z - z*> / ||F z||^2 + margin < rho`` at a point ``z``.
 
-For a :class:`~monoverify.operators.LinearOperator` the exact constants of its matrix (SPEC §2.1) are compared
+For a :class:`~monoverify.operators.LinearOperator` the exact constants of its matrix (§2.1) are compared
 too, with the witness pair they imply (``0`` and the top right singular vector for ``L``; the minimiser of the
 quotient for ``rho``). Only points inside ``op.valid_region`` (else ``op.constraint``) are used, where the
 declared constants are meant to hold.

@@ -11,10 +11,10 @@ from monoverify.theory.metrics import PEP_METRICS
 
 __all__ = ["METRICS", "TOL", "PEPNotRepresentable"]
 
-#: the PEP objectives: the theorem metrics of :mod:`monoverify.theory.metrics` and the names of SPEC §7
+#: the PEP objectives: the theorem metrics of :mod:`monoverify.theory.metrics` and the names of §7
 #: (``operator`` = ``operator_sq``, ``step`` = ``step_sq``, ``distance`` = ``distance_sq``)
 METRICS = PEP_METRICS
-#: relative tolerance of the comparisons of SPEC §7 (upper: pep <= th (1 + TOL); lower: th <= pep (1 + TOL))
+#: relative tolerance of the comparisons of §7 (upper: pep <= th (1 + TOL); lower: th <= pep (1 + TOL))
 TOL = 1e-3
 #: bump when the formulation changes: part of every cache key
 _FORMULATION = 1

@@ -14,7 +14,7 @@ equal to one evaluated before answers the same ``g``, as in PEPit). The PEP is t
                G PSD,
 
 with ``S_ij = sym(dg dx^T)``, ``D_ij = dg dg^T``, ``X_ij = dx dx^T`` (``dx = x_i - x_j``, ``dg = g_i - g_j``):
-SPEC §7's formulation, the one PEPit builds (exact for the set-valued class, a relaxation with
+§7's formulation, the one PEPit builds (exact for the set-valued class, a relaxation with
 ``L``). For a fixed method (its hyper-parameter values), class, ``N`` and metric, the pair matrices
 ``S, D, X`` and ``C`` are computed **once** (:class:`Program`); the class parameters enter as
 coefficients (``rho``, ``L^2``), so a sweep over ``(rho, L)`` updates numbers only, and a sweep over

@@ -1,4 +1,4 @@
-"""Lower bounds on the class worst case from 2x2 rotation-scaling linear maps (SPEC §2.1, §7)."""
+"""Lower bounds on the class worst case from 2x2 rotation-scaling linear maps (§2.1, §7)."""
 
 from __future__ import annotations
 
@@ -67,9 +67,9 @@ def _block_metric(method: Any, ls: np.ndarray, ss: np.ndarray, n_iter: int, metr
     blocks = list(rotation_scaling_block(ss, ls))
     M = block_diag(*blocks)
     nb = len(blocks)
-    consts = Constants(L=Constant(float(np.max(ls)), "exact", "rotation-scaling blocks (SPEC §2.1)"),
+    consts = Constants(L=Constant(float(np.max(ls)), "exact", "rotation-scaling blocks (§2.1)"),
                        rho=Constant(float(np.min(ss / np.where(ls > 0, ls, 1.0))) if np.any(ls > 0) else 0.0,
-                                    "bound", "min_j rho_j of the blocks (SPEC §2.1)"))
+                                    "bound", "min_j rho_j of the blocks (§2.1)"))
     op = LinearOperator(M, constants=consts, name="rotation-scaling blocks", solution=np.zeros(2 * nb))
     z0 = np.concatenate([np.tile(d, nb)[None, :] for d in dirs], axis=0)  # (n_dirs, 2 nb), unit per block
     spec = get_metric(metric, pep=True)
@@ -102,7 +102,7 @@ def linear_lower_bound(method: Any, rho: float, L: float | None, n_iter: int, me
                        n_grid: int = 40, *, refine: int = 2, n_directions: int = 3, bilinear: bool = False,
                        L_range: tuple[float, float] = (1e-3, 1e3), max_dim: int = 64, iterate: str = "last",
                        polish: bool = False) -> LinearLowerBound:
-    """Lower bound on the class worst case from 2x2 rotation-scaling maps (SPEC §2.1, §7).
+    """Lower bound on the class worst case from 2x2 rotation-scaling maps (§2.1, §7).
 
     Sup over blocks ``[[b, a], [-a, b]]`` with ``rho_j >= rho`` and ``L_j <= L`` (a grid over
     ``(L_j, rho_j L_j)``, then ``refine`` zoomed grids around the best cell; the zero map is
@@ -138,7 +138,7 @@ def linear_lower_bound(method: Any, rho: float, L: float | None, n_iter: int, me
     --------
     >>> from monoverify.solvers import make
     >>> lb = linear_lower_bound(make("eg+", gamma=1.0, alpha=0.5), -0.1, 1.0, 2)
-    >>> round(lb.value, 6)              # F = L id attains L^2 (SPEC R34)
+    >>> round(lb.value, 6)              # F = L id attains L^2 (R34)
     1.0
     """
     check = get_metric(metric, pep=True).check

@@ -68,7 +68,7 @@ class ComonotoneLipschitzOperator(Function):  # type: ignore[misc,valid-type]
     """PEPit class of ``rho``-comonotone (and, when ``L`` is given, ``L``-Lipschitz) operators.
 
     The class constraints are data (:attr:`PAIRWISE`), imposed on every pair of evaluated
-    points, the stationary point ``(z*, 0)`` included (SPEC §7, convention of SPEC §1.2):
+    points, the stationary point ``(z*, 0)`` included (§7, convention of §1.2):
 
     * ``comonotone``: ``<g_i - g_j, x_i - x_j> - rho ||g_i - g_j||^2 >= 0``;
     * ``lipschitz`` (``L`` given): ``L^2 ||x_i - x_j||^2 - ||g_i - g_j||^2 >= 0``;
@@ -78,14 +78,14 @@ class ComonotoneLipschitzOperator(Function):  # type: ignore[misc,valid-type]
       Hendrickx, Glineur 2023, Cor. 3.2): imposed by PEPit's own ``SkewSymmetricLinearOperator``.
 
     With ``L=None`` the class is the set-valued maximally ``rho``-comonotone class and the
-    pairwise condition interpolates it (SPEC R35): PEPs are exact. With both constraints no
-    interpolation theorem is known (SPEC §9.5): PEP values are valid upper bounds, possibly
+    pairwise condition interpolates it (R35): PEPs are exact. With both constraints no
+    interpolation theorem is known (§9.5): PEP values are valid upper bounds, possibly
     not tight. ``reuse_gradient`` is always True: one oracle answer per point.
 
     Parameters
     ----------
     rho : float
-        Comonotonicity parameter (SPEC §1.2 sign; ``rho < 0`` is ``|rho|``-cohypomonotone).
+        Comonotonicity parameter (§1.2 sign; ``rho < 0`` is ``|rho|``-cohypomonotone).
         PEPit's ``NegativelyComonotoneOperator(rho=r)`` is this class with ``rho = -r``.
     L : float, optional
         Lipschitz constant (``None``: no Lipschitz constraint, set-valued class).

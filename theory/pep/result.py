@@ -138,14 +138,14 @@ class LinearLowerBound(Result):
 
 @dataclasses.dataclass
 class Sandwich(Result):
-    """``lower <= pep <= bound`` with the tolerances of SPEC §7.
+    """``lower <= pep <= bound`` with the tolerances of §7.
 
     Attributes
     ----------
     lower : LinearLowerBound
     pep : PEPResult
     bound : float or None
-        A theoretical upper bound (e.g. SPEC R5), if given.
+        A theoretical upper bound (e.g. R5), if given.
     lower_inversion : bool
         ``lower > pep (1 + 1e-3)``: the PEP value is below a value attained in the class.
     upper_inversion : bool

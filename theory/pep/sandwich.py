@@ -18,7 +18,7 @@ def sandwich(method: Any, rho: float, L: float | None, n_iter: int, metric: str 
              bound: float | None = None, *, n_grid: int = 40, tol: float = TOL, **pep_kwargs: Any) -> Sandwich:
     """Compute ``linear_lower_bound <= worst_case <= bound`` and flag any inversion.
 
-    Tolerances of SPEC §7: upper ``pep <= bound (1 + tol)``; lower ``lower <= pep (1 + tol)``.
+    Tolerances of §7: upper ``pep <= bound (1 + tol)``; lower ``lower <= pep (1 + tol)``.
     ``pep_kwargs`` go to :func:`worst_case` (``solver``, ``cache``, ``bilinear`` ...).
 
     Examples

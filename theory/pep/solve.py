@@ -99,7 +99,7 @@ def worst_case(method: Any, rho: float, L: float | None, n_iter: int, metric: st
                solver_options: Mapping[str, Any] | None = None, cache: bool | str | os.PathLike = True,
                verbose: bool = False, iterate: str = "last", mu: float | None = None,
                refined: bool = False, max_points: int | None = None) -> PEPResult:
-    """Worst case of ``metric`` after ``n_iter`` steps of ``method`` over the operator class (SPEC §7).
+    """Worst case of ``metric`` after ``n_iter`` steps of ``method`` over the operator class (§7).
 
     Parameters
     ----------
@@ -107,10 +107,10 @@ def worst_case(method: Any, rho: float, L: float | None, n_iter: int, metric: st
         Any method (``make("eg+", gamma=.5, alpha=.5)``, ``Lookahead(...)``, a user subclass),
         run unchanged on PEPit points. Scalar hyper-parameters only.
     rho : float
-        Comonotonicity parameter of ``F`` (SPEC §1.2 sign).
+        Comonotonicity parameter of ``F`` (§1.2 sign).
     L : float or None
         Lipschitz constant of ``F``; ``None`` for the set-valued maximally ``rho``-comonotone
-        class (exact PEP, R35). With ``L`` the PEP is a relaxation (upper bound, SPEC §9.5).
+        class (exact PEP, R35). With ``L`` the PEP is a relaxation (upper bound, §9.5).
     n_iter : int
         Number of outer iterations ``N >= 1``.
     metric : {"operator", "step", "distance"}

@@ -1,8 +1,8 @@
 """Two-sided worst cases: ``lower <= W <= upper`` with an explicit operator of the class below (issue 27).
 
-For the set-valued rho-comonotone class and for skew-symmetric maps the PEP interpolates (SPEC R35, §7):
+For the set-valued rho-comonotone class and for skew-symmetric maps the PEP interpolates (R35, §7):
 its value *is* the worst case, ``lower = upper`` and ``gap = 0``. For ``rho``-comonotone and ``L``-Lipschitz
-operators no interpolation theorem is known (SPEC §9.5): the PEP value is an **upper** bound, and
+operators no interpolation theorem is known (§9.5): the PEP value is an **upper** bound, and
 :func:`two_sided` puts beside it the largest metric found on explicit members of the class, each run with
 :func:`monoverify.solvers.run` from a unit start ``||z0 - z*|| = 1``:
 
@@ -18,7 +18,7 @@ rationals). ``gap = upper - lower`` says how much of the worst case is left unde
 attained by a linear map, positive where the worst case may not be linear or the relaxation not tight.
 
 >>> from monoverify.solvers import make
->>> t = two_sided(make("eg+", gamma=1.0, alpha=0.5), -0.1, 1.0, 2)     # SPEC R34: L^2, attained by F = L id
+>>> t = two_sided(make("eg+", gamma=1.0, alpha=0.5), -0.1, 1.0, 2)     # R34: L^2, attained by F = L id
 >>> round(t.lower, 6), round(t.upper, 6), t.gap < 1e-6, t.witness["in_class"]
 (1.0, 1.0, True, True)
 """

@@ -1,4 +1,4 @@
-"""Phase diagrams over two parameter axes (SPEC §5.2).
+"""Phase diagrams over two parameter axes (§5.2).
 
 A sweep evaluates one method on a 2-D grid of two of the axes ``rhoL`` (= rho L), ``gammaL``
 (= gamma L), ``lam``, ``tau`` and ``alpha`` (``L = 1`` normalisation), the other parameters held

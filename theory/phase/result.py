@@ -99,7 +99,7 @@ class PhaseResult(Result):
 
     def boundaries(self) -> list[tuple[str, np.ndarray, np.ndarray, str]]:
         """Boundaries of the registered region theorems matching this method/family/axes (derived from their
-        conditions, :mod:`.boundaries`) and the labelled SPEC §5.2 constants: ``(label, x, y, kind)``."""
+        conditions, :mod:`.boundaries`) and the labelled §5.2 constants: ``(label, x, y, kind)``."""
         x, y = self.names
         params = dict(self.metadata.get("fixed", {}))
         xs = np.linspace(float(np.min(self.axes[x])), float(np.max(self.axes[x])), 400)

@@ -73,7 +73,7 @@ def phase_diagram(method: str, axes: Mapping[str, Any], fixed: Mapping[str, Any]
                   family: str = "lower_bound", executor: Executor | None = None,
                   checkpoint: str | os.PathLike | None = None, progress: bool = True, iters: int | None = None,
                   tol: float = 1e-10, z0: Any = (1.0, 0.5), dim: int = 6, seed: int = 0) -> PhaseResult:
-    """Phase diagram of ``method`` over two axes (SPEC §5.2).
+    """Phase diagram of ``method`` over two axes (§5.2).
 
     Parameters
     ----------

@@ -17,7 +17,7 @@ checked too.
 >>> from fractions import Fraction as Q
 >>> from monoverify.solvers import make
 >>> pot = find_potential(make("pp", gamma=Q(1)), rho=Q(-1, 5), metric="operator")
->>> pot.status, pot.c                     # c = gamma (gamma + 2 rho): SPEC R5 for every N
+>>> pot.status, pot.c                     # c = gamma (gamma + 2 rho): R5 for every N
 ('proved', '3/5')
 """
 
@@ -89,7 +89,7 @@ def one_step(method: Any, rho: Any, L: Any, metric: str) -> OneStep:
     zk = Vec.unit(0)
     o.iterates.append(zk)
     gamma = _gamma(method) if metric == "resolvent" else None
-    o.single_valued_resolvent = gamma is not None and rho_q > -gamma  # J single-valued (SPEC R2)
+    o.single_valued_resolvent = gamma is not None and rho_q > -gamma  # J single-valued (R2)
     if metric == "operator":
         g = o._new_leaf("T(z_k)" if L_q is None else "F(z_k)")
         o.points.append(Point("z_k", zk, g))

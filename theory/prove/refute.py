@@ -12,7 +12,7 @@ _PEP_METRIC = {"operator": "operator", "step": "step", "distance": "distance"}
 
 
 def linear_counterexample(method: Any, pep: Any, bound: float) -> dict | None:
-    """A 2x2 rotation-scaling map in the class (SPEC §2.1) whose metric after ``n`` steps from a
+    """A 2x2 rotation-scaling map in the class (§2.1) whose metric after ``n`` steps from a
     unit start exceeds ``bound``, found by :func:`monoverify.theory.pep.linear_lower_bound` and
     re-run with :func:`monoverify.solvers.run`; None when none is found (or the metric has no
     linear search)."""

@@ -4,7 +4,7 @@ The basis is ``(z0 - z*, g_1, ..., g_n)``: every oracle answer is a new leaf ``g
 stored relative to ``z*`` (so ``z* = 0``, ``F(z*) = 0``). :class:`ExactOracle` implements the
 oracle protocol of :mod:`monoverify.solvers` (``F``, ``prox``, ``resolvent``): ``F(z)`` returns
 the leaf already evaluated at the same point, else a new one; ``resolvent(z, gamma)`` is the
-implicit step ``w = z - gamma g`` with a new leaf ``g in T w`` (SPEC §7). The method object is
+implicit step ``w = z - gamma g`` with a new leaf ``g in T w`` (§7). The method object is
 the registered one, unchanged: the same update rule that runs on NumPy.
 
 >>> from fractions import Fraction as Q

@@ -1,9 +1,9 @@
-"""Exact multipliers and spectral radii of the methods on linear operators (SPEC §5).
+"""Exact multipliers and spectral radii of the methods on linear operators (§5).
 
 For ``F z = M z`` (no constraint) a stationary method is ``z+ = p(gamma M) z`` with ``p`` a
 polynomial or rational function, so its iteration matrix has the eigenvalues ``m(u_j)``,
 ``u_j = gamma mu_j``, ``mu_j in eig(M)`` -- also for non-normal ``M`` -- and the method converges
-from every start iff ``max_j |m(u_j)| < 1`` (SPEC §5).
+from every start iff ``max_j |m(u_j)| < 1`` (§5).
 
 **No update rule is written here.** Every multiplier is obtained by *running* the method object
 (``init``/``step`` of :mod:`monoverify.solvers`) on the oracle of one eigen-direction,
@@ -23,11 +23,11 @@ single multiplier, only the product of ``K`` transition matrices (:func:`transit
 ``adaptive-ceg+`` uses inner products. :class:`EigenOracle` reads a complex number as a vector of
 the plane (``<a, b> = Re(a conj(b))``), i.e. it runs the method on one 2x2 rotation-scaling block
 ``[[b, a], [-a, b]]`` with eigenvalues ``b -/+ i a`` (a real ``mu`` is a 1x1 block). There the
-step size ratio is constant, ``alpha = sigma/gamma + Re(1/(1 - gamma mu))`` (SPEC R26), and the
+step size ratio is constant, ``alpha = sigma/gamma + Re(1/(1 - gamma mu))`` (R26), and the
 multiplier is that of EG+ with this ``alpha``. The method is not linear on a general ``M`` (its
 ratio mixes all directions), so an operator is accepted for it only when it is one such block.
 
-Critical parameters use the **Lookahead threshold lemma** (SPEC §5) when the parameter is the
+Critical parameters use the **Lookahead threshold lemma** (§5) when the parameter is the
 interpolation weight ``lam`` of a top-level :class:`~monoverify.solvers.Lookahead` (this includes
 ``alpha`` of ``eg+`` = ``Lookahead(EG, 1, alpha)``, ``lam`` of ``rapp`` and ``relaxed-pp``): with
 ``q = m_base(u)^tau``, ``|1 - lam (1 - q)| < 1`` iff ``Re q < 1`` and

@@ -1,4 +1,4 @@
-"""LowerBoundGame eigenvalues, critical parameter values and convergence regions (SPEC §5)."""
+"""LowerBoundGame eigenvalues, critical parameter values and convergence regions (§5)."""
 
 from __future__ import annotations
 
@@ -207,7 +207,7 @@ def critical(method_name: str, param: str, fixed: Mapping[str, Any] | None = Non
 def region(method_name: str, param: str, grid: Any, fixed: Mapping[str, Any] | None = None, *, op: Any = None,
            eigenvalues: Any = None, rho: Any = None, L: Any = None,
            criterion: str = "converges") -> list[tuple[float, float]]:
-    """Intervals of ``grid`` where a criterion holds (convergence regions, SPEC §5.1).
+    """Intervals of ``grid`` where a criterion holds (convergence regions, §5.1).
 
     Parameters
     ----------
@@ -217,7 +217,7 @@ def region(method_name: str, param: str, grid: Any, fixed: Mapping[str, Any] | N
         Values of ``param``; endpoints are accurate to the grid spacing.
     criterion : {"converges", "lookahead"}
         ``"converges"``: spectral radius ``< 1``. ``"lookahead"``: some ``lam > 0`` works for
-        the top-level ``Lookahead``, i.e. ``Re q_j < 1`` for all ``j`` (SPEC §5.1's
+        the top-level ``Lookahead``, i.e. ``Re q_j < 1`` for all ``j`` (§5.1's
         ``{c : Re q < 1}``); its ``lam`` is irrelevant (set to 1 when not given).
 
     Returns

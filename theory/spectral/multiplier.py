@@ -1,4 +1,4 @@
-"""Multipliers and transition matrices of a method: one eigen-direction, or an explicit dense map (SPEC §5)."""
+"""Multipliers and transition matrices of a method: one eigen-direction, or an explicit dense map (§5)."""
 
 from __future__ import annotations
 
@@ -93,7 +93,7 @@ def _with_terms(mu: Any, terms: Any, exact: bool) -> tuple:
 
 
 def multiplier(method: Method, mu: Any = None, exact: bool = False, *, roots: bool = False, terms: Any = None) -> Any:
-    """The one-step multiplier ``m(u)``, ``u = gamma mu``, of a stationary method (SPEC §5 table).
+    """The one-step multiplier ``m(u)``, ``u = gamma mu``, of a stationary method (§5 table).
 
     Parameters
     ----------
@@ -218,7 +218,7 @@ def iteration_matrix(method: Method, M: Any) -> np.ndarray:
     :class:`~monoverify.solvers.Oracle` of ``LinearOperator(M)`` (one batch holding all of them).
     For a one-state method it is ``(dim, dim)``; for methods with extra state (``ogda``) it acts on
     the stacked state coordinates (``(z, Fprev)``: ``(2 dim, 2 dim)``). Its spectral radius equals
-    :func:`spectral_radius` on ``eig(M)`` (SPEC §5), also for non-normal ``M``.
+    :func:`spectral_radius` on ``eig(M)`` (§5), also for non-normal ``M``.
 
     Parameters
     ----------

@@ -1,4 +1,4 @@
-"""The theorem registry ``THEOREMS``: every checkable result of SPEC §4 as data.
+"""The theorem registry ``THEOREMS``: every checkable result of §4 as data.
 
 A :class:`Theorem` states its hypotheses as a SymPy relation over the symbols below, its bound
 as a SymPy expression of ``K`` (iterations) and ``D0`` (``||z0 - z*||^2``) or, for ``region``
@@ -6,7 +6,7 @@ theorems, an exact convergence condition; the metric it bounds; last or best ite
 and provenance tag (``paper`` | ``related`` | ``derived`` | ``reconstruction``). Checking is generic
 code (:mod:`monoverify.theory.judge`): adding a theorem is adding one entry.
 
-Parameters are normalised as in SPEC §1.2: ``c = -rho L`` and ``t = gamma L``; grids are given in
+Parameters are normalised as in §1.2: ``c = -rho L`` and ``t = gamma L``; grids are given in
 these units (``L = 1`` for the linear families unless a grid says otherwise).
 
 Examples

@@ -16,7 +16,7 @@ register(Theorem(
     id="ceg+.constrained_best_iterate",
     title="CEG+ with A != 0: min_{k<K} ||H zb^k - H z^k||^2 <= D0/(alpha(1 + 2 rho/gamma - alpha) K), H = id - gamma F",
     source="PLPFC22 (CEG+, constrained weak-MVI problems, best-iterate O(1/k) on ||H zb - H z||^2: related); "
-           "constant: derived one-step inequality (SPEC R25, see note)",
+           "constant: derived one-step inequality (R25, see note)",
     provenance="derived",
     method="ceg+", method_params={"gamma": gamma, "alpha": alpha},
     hypotheses=sp.And(2 * rho + gamma * (1 - alpha) > 0, gamma * L <= 1, gamma > 0, alpha > 0, alpha <= 1),
@@ -36,7 +36,7 @@ register(Theorem(
     id="la-ceg+.constrained",
     title="LA-CEG+ with A != 0: min_{k<K} ||S z^k - z^k||^2 <= D0/(lam(1-lam)K), S = CEG+^tau quasi-nonexpansive",
     source="PXC23 abstract (paper: Lookahead 'inherits the properties of the base optimizer'; LA-CEG+ in §8); "
-           "statement reconstructed; SPEC R18 = CEG+ one-step inequality (ceg+.constrained_best_iterate) + R16",
+           "statement reconstructed; R18 = CEG+ one-step inequality (ceg+.constrained_best_iterate) + R16",
     provenance="derived",
     method="la-ceg+", method_params={"gamma": gamma, "alpha": alpha, "lam": lam, "tau": tau},
     hypotheses=sp.And(2 * rho + gamma * (1 - alpha) >= 0, gamma * L <= 1, gamma > 0, alpha > 0, alpha <= 1,
@@ -54,7 +54,7 @@ register(Theorem(
     id="la-eg+.cohypomonotone",
     title="LA-EG+: min_{k<K} ||S z^k - z^k||^2 <= D0/(lam(1-lam)K) for rho >= -gamma(1-alpha)/2, gamma L <= 1",
     source="PXC23 abstract (paper: Lookahead 'inherits the properties of the base optimizer', expanding the "
-           "cohypomonotone range); statement reconstructed; SPEC R18 = R14 (EG+ quasi-nonexpansive) + R16",
+           "cohypomonotone range); statement reconstructed; R18 = R14 (EG+ quasi-nonexpansive) + R16",
     provenance="derived",
     method="la-eg+", method_params={"gamma": gamma, "alpha": alpha, "lam": lam, "tau": tau},
     hypotheses=sp.And(rho >= -gamma * (1 - alpha) / 2, gamma * L <= 1, gamma > 0, alpha > 0, alpha <= 1,
@@ -71,7 +71,7 @@ register(Theorem(
     title="Lookahead over a base that cycles: EG on bilinear games (gamma L = 1: a rotation) - the outer loop "
           "converges, ||S z^K - z^K||^2 <= D0/(lam(1-lam)(K+1))",
     source="PXC23 Remark 7.4 (paper: even if the base optimizer does not converge, 'the outer loop converges'); "
-           "bound: SPEC R16 (KM on the nonexpansive S = EG^tau)",
+           "bound: R16 (KM on the nonexpansive S = EG^tau)",
     provenance="paper",
     method="la-eg", method_params={"gamma": gamma, "lam": lam, "tau": tau},
     hypotheses=sp.And(sp.Eq(rho, 0), gamma * L <= 1, gamma > 0, lam > 0, lam < 1),
@@ -106,7 +106,7 @@ register(Theorem(
     title="Lookahead over alternating GDA on bilinear games, gamma L < 2: converges iff lam < 1 and "
           "cos(tau theta) < 1, cos theta = 1 - gamma^2 L^2/2",
     source="derived: q = e^{i tau theta} on the unit circle (alt-gda.bilinear_bounded), Lookahead threshold lemma "
-           "(SPEC §5) lam* = 2(1 - Re q)/|1 - q|^2 = 1; spectral radius through the explicit iteration matrix",
+           "(§5) lam* = 2(1 - Re q)/|1 - q|^2 = 1; spectral radius through the explicit iteration matrix",
     provenance="derived",
     method="la-alt-gda", method_params={"gamma": gamma, "lam": lam, "tau": tau},
     hypotheses=sp.And(gamma > 0, gamma * L < 2, lam > 0), kind="region",

@@ -19,7 +19,7 @@ __all__ = ["Theorem", "THEOREMS", "get", "register", "SYMBOLS", "PROVENANCE", "K
 rho, L, gamma, lam, alpha, K, D0, D, c0, t, c = sp.symbols("rho L gamma lam alpha K D0 D c0 t c", real=True)
 tau = sp.Symbol("tau", integer=True, positive=True)
 SYMBOLS: dict[str, sp.Symbol] = {s.name: s for s in (rho, L, gamma, lam, alpha, tau, K, D0, D, c0)}
-sigma = sp.Symbol("sigma", positive=True)    # oracle noise: E||F^(z) - F z||^2 <= sigma^2 (SPEC §3.5)
+sigma = sp.Symbol("sigma", positive=True)    # oracle noise: E||F^(z) - F z||^2 <= sigma^2 (§3.5)
 SYMBOLS["sigma"] = sigma
 mu, beta = sp.symbols("mu beta", real=True)   # strong monotonicity of F (or of a summand); momentum (field.py)
 SYMBOLS["mu"], SYMBOLS["beta"] = mu, beta
@@ -43,7 +43,7 @@ class Theorem:
     id, title, source : str
         Identifier (e.g. ``rapp.last_iterate``), human title, and where it comes from.
     provenance : str
-        SPEC tag: ``paper`` | ``related`` | ``derived`` | ``reconstruction`` | ``conjecture`` (a closed form
+        provenance tag (the Mathematics page, *Provenance tags*): ``paper`` | ``related`` | ``derived`` | ``reconstruction`` | ``conjecture`` (a closed form
         discovered from PEP values, :mod:`monoverify.theory.discover`; a violation is a finding).
     method : str or None
         Registered method name (``monoverify.solvers.METHODS``); ``method_params`` maps the
@@ -86,7 +86,7 @@ class Theorem:
     statement, statement_provenance : str
         When the bound checked is a substitute for a source's statement (e.g. a [derived] explicit
         bound standing in for a [reconstruction] of a paper's corollary): that statement and its
-        tag. ``provenance`` is always the tag of the bound *checked* (SPEC §4): a violation of a
+        tag. ``provenance`` is always the tag of the bound *checked* (§4): a violation of a
         ``derived`` substitute fails, whatever the tag of the statement it stands for.
     attack_cells : tuple of dict
         Normalised cells (``c``, ``t``, ``lam`` ..., optionally ``K``) that the adversarial search
@@ -107,7 +107,7 @@ class Theorem:
         Empty: verify says where the worst cell lies instead.
     schedule : tuple
         ``(b0, power)`` of the mini-batch schedule ``b_k = ceil(b0 (k + 1)^power)`` of the stochastic
-        oracle of an expectation theorem (:class:`~monoverify.solvers.MiniBatch`, SPEC R32); empty:
+        oracle of an expectation theorem (:class:`~monoverify.solvers.MiniBatch`, R32); empty:
         a constant batch of one sample.
     """
 
@@ -251,4 +251,4 @@ C_GRID = (0.0, 0.1, 0.2, 0.3, 0.4, 0.45, 0.49)
 T_GRID = (0.3, 0.6, 0.9)
 LAM_GRID = (0.1, 0.5, 0.9)
 
-_tau_R9 = sp.ceiling(sp.log(2 * D * K ** sp.Rational(3, 2) / c0) / sp.log(1 / (gamma * L)))  # SPEC R9
+_tau_R9 = sp.ceiling(sp.log(2 * D * K ** sp.Rational(3, 2) / c0) / sp.log(1 / (gamma * L)))  # R9

@@ -1,10 +1,10 @@
 """Registry entries: the field beyond the seed paper (issue 25) -- anchored, accelerated, splitting and
 momentum methods, with their published constants and provenance.
 
-Tags (SPEC): ``related`` for a statement read in a source (here mostly in PEPit's example code, which
+Tags (the Mathematics page, *Provenance tags*): ``related`` for a statement read in a source (here mostly in PEPit's example code, which
 states each theorem it reproduces with its reference); ``derived`` for what is derived here and
 checked; ``reconstruction`` for what could not be read. What was read, and where, is in each
-``source``. Conventions as everywhere: ``rho``-comonotone in the sign of SPEC §1.2, ``t = gamma L``;
+``source``. Conventions as everywhere: ``rho``-comonotone in the sign of §1.2, ``t = gamma L``;
 a fixed-point problem ``z = T z`` is the operator ``F = I - T`` (``T`` nonexpansive iff ``F`` is
 ``1/2``-cocoercive), so ``||z - T z|| = ||F z||`` and the forward map of a method with step
 ``gamma`` is ``T = I - gamma F``, nonexpansive iff ``0 < gamma <= 2 rho`` [derived].
@@ -96,7 +96,7 @@ register(Theorem(
     title="EAG-C, alpha <= 1/(8L): ||F z_K||^2 <= 4(1 + t + t^2)/(alpha^2 (1+t)) ||z0 - z*||^2/(K+1)^2, t = alpha L",
     source="Yoon and Ryu 2021 (ICML, arXiv 2102.07922) Thm 2 [reconstruction: the paper could not be read here; "
            "the update (anchors 1/(k+2), two F calls) is as in public code citing it]; at alpha = 1/(8L) the constant "
-           "is ~259.6 L^2. SPEC §11.2: 27 L^2/(k+1)^2 is NOT valid for EAG-C (linear instances exceed it)",
+           "is ~259.6 L^2. §11.2: 27 L^2/(k+1)^2 is NOT valid for EAG-C (linear instances exceed it)",
     provenance="reconstruction",
     method="eag-c", method_params={"gamma": gamma},
     hypotheses=sp.And(rho >= 0, gamma > 0, gamma * L <= sp.Rational(1, 8)),
@@ -111,7 +111,7 @@ register(Theorem(
     title="EAG-V, alpha_0 = 0.618/L: ||F z_K||^2 <= 27 L^2 ||z0 - z*||^2/((K+1)(K+2))",
     source="Yoon and Ryu 2021 (ICML, arXiv 2102.07922) Thm 1/Cor. 1 [reconstruction: the paper could not be read "
            "here; the step recursion alpha_{k+1} = alpha_k (1 - (k+2)^2/((k+1)(k+3)) alpha_k^2 L^2)/(1 - alpha_k^2 "
-           "L^2) and the constant 27 are recollections (SPEC §11.2: 27 L^2/((k+1)(k+2)) is the EAG-V statement 'to "
+           "L^2) and the constant 27 are recollections (§11.2: 27 L^2/((k+1)(k+2)) is the EAG-V statement 'to "
            "our recollection'); PEP (relaxation) <= bound for K <= 6 (computed)",
     provenance="reconstruction",
     method="eag-v", method_params={"gamma": sp.Rational(309, 500) / L, "L": L},
@@ -408,7 +408,7 @@ INCONSISTENT: tuple = tuple(register(_th) for _th in (
         id="km.inconsistent",
         title="KM without a zero (affine F): ||F z_K - v||^2 <= ||z0 - x*||^2/(gamma^2 lam (1-lam)(K+1)), v = P_{ker M^T} b",
         source="derived for affine F z = M z + b, M = I - T normal, T nonexpansive: F z - v = M (z - x*) and z - x* "
-               "follows KM on the linear nonexpansive map I - gamma M restricted to range M (SPEC R4's KM bound); "
+               "follows KM on the linear nonexpansive map I - gamma M restricted to range M (R4's KM bound); "
                "x_k - T x_k -> v for averaged T in general is Baillon, Bruck and Reich 1978 [reconstruction: not read]",
         provenance="derived",
         method="km", method_params={"gamma": gamma, "lam": lam},

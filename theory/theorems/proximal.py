@@ -1,4 +1,4 @@
-"""Registry entries: resolvent, proximal point and RAPP (SPEC R1-R9)."""
+"""Registry entries: resolvent, proximal point and RAPP (R1-R9)."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from .core import _tau_R9  # noqa: F401
 register(Theorem(
     id="resolvent.conic_averaged",
     title="J_{gamma T} is conically theta-averaged, theta = gamma/(2(gamma+rho))",
-    source="SPEC R2; BMW21 (conic averagedness), scaling derived",
+    source="R2; BMW21 (conic averagedness), scaling derived",
     provenance="derived",
     statement="BMW21: A maximally rho'-comonotone, rho' > -1 => J_A conically 1/(2(1+rho'))-averaged",
     statement_provenance="related",
@@ -26,7 +26,7 @@ register(Theorem(
 register(Theorem(
     id="relaxed-pp.region",
     title="relaxed PP converges iff 0 < lam < 2(1 + rho/gamma) (sharp on LowerBoundGame)",
-    source="SPEC R3", provenance="derived",
+    source="R3", provenance="derived",
     method="relaxed-pp", method_params={"gamma": gamma, "lam": lam},
     hypotheses=sp.And(rho > -gamma, lam > 0),
     unneeded={"rho > -gamma": ("on LowerBoundGame (the theorem's family) relaxed PP multiplies the eigenvector of u = "
@@ -43,7 +43,7 @@ register(Theorem(
 register(Theorem(
     id="relaxed-pp.last_iterate",
     title="relaxed PP: ||z^K - J z^K||^2 <= D0/(lam(1-lam)(K+1)), no rho in the constant",
-    source="SPEC R4(a) (KM bound on the averaged resolvent)", provenance="derived",
+    source="R4(a) (KM bound on the averaged resolvent)", provenance="derived",
     method="relaxed-pp", method_params={"gamma": gamma, "lam": lam},
     hypotheses=sp.And(rho > -gamma / 2, lam > 0, lam < 1),
     bound=D0 / (lam * (1 - lam) * (K + 1)), metric="resolvent_residual_sq", iterate="last",
@@ -55,7 +55,7 @@ register(Theorem(
 register(Theorem(
     id="relaxed-pp.conic_last_iterate",
     title="relaxed PP, conic range rho > -gamma: ||z^K - J z^K||^2 <= theta D0/(lam(1 - lam theta)(K+1))",
-    source="SPEC R4(b)", provenance="derived",
+    source="R4(b)", provenance="derived",
     method="relaxed-pp", method_params={"gamma": gamma, "lam": lam},
     hypotheses=sp.And(rho > -gamma, lam > 0, lam * theta < 1),
     bound=theta * D0 / (lam * (1 - lam * theta) * (K + 1)), metric="resolvent_residual_sq", iterate="last",
@@ -65,7 +65,7 @@ register(Theorem(
 register(Theorem(
     id="pp.last_iterate",
     title="PP: ||F z^N||^2 <= D0/(gamma(gamma + 2 rho) N)",
-    source="SPEC R5; PXC23 Remark 6.3 (factor unimprovable, GTHG23 Thm. 3.2)", provenance="derived",
+    source="R5; PXC23 Remark 6.3 (factor unimprovable, GTHG23 Thm. 3.2)", provenance="derived",
     method="pp", method_params={"gamma": gamma},
     hypotheses=sp.And(rho > -gamma / 2),
     bound=D0 / (gamma * (gamma + 2 * rho) * K), metric="operator_sq", iterate="last",
@@ -77,7 +77,7 @@ register(Theorem(
 register(Theorem(
     id="pp.bilinear",
     title="PP converges on every bilinear game for every gamma > 0 (modulus 1/sqrt(1+t^2))",
-    source="SPEC R21", provenance="derived",
+    source="R21", provenance="derived",
     method="pp", method_params={"gamma": gamma},
     hypotheses=sp.And(gamma > 0), kind="region", condition=sp.true, metric="spectral_radius", iterate="n/a",
     family=("bilinear",), grid={"t": (0.01, 0.1, 0.5, 1.0, 3.0, 10.0)},
@@ -90,7 +90,7 @@ register(Theorem(
 register(Theorem(
     id="rapp.last_iterate",
     title="RAPP: last-iterate O(1/K) on ||z^K - J z^K||^2 with tau = O(log K), rho > -1/(2L)",
-    source="SPEC R9 derived substitute via R7(c) (for PXC23 Cor. 6.4, statement reconstructed)",
+    source="R9 derived substitute via R7(c) (for PXC23 Cor. 6.4, statement reconstructed)",
     provenance="derived",
     statement="PXC23 Cor. 6.4: rho > -1/(2L), gamma in (max(-2 rho, 0), 1/L), lam in (0, 1), bounded diameter D, "
               "tau = O(log K / log(1/(gamma L))) => ||z^K - J z^K||^2 = O(1/K) with O(K log K) calls",
@@ -109,7 +109,7 @@ register(Theorem(
 register(Theorem(
     id="rapp.conic",
     title="RAPP for rho > -1/L via conic nonexpansiveness: lam in (0, 2(1 + rho/gamma)) with large tau",
-    source="PXC23 v4 footnote (statement reconstructed); SPEC R10 mechanism (inexact KM on N)",
+    source="PXC23 v4 footnote (statement reconstructed); R10 mechanism (inexact KM on N)",
     provenance="reconstruction",
     method="rapp", method_params={"gamma": gamma, "lam": lam, "tau": tau},
     hypotheses=sp.And(rho > -1 / L, gamma > -rho, gamma * L < 1, lam > 0, lam * theta < 1),

@@ -1,9 +1,9 @@
-"""Registry entry of SPEC R32: stochastic RAPP with an increasing mini-batch schedule.
+"""Registry entry of R32: stochastic RAPP with an increasing mini-batch schedule.
 
-**Statement** (SPEC R32 [reconstruction]): PXC23 §5's inner-loop result "applies with stochastic
+**Statement** (R32 [reconstruction]): PXC23 §5's inner-loop result "applies with stochastic
 feedback"; with increasing mini-batches stochastic RAPP has ``O(eps^-4)`` oracle complexity.
 
-**Bound checked** [derived here; SPEC R7(a) with the R8 variance floor]. Unconstrained linear
+**Bound checked** [derived here; R7(a) with the R8 variance floor]. Unconstrained linear
 ``F`` (``||M|| <= L``), ``T = F`` with ``rho > -gamma/2`` (so ``S = J_{gamma T}`` is
 nonexpansive with fixed point ``z*``, R2), ``t = gamma L < 1``, ``lam in (0, 1)``, outer step
 ``k``: ``tau`` anchored inner steps whose every ``F`` sample is a mean of ``b_k`` independent
@@ -40,13 +40,13 @@ register(Theorem(
     id="rapp-stochastic.minibatch",
     title="Stochastic RAPP, mini-batches b_k = k + 1: (1/K) sum_{k<K} E||z^k - J z^k||^2 <= (1 + 4 lam t^tau)^K "
           "[D0 + lam^2 gamma^2 sigma^2 (1 + ln K)/(1 - t^2)]/(lam (1 - lam - lam t^{2 tau}) K), t = gamma L",
-    source="PXC23 §5 (paper: the inner-loop theorem applies with stochastic feedback); SPEC R32 (reconstruction: "
-           "increasing mini-batches, O(eps^-4) oracle complexity); bound: SPEC R7(a) with the R8 variance floor and "
+    source="PXC23 §5 (paper: the inner-loop theorem applies with stochastic feedback); R32 (reconstruction: "
+           "increasing mini-batches, O(eps^-4) oracle complexity); bound: R7(a) with the R8 variance floor and "
            "the conditional bias (gamma L)^tau ||z^k - J z^k|| of a linear F (derivation in "
            "monoverify.theory.theorems.stochastic_rapp)",
     provenance="derived",
     statement="stochastic RAPP with increasing mini-batches reaches min_k E||z^k - J z^k|| <= eps with "
-              "O(eps^-4) oracle samples (SPEC R32)",
+              "O(eps^-4) oracle samples (R32)",
     statement_provenance="reconstruction",
     method="rapp", method_params={"gamma": gamma, "lam": lam, "tau": tau},
     hypotheses=sp.And(gamma > 0, _t < 1, rho > -gamma / 2, lam > 0, lam * (1 + _t ** (2 * tau)) < 1, sigma > 0),
