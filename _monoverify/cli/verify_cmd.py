@@ -153,7 +153,11 @@ def print_mutants(con: Any, mrep: Any, outdir: Any = None) -> None:
         con.print(f"[dim]{n_eq} relaxations or shifts change no cell of the parameter domain (equivalent mutants, "
                   "not scored)[/]")
     if outdir is not None:
-        (outdir / "mutants.json").write_text(json.dumps(mrep.to_dict(), indent=1, default=str))
+        from monoverify.atomic import write_text
+
+        write_text(outdir / "mutants.json", json.dumps(mrep.to_dict(), indent=1, default=str))
+    if mrep.plausible_line:
+        con.print(f"[dim]{escape(mrep.plausible_line)}[/]", soft_wrap=True)
     if mrep.boundary_line:
         con.print(f"[dim]{escape(mrep.boundary_line)}[/]", soft_wrap=True)
     kinds = ", ".join(f"{k} {a}/{n}" for k, (a, n) in mrep.by_kind().items())

@@ -136,6 +136,16 @@ def _encode(block: Any, rho: float, L: float, l_free: bool) -> np.ndarray:
     return np.clip([u0, u1], 0.0, 1.0)
 
 
+def one_state(method: Any) -> bool:
+    """Is the method's state the iterate alone (a transition matrix of size 2 on a 2x2 block)?"""
+    from monoverify.solvers.linear_path import linear_transition
+
+    try:
+        return linear_transition(method, np.array([[0.6, 0.8], [-0.8, 0.6]])).T.shape[-1] == 2
+    except (NotLinear, ValueError):
+        return False
+
+
 class StackEvaluator:
     """measured/bound of stacked candidate instances at one cell, maximised over the horizons ``Ks``.
 
@@ -176,14 +186,6 @@ class StackEvaluator:
                 g[3] = float(evaluate(th.iterate_bound, vals, 1)[0])
         self.n = 0
 
-    def _one_state(self, method: Any) -> bool:
-        from monoverify.solvers.linear_path import linear_transition
-
-        try:
-            return linear_transition(method, np.array([[0.6, 0.8], [-0.8, 0.6]])).T.shape[-1] == 2
-        except (NotLinear, ValueError):
-            return False
-
     def score(self, Ms: np.ndarray, y0: np.ndarray, cand_of: np.ndarray, S: int, geometric: bool = False) -> tuple:
         """Per candidate ``(ratio, K, measured, bound)`` at its worst horizon; ``geometric``: the rows are single
         rotation-scaling blocks, one per candidate (best iterates then by powers, see ``__init__``)."""
@@ -197,7 +199,7 @@ class StackEvaluator:
         self.n += S
         for method, Ks, bound, lim in self.groups.values():
             Ks_a, b = np.asarray(Ks), np.asarray(bound)
-            geo = geometric and self.geometric_ok and self._one_state(method)
+            geo = geometric and self.geometric_ok and one_state(method)
             if self.every and not geo:
                 keep = Ks_a <= max(self.Ks, default=0)
                 Ks_a, b = Ks_a[keep], b[keep]

@@ -138,6 +138,18 @@ def budget(bat: list, n: int, seed: int, which: Callable | None = None) -> list:
     return out
 
 
+def _stacks(th: Theorem, bat: list) -> bool:
+    """Does the theorem's method have a transition matrix (so stackable instances are run stacked)?"""
+    if th.kind != "rate" or th.method is None:
+        return True
+    first = next((cells[0] for _, cells in bat if cells), None)
+    if first is None:
+        return True
+    from .horizon import _linear_method
+
+    return _linear_method(th, first)
+
+
 def _counter(progress: Callable[[int, int], None] | None, total: int) -> Callable[[int], None] | None:
     if progress is None:
         return None
@@ -184,7 +196,7 @@ def evidence(th: Theorem, bat: list, *, quick: bool, seed: int, pinned: bool, ad
         from .property import property_evidence
 
         ev += property_evidence(th, bat, progress)
-    if not pinned and escalate and th.kind != "region" and th.metric not in EXPECTED_METRICS:
+    if not pinned and escalate and th.kind != "region":
         ev += scale_evidence(th, ev, quick, seed)
     if pep and th.pep and not pinned:
         from .sandwich import pep_sandwich
@@ -254,8 +266,16 @@ def check(theorem: str | Theorem, *, quick: bool = False, explore: bool = False,
 
     bat = Battery([]) if th.metric in DLN_METRICS else battery(th, quick=quick, seed=seed, params=params,
                                                                  explore=explore, sampled=sampled)
+    undefined = [c for _, cs in bat for c in cs if c.origin == "undefined"]
+    if undefined:
+        c = undefined[0]
+        raise InvalidValue(f"theorem {th.id}: its derived parameter(s) {sorted(th.derived)} are undefined at "
+                           f"{c.norm} (tau = {c.values.get('tau')}), a point its hypotheses admit ({th.hypotheses}): "
+                           f"the statement claims something of a method that does not exist there")
     if not pinned:
-        bat = Battery(budget(bat, DIRECT_CELLS[0 if quick else 1], seed, lambda inst: not inst.stackable), bat.refused)
+        stacked = _stacks(th, bat)   # without a transition matrix every instance runs directly
+        bat = Battery(budget(bat, DIRECT_CELLS[0 if quick else 1], seed, lambda inst: not (inst.stackable and stacked)),
+                      bat.refused)
     if "K" in params:
         from .costs import guard_cell_steps
 

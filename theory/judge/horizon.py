@@ -153,9 +153,18 @@ def scale_evidence(th: Theorem, base: Evidence, quick: bool, seed: int = 0) -> E
     sc = scaling(th)
     i = 0 if quick else 1
     scales = list(sc.scales[:3 if quick else 6]) if not sc.covariant else [(1e3, 1e-3), (1e-2, 1e3)]
+    from ..metrics import EXPECTED_METRICS
+
+    expected = th.metric in EXPECTED_METRICS
     items = []
-    offset = th.metric not in ("spectral_radius", "iteration_matrix_norm")   # those read the matrix only
-    for n, (inst, cell, _) in enumerate(top_cases(base, TOP[i] // 2, exclude=("horizon",))):
+    # the matrix alone (radii, norms) and the stochastic confidence statement (an unconstrained linear F
+    # without offset) keep z* = 0; the others move it
+    offset = th.metric not in ("spectral_radius", "iteration_matrix_norm") and not expected
+    used = 0
+    for n, (inst, cell, _) in enumerate(top_cases(base, TOP[i], exclude=("horizon",))):
+        if used >= TOP[i] // 2:        # the worst cells that can be rescaled (cost guard, hypotheses) at all
+            break
+        before = len(items)
         for a, r in scales:
             new = rescale(inst, a, r, seed + n, offset)
             if new is inst:
@@ -169,7 +178,12 @@ def scale_evidence(th: Theorem, base: Evidence, quick: bool, seed: int = 0) -> E
             c2 = _at(th, new, cell, origin="scale") if new is not inst else None
             if c2 is not None and _steps(c2) <= DIRECT_STEPS[i]:
                 items.append((new, c2))
-    if th.kind == "rate":
+        used += len(items) > before
+    if expected:
+        from .expectation import expectation_evidence
+
+        ev += expectation_evidence(th, _group(items), seed=seed, quick=quick, source="scale")
+    elif th.kind == "rate":
         _measure_all(th, ev, items, "scale")
     else:
         from .property import property_evidence

@@ -15,10 +15,12 @@ the original — no focus cell, no attack cell, no diff — reaches its battery.
   in its corners with the other conjuncts;
 * **shifted condition** (region theorems): each threshold moved by +-5 % and +-2 %;
 * **faster rate**: ``K -> K^1.25`` (a slightly faster exponent); **K-dependent factor**: the bound
-  over ``1 + log K``; **K shifted**: ``K -> K + 2`` — wrong at small or at large horizons;
+  over ``1 + log K`` — wrong at large horizons where the rate is tight; **K shifted**: ``K -> K + 2``
+  (wrong only where the original is tight at small K: *plausible*, scored only when killed);
 * **scaling**: a dropped or changed power of ``L`` (``L -> 1``, ``L -> sqrt(L)``), of ``D0``
   (``sqrt(D0)``) or of ``sigma`` (``sigma -> sqrt(sigma)``): scale-dependent, wrong at some scale;
-* **stronger metric**: a best-iterate bound claimed for the last iterate;
+* **stronger metric**: a best-iterate bound claimed for the last iterate (*plausible*: true where the
+  last iterate is as good as the best; scored only when killed);
 * **boundary inclusion**: a strict inequality (hypothesis or condition) made non-strict. Numerically
   undecidable where it matters (a radius exactly 1); the judge must say ``inconclusive`` at the boundary
   and these variants are reported apart, never scored.
@@ -77,11 +79,15 @@ class Mutant:
     scored: bool = True
     why: str = ""
     unneeded: str = ""
+    #: wrong only if the original is tight somewhere the change bites (a last iterate as good as the best, a
+    #: bound loose at small K): judged, and scored only when killed (a survivor may be a true statement)
+    plausible: bool = False
 
     @property
     def judged(self) -> bool:
-        """Is the variant checked (scored ones, those equivalent by the derivation, boundary-only ones)?"""
-        return self.theorem is not None and (self.scored or bool(self.unneeded) or self.kind == BOUNDARY_KIND)
+        """Is the variant checked (scored ones, those equivalent by the derivation, plausible and boundary-only ones)?"""
+        return self.theorem is not None and (self.scored or bool(self.unneeded) or self.plausible
+                                             or self.kind == BOUNDARY_KIND)
 
 
 def _back(expr: sp.Expr) -> sp.Expr:
@@ -130,6 +136,32 @@ def _replace(expr: Any, old: Any, new: Any) -> Any:
 
 def _adds_points(mut: Theorem, th: Theorem, n: int = 20000) -> bool:
     """Does the variant's region hold random points of the domain that the original's does not?"""
+    return bool(_sliver(mut, th, n))
+
+
+def _certainly_wrong(mut: Theorem, th: Theorem) -> bool:
+    """Is the widened statement false by its own data in the added sliver: a bound that is not a positive
+    number there (any nonzero measurement exceeds it) or a method that is undefined there?"""
+    from .cells import absolute, evaluate, method_at
+
+    for row in _sliver(mut, th, 20000)[:200]:
+        norm = {k: (int(round(v)) if k in ("tau", "K") else v) for k, v in row.items() if k != "L"}
+        norm.setdefault("K", 10)
+        try:
+            vals = absolute(mut, norm, rho=-float(norm.get("c", 0.0)), L=1.0, D0=1.0)
+            if mut.method is not None:
+                method_at(mut, vals)
+        except (ValueError, TypeError):
+            return True
+        if mut.bound is not None and mut.kind == "rate":
+            b = float(evaluate(mut.bound, vals, 1)[0])
+            if not b > 0:
+                return True
+    return False
+
+
+def _sliver(mut: Theorem, th: Theorem, n: int) -> list:
+    """Random points of the domain inside the variant's region and outside the original's (normalised rows)."""
     from .statement import DOMAIN
 
     a, b = region(th), region(mut)
@@ -143,7 +175,8 @@ def _adds_points(mut: Theorem, th: Theorem, n: int = 20000) -> bool:
         else:
             P[k] = rng.integers(1, 12, n).astype(float)
     Pa, Pb = a.pin(dict(P)), b.pin(dict(P))
-    return bool(np.any(b.holds(Pb) & ~a.holds(Pa)))
+    sel = np.nonzero(b.holds(Pb) & ~a.holds(Pa))[0]
+    return [{k: float(v[i]) for k, v in Pb.items()} for i in sel]
 
 
 def _relaxed(th: Theorem) -> list[Mutant]:
@@ -167,6 +200,10 @@ def _relaxed(th: Theorem) -> list[Mutant]:
             elif str(part) in th.unneeded:
                 m.scored, m.unneeded = False, th.unneeded[str(part)]
                 m.why = f"equivalent by the derivation: {m.unneeded}"
+            elif not _certainly_wrong(mut, th):
+                m.scored, m.plausible = False, True
+                m.why = ("plausible: in the added region the bound stays positive and the method defined; wrong "
+                         "only if the original's hypothesis is needed there")
             out.append(m)
     return out
 
@@ -221,9 +258,11 @@ def _rate(th: Theorem) -> list[Mutant]:
     b = sp.sympify(th.bound)
     if th.bound is None or K not in b.free_symbols or th.kind not in ("rate", "property"):
         return []
+    shifted = _bound_variant(th, "K shifted", "K+2", b.subs(K, K + 2), "K -> K + 2 in the bound")
+    shifted.scored, shifted.plausible = False, True
+    shifted.why = "plausible: wrong only where the original is tight at small K"
     return [_bound_variant(th, "faster rate", "K^1.25", b.subs(K, K ** sp.Rational(5, 4)), "K -> K^(5/4) in the bound"),
-            _bound_variant(th, "K-dependent factor", "Klog", b / (1 + sp.log(K)), "bound / (1 + log K)"),
-            _bound_variant(th, "K shifted", "K+2", b.subs(K, K + 2), "K -> K + 2 in the bound")]
+            _bound_variant(th, "K-dependent factor", "Klog", b / (1 + sp.log(K)), "bound / (1 + log K)"), shifted]
 
 
 def _scaling(th: Theorem) -> list[Mutant]:
@@ -238,17 +277,36 @@ def _scaling(th: Theorem) -> list[Mutant]:
         if s not in b.free_symbols:
             continue
         nb = b.subs(s, new)
-        if sp.simplify(nb - b) == 0 or name in th.derived:
+        if name in th.derived or _same(nb, b):
             continue
         out.append(_bound_variant(th, "scaling", tag, nb, f"{name} -> {new} in the bound"))
     return out
+
+
+def _same(a: Any, b: Any) -> bool:
+    """Are two bounds the same function (equal at seeded random points; SymPy's simplify can take minutes)?"""
+    syms = sorted((sp.sympify(a).free_symbols | sp.sympify(b).free_symbols), key=str)
+    fa, fb = (sp.lambdify(syms, e, modules=["numpy"]) for e in (a, b))
+    rng = np.random.default_rng(0)
+    for _ in range(6):
+        x = [float(rng.uniform(0.1, 0.9)) for _ in syms]
+        with np.errstate(all="ignore"):
+            try:
+                va, vb = complex(fa(*x)), complex(fb(*x))
+            except (ZeroDivisionError, TypeError, ValueError, OverflowError):
+                return False
+        if not np.isclose(va, vb, rtol=1e-12, atol=0) and not (np.isnan(va) and np.isnan(vb)):
+            return False
+    return True
 
 
 def _metric(th: Theorem) -> list[Mutant]:
     if th.kind != "rate" or th.iterate != "best":
         return []
     mut = dataclasses.replace(th, id=f"{th.id}~last", iterate="last")
-    return [Mutant(mut.id, "stronger metric", "the best-iterate bound claimed for the last iterate", mut)]
+    return [Mutant(mut.id, "stronger metric", "the best-iterate bound claimed for the last iterate", mut, scored=False,
+                   why="plausible: wrong only if the last iterate is worse than the best where the bound is tight",
+                   plausible=True)]
 
 
 def _boundary(th: Theorem) -> list[Mutant]:
@@ -269,12 +327,42 @@ def _boundary(th: Theorem) -> list[Mutant]:
     return out
 
 
+def _implied(th: Theorem, mut: Theorem) -> bool:
+    """Is the variant's bound at least the original's at every sampled cell of the region, over the scales'
+    decades and horizons to 1e5? Then it is implied by the original: an equivalent (true) variant. Cells
+    where the original's bound is not a finite positive number are no evidence either way."""
+    from .cells import absolute, evaluate
+    from .sampling import sample
+
+    cells = sample(th, quick=True)
+    compared = 0
+    for c in cells[:: max(1, len(cells) // 30)]:
+        for L, D0 in ((1.0, 1.0), (1e-2, 1e-6), (1e3, 1e6)):
+            for K in (1, 3, 10, 100, 10000, 100000):
+                try:
+                    v = absolute(th, {**c.norm, "K": K}, rho=-float(c.norm.get("c", 0.0)) / L, L=L, D0=D0)
+                except (ValueError, TypeError, OverflowError):
+                    continue
+                a = float(evaluate(th.bound, v, 1)[0])
+                if not (np.isfinite(a) and a > 0):
+                    continue
+                compared += 1
+                if not float(evaluate(mut.bound, v, 1)[0]) >= a * (1 - 1e-12):
+                    return False
+    return compared > 0
+
+
 def mutants(th: Theorem, *, reference: dict | None, quick: bool = True) -> list[Mutant]:
     """The wrong variants of ``th`` (``reference``: a check's ``reference`` dict, rows with ``W``)."""
     out: list[Mutant] = []
     if th.kind in ("rate", "property"):
         out.append(_scaled(th, reference))
-    out += _relaxed(th) + _shifted(th) + _rate(th) + _scaling(th) + _metric(th) + _boundary(th)
+    bounds = _rate(th) + _scaling(th)
+    for m in bounds:                       # a bound never below the original's is implied by it: not wrong
+        if _implied(th, m.theorem):
+            m.scored, m.why = False, ("equivalent: the variant's bound is at least the original's at every sampled "
+                                      "cell, scale and horizon (implied by it)")
+    out += _relaxed(th) + _shifted(th) + bounds + _metric(th) + _boundary(th)
     return out
 
 

@@ -32,6 +32,7 @@ True
 from __future__ import annotations
 
 import itertools
+import sys
 from typing import Any
 
 import numpy as np
@@ -46,8 +47,11 @@ __all__ = ["sample", "boundary_points", "DOMAIN", "MAX_TAU", "DELTAS", "normalis
 
 from .edges import _exact_boundary, boundary_points  # noqa: E402  (points on and next to one boundary)
 
-#: sampled cells whose derived inner-step count exceeds this (cost guard) or is below 1 are dropped
+#: sampled cells whose derived inner-step count exceeds this (cost guard) are dropped
 MAX_TAU = 1000
+#: origin of a cell inside the hypotheses where a derived structural parameter (an inner-step count)
+#: is undefined (below 1, or not finite): the statement claims something of a method that does not exist
+UNDEFINED = "undefined"
 #: relative distances inside a boundary (quick, full)
 DELTAS = ((1e-3, 1e-2, 1e-1), (1e-4, 1e-3, 1e-2, 3e-2, 1e-1))
 #: random points of the region drawn to start from (quick, full)
@@ -187,12 +191,12 @@ def _cache_key(th: Theorem, quick: bool, seed: int, grid: list, n_random: Any) -
     import inspect
     import json
 
-    from . import statement
+    from . import edges, statement
 
     global _SOURCE
     if _SOURCE is None:   # the code that draws the cells: a change of it draws them again
-        _SOURCE = hashlib.sha256((inspect.getsource(statement) + inspect.getsource(_Sampler) +
-                                  inspect.getsource(sample)).encode()).hexdigest()
+        _SOURCE = hashlib.sha256("".join(inspect.getsource(m) for m in (statement, edges, sys.modules[__name__]))
+                                 .encode()).hexdigest()
     blob = json.dumps({"h": str(th.hypotheses), "c": str(th.condition), "b": str(th.bound), "k": th.kind,
                        "m": {k: str(v) for k, v in th.method_params.items()},
                        "d": {k: str(v) for k, v in th.derived.items()}, "g": grid, "q": quick, "s": seed,
@@ -363,8 +367,10 @@ def _admitted(th: Theorem, s: _Sampler, found: list, grid: list[dict]) -> list[C
         if "tau" in th.derived:
             vals = absolute(th, norm, rho=-norm.get("c", 0.0) / cell.L, L=cell.L, D0=1.0)
             tau = vals.get("tau")
-            if not (isinstance(tau, int) and 1 <= tau <= MAX_TAU):
+            if isinstance(tau, int) and tau > MAX_TAU:      # past the cost guard: not run
                 continue
+            if not (isinstance(tau, int) and tau >= 1):     # the statement's own method is undefined here
+                cell.origin = UNDEFINED
         seen.add(k)
         out.append(cell)
     return out

@@ -91,6 +91,13 @@ class MutationReport(Result):
         return f"mutants: {self.killed}/{self.total} killed (blind)"
 
     @property
+    def plausible_line(self) -> str:
+        p = [o for o in self.outcomes if o.reason.startswith("plausible") or (o.killed and o.kind in
+                                                                             ("K shifted", "stronger metric"))]
+        return (f"plausible variants (wrong only where the original is tight; scored when killed): "
+                f"{sum(o.killed for o in p)}/{len(p)} killed") if p else ""
+
+    @property
     def boundary_line(self) -> str:
         b = self.boundary
         if not b:
@@ -137,6 +144,9 @@ def judge_mutant(m: Mutant, quick: bool, seed: int) -> MutantOutcome:
     reason = f"{r.verdict}: worst ratio {r.worst_ratio:.4g} over {r.n_judged} judged cells"
     if m.kind == BOUNDARY_KIND:
         return MutantOutcome(m.id, m.kind, m.description, r.verdict, killed, False, f"{reason}; {r.message}")
+    if m.plausible:
+        return MutantOutcome(m.id, m.kind, m.description, r.verdict, killed, killed,
+                             reason if killed else f"{m.why}; judged all the same: {reason}", float(r.worst_ratio))
     if m.unneeded:
         if killed:
             reason += f"; REFUTES the registry's reason for calling the conjunct unneeded ({m.unneeded})"

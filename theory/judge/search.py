@@ -24,7 +24,7 @@ import numpy as np
 from monoverify.solvers.linear_path import NotLinear
 
 from ..theorems import Theorem
-from .adversary import KS, BEST_K, Attack, _decode
+from .adversary import KS, BEST_K, Attack, _decode, one_state
 from .cells import absolute, evaluate, method_for
 from .instances import block_rows
 from .statement import DOMAIN, LOG_COORDS, region
@@ -118,7 +118,7 @@ class _Objective:
         bnd = np.stack([np.broadcast_to(evaluate(self.th.bound, dict(v, K=Ks.astype(float)), len(Ks)), Ks.shape)
                         for v in vals], axis=1)
         with np.errstate(all="ignore"):
-            if self.every and self.th.iterate_bound is None and _one_state(method):
+            if self.every and self.th.iterate_bound is None and one_state(method):
                 v = at_horizons(method, Ms, y0, np.concatenate([[0], np.maximum(Ks - 1, 0)]), self.th.metric,
                                 cell_of, n)
                 m = np.minimum(v[:1], v[1:])      # geometric on one block: min over k < K at 0 or K - 1
@@ -138,15 +138,6 @@ class _Objective:
         j = np.argmax(r, axis=0)
         a = np.arange(n)
         return r[j, a], Ks[j], m[j, a], bnd[j, a]
-
-
-def _one_state(method: Any) -> bool:
-    from monoverify.solvers.linear_path import linear_transition
-
-    try:
-        return linear_transition(method, np.array([[0.6, 0.8], [-0.8, 0.6]])).T.shape[-1] == 2
-    except (NotLinear, ValueError):
-        return False
 
 
 def _encode(norm: dict, coords: list) -> np.ndarray:
