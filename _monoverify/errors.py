@@ -16,7 +16,7 @@ K must be an integer >= 1, got K=0
 
 from __future__ import annotations
 
-__all__ = ["UserError", "InvalidValue", "UnknownName", "HypothesisError", "UnusedOption"]
+__all__ = ["UserError", "InvalidValue", "InvalidType", "UnknownName", "HypothesisError", "UnusedOption"]
 
 
 class UserError(ValueError):
@@ -25,6 +25,11 @@ class UserError(ValueError):
 
 class InvalidValue(UserError):
     """A parameter with a value outside its valid range (or of the wrong type)."""
+
+
+class InvalidType(InvalidValue, TypeError):
+    """A value of the wrong kind of object (``None`` or a string where a method or operator is expected); also a
+    ``TypeError``, for code that catches that."""
 
 
 class UnknownName(UserError, KeyError):

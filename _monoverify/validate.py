@@ -34,7 +34,7 @@ from typing import Any, Iterable
 
 import numpy as np
 
-from .errors import InvalidValue, UnknownName
+from .errors import InvalidType, InvalidValue, UnknownName
 
 __all__ = ["show", "invalid", "is_real_number", "real", "exact_real", "integer", "dimension", "real_array", "seed", "choice",
            "method", "operator", "boolean", "mapping"]
@@ -259,7 +259,8 @@ def method(name: str, value: Any) -> Any:
 
     if not isinstance(value, Method):
         hint = f" (build it with monoverify.solvers.make({value!r}, ...))" if isinstance(value, str) else ""
-        raise invalid(name, value, "a monoverify Method such as solvers.make('gda', gamma=0.5)" + hint)
+        err = invalid(name, value, "a monoverify Method such as solvers.make('gda', gamma=0.5)" + hint)
+        raise InvalidType(str(err))
     return value
 
 
@@ -271,7 +272,7 @@ def operator(name: str, value: Any) -> Any:
         return value
     ok = all(hasattr(value, a) for a in ("dim", "F", "constraint")) and isinstance(getattr(value, "dim", None), int)
     if not ok:
-        raise invalid(name, value, "a monoverify Operator (e.g. operators.LowerBoundGame(-0.1, 1.0))")
+        raise InvalidType(str(invalid(name, value, "a monoverify Operator (e.g. operators.LowerBoundGame(-0.1, 1.0))")))
     return value
 
 

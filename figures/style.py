@@ -57,6 +57,18 @@ def figure(*args, size=SINGLE, **kw):
     return plt.subplots(*args, figsize=size, **kw)
 
 
+def save_atomic(fig, path, **kw) -> Path:
+    """``fig.savefig`` rendered in memory and written with :func:`monoverify.atomic.write_bytes`: the old file or the
+    complete new image, never a torn one (a full disk); the format follows the suffix."""
+    import io
+
+    from monoverify.atomic import write_bytes
+
+    buf = io.BytesIO()
+    fig.savefig(buf, format=Path(path).suffix.lstrip(".").lower() or None, **kw)
+    return write_bytes(path, buf.getvalue())
+
+
 def savefig(fig, outdir, name: str) -> list[Path]:
     """Write ``outdir/name.png`` and ``outdir/name.pdf``; close the figure; return both paths."""
     outdir = Path(outdir)
@@ -65,10 +77,11 @@ def savefig(fig, outdir, name: str) -> list[Path]:
         paths = []
         for ext in ("png", "pdf"):
             p = outdir / f"{name}.{ext}"
-            fig.savefig(p)
+            save_atomic(fig, p)
             paths.append(p)
     except OSError as e:
-        raise OSError(f"cannot write figure {name!r} into {str(outdir)!r}: {e.strerror or e}") from e
+        raise OSError(e.errno, f"cannot write figure {name!r} into {str(outdir)!r}: {e.strerror or e}",
+                      getattr(e, "filename", None) or str(outdir)) from e
     finally:
         plt.close(fig)
     return paths

@@ -29,7 +29,7 @@ import numpy as np
 
 from monoverify.errors import InvalidValue
 
-__all__ = ["check_result", "check_state"]
+__all__ = ["check_result", "check_state", "state_z"]
 
 
 def _name(owner: Any) -> str:
@@ -91,3 +91,15 @@ def check_state(owner: Any, when: str, state: Any, z_shape: tuple) -> None:
     if shape is None or tuple(shape) != tuple(z_shape) or not _real_floating(z):
         got = f"shape {tuple(shape)}, dtype {_dtype(z)}" if shape is not None else f"a {type(z).__name__}"
         raise InvalidValue(f'method {name}: {when} returned "z" of {got}; {need} and a real floating dtype')
+
+
+def state_z(owner: Any, when: str, state: Any) -> Any:
+    """``state["z"]`` of a method state on points without a shape (PEPit, exact symbolic points), or an
+    ``InvalidValue`` naming the method when ``state`` is not a dict holding ``"z"``."""
+    if isinstance(state, dict) and "z" in state:
+        return state["z"]
+    name = type(owner).__name__
+    got = (f'a state without "z" (keys {sorted(map(str, state))})' if isinstance(state, dict)
+           else f"a {type(state).__name__}, not a dict")
+    raise InvalidValue(f'method {name}: {when} returned {got}; a method\'s init/step must return a dict whose "z" '
+                       "is the iterate")

@@ -193,3 +193,12 @@ def test_stochastic_oracle_checks_the_operator_not_the_noise():
     from monoverify.solvers import StochasticOracle
 
     _refused(lambda: StochasticOracle(Column(), 0.1).F(np.ones((3, 2))), "operator column_F", "(3, 1)")
+
+
+def test_pep_and_exact_traces_name_a_step_without_z():
+    """The PEP (PEPit points) and the exact symbolic trace of a proof read state["z"] too: an InvalidValue, no KeyError."""
+    from monoverify.theory.pep import worst_case
+    from monoverify.theory.prove.symbolic import ExactOracle, trace
+
+    _refused(lambda: worst_case(NoZ(gamma=0.5), 0.0, 1.0, 2, cache=False), "method NoZ", 'without "z"')
+    _refused(lambda: trace(NoZ(gamma=0.5), 1, ExactOracle()), "method NoZ", 'without "z"')

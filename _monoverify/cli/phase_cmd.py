@@ -76,7 +76,12 @@ def _plot(res: Any, path: str) -> None:
 
     fig, axp = plt.subplots(figsize=(6, 4.5))
     res.plot(ax=axp)
-    fig.savefig(path, dpi=150, bbox_inches="tight")
+    from monoverify.figures.style import save_atomic
+
+    try:
+        save_atomic(fig, path, dpi=150, bbox_inches="tight")
+    finally:
+        plt.close(fig)
     print(f"wrote {path}")
 
 

@@ -30,16 +30,22 @@ def write_report(outdir: Path, report: Any, con: Any, figures: bool = True, curv
             raise
         _write_json(outdir, report, curves=False)
         curves, figures, interrupted = False, False, True
-    with open(outdir / "verify.csv", "w", newline="") as fh:
-        w = csv.writer(fh)
-        w.writerow(["theorem", "provenance", "statement_provenance", "source", "kind", "method", "instances", "cells",
-                    "judged", "not_judged", "worst_ratio", "fitted_exponent", "mismatches", "verdict", "worst"])
-        for r in report.results:
-            d = r.to_dict()
-            w.writerow([r.theorem.id, r.theorem.provenance, r.theorem.statement_provenance, r.theorem.source,
-                        r.theorem.kind, r.theorem.method, r.n_instances, r.n_cells, r.n_judged,
-                        json.dumps(r.not_judged), r.worst_ratio, r.fitted_exponent, r.mismatches, r.verdict,
-                        json.dumps(d["worst"], default=str)])
+    import io
+
+    from monoverify.atomic import write_text
+
+    # the table in memory, then written atomically: the old verify.csv or the whole new one, never a torn file
+    fh = io.StringIO(newline="")
+    w = csv.writer(fh)
+    w.writerow(["theorem", "provenance", "statement_provenance", "source", "kind", "method", "instances", "cells",
+                "judged", "not_judged", "worst_ratio", "fitted_exponent", "mismatches", "verdict", "worst"])
+    for r in report.results:
+        d = r.to_dict()
+        w.writerow([r.theorem.id, r.theorem.provenance, r.theorem.statement_provenance, r.theorem.source,
+                    r.theorem.kind, r.theorem.method, r.n_instances, r.n_cells, r.n_judged,
+                    json.dumps(r.not_judged), r.worst_ratio, r.fitted_exponent, r.mismatches, r.verdict,
+                    json.dumps(d["worst"], default=str)])
+    write_text(outdir / "verify.csv", fh.getvalue())
     written = ["verify.json", "verify.csv"]
     if figures:
         from monoverify import figures as figs

@@ -211,11 +211,13 @@ def _solve(m: Any, inputs: dict, verbose: bool) -> PEPResult:
         problem.set_initial_condition((z0 - zs) ** 2 <= 1)
         traj: list = []
         try:
+            from monoverify.solvers.contracts import state_z
+
             state = m.init(z0, oracle)
-            traj.append(state["z"])
+            traj.append(state_z(m, "init", state))
             for _ in range(N):
                 state = m.step(state, oracle)
-                traj.append(state["z"])
+                traj.append(state_z(m, "step", state))
             zN = traj[-1]
             if not isinstance(zN, Point):
                 raise TypeError(f"the iterate is a {type(zN).__name__}, not a PEPit Point")

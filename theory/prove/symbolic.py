@@ -239,7 +239,9 @@ def trace(method: Any, n_steps: int, oracle: ExactOracle | None = None) -> Trace
         for k in range(n_steps):
             o.step_index = k
             state = method.step(state, o)
-            z = state["z"]
+            from monoverify.solvers.contracts import state_z
+
+            z = state_z(method, "step", state)
             if not isinstance(z, Vec):
                 raise NotRepresentable(f"step {k} returned a {type(z).__name__}, not a symbolic point")
             o.iterates.append(z)
