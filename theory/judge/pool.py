@@ -1,7 +1,7 @@
 """Where independent checks run: this process, a pool of processes, or an executor given by the caller.
 
 :func:`verify <monoverify.theory.judge.verify.verify>` and the mutation :func:`score
-<monoverify.theory.judge.mutants.score>` share the convention: ``workers=1`` is serial (in this
+<monoverify.theory.judge.scoring.score>` share the convention: ``workers=1`` is serial (in this
 process), ``workers=N`` a pool of ``N`` processes (``0``: one per CPU core), and any ``executor``
 with ``submit`` (a ``ProcessPoolExecutor``, Dask's ``client.get_executor()``) replaces the pool.
 
