@@ -15,7 +15,7 @@ import pytest
 from monoverify.cli import main
 from monoverify.result import without_times
 from monoverify.theory import THEOREMS
-from monoverify.theory.judge.mutants import score
+from monoverify.theory.judge.scoring import score
 from monoverify.theory.judge.verify import verify
 from monoverify.theory.phase import phase_diagram
 
@@ -53,11 +53,16 @@ def test_mutation_score_on_a_cluster_or_a_pool_equals_the_serial_run(client, tmp
     dask = score(ths, quick=True, executor=client.get_executor(), progress=names.append)
     pool = score(ths, quick=True, workers=2)
     assert dask.to_dict() == serial.to_dict() and pool.to_dict() == serial.to_dict()
-    # every theorem's mutants after it, in mutants() order: ogda's two shifted conditions are killed
-    assert [o.id for o in dask.outcomes] == ["ogda.bilinear~hyp0", "ogda.bilinear~cond0+", "ogda.bilinear~cond0-",
-                                             "gda.bilinear~hyp0"]
-    assert serial.line == "mutants: 2/2 killed"
-    assert names == ["ogda.bilinear", "ogda.bilinear~cond0+", "ogda.bilinear~cond0-", "gda.bilinear"]
+    # every theorem's variants after it, in mutants() order; ogda's region is an iff with an exact
+    # threshold, so each of its four shifted conditions (+-5 %, +-2 %) moves it and must be killed
+    ids = [o.id for o in dask.outcomes]
+    assert [i.split("~")[0] for i in ids] == sorted((i.split("~")[0] for i in ids), key=["ogda.bilinear", "gda.bilinear"].index)
+    shifted = [o for o in dask.outcomes if o.kind == "shifted condition"]
+    assert len(shifted) == 4 and all(o.killed and o.scored for o in shifted)
+    assert serial.line == "mutants: 4/4 killed (blind)"
+    judged = [o.id for o in dask.outcomes if o.verdict != "-"]
+    assert names == ["ogda.bilinear"] + [i for i in judged if i.startswith("ogda")] + ["gda.bilinear"] + \
+        [i for i in judged if i.startswith("gda")]
 
 
 def test_mutation_score_refuses_bad_workers():

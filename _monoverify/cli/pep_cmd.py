@@ -58,7 +58,8 @@ def run(args: Any) -> int:
     jobs = [dict(method=method, rho=args.rho, L=args.L, n_iter=n, metric=args.metric, cache=not args.no_cache, **cls)
             for n in args.n]
     with _executor(args, len(jobs)) as ex:
-        results = pep.worst_case_many(jobs, executor=ex)
+        # compiled SDP wherever the solves run: --workers/--scheduler give the serial run's numbers
+        results = pep.worst_case_many(jobs, executor=ex, compiled=True)
     dicts = [res.to_dict() if hasattr(res, "to_dict") else vars(res) for res in results]
     # the two-sided report's linear witnesses know the plain class only
     sides = [_two_sided(method, args, n, res) if not (set(cls) - {"max_points"}) else

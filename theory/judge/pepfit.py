@@ -23,10 +23,8 @@ from __future__ import annotations
 import hashlib
 import json
 import math
-import os
-import tempfile
 import warnings
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -284,14 +282,13 @@ def fit(th: Theorem, cell: dict, K: int, *, max_rank: int | None = None) -> Line
             return hit
     out = _fit(pep, rho, L, max_rank)
     if path is not None and pep is not None and pep.success and out.status != "skipped":
-        try:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            fd, tmp = tempfile.mkstemp(dir=path.parent, suffix=".tmp")
-            with os.fdopen(fd, "w") as fh:
-                fh.write(out.to_json())
-            os.replace(tmp, path)
-        except OSError:  # a read-only cache must not break a check
-            pass
+        from monoverify.atomic import write_text
+        from monoverify.theory.pep.cache import warn_unwritable
+
+        try:   # atomic: the old entry or the complete new one, no temporary file left behind
+            write_text(path, out.to_json(), mkdir=True)
+        except OSError as exc:  # a read-only or full cache must not break a check: one warning naming the path
+            warn_unwritable(exc, "PEP fit cache")
     return out
 
 

@@ -29,7 +29,15 @@ def _job_kwargs(job: Any) -> dict:
     raise TypeError(f"a job is a dict of worst_case arguments or a tuple (method, rho, L, n_iter[, metric]), got {job!r}")
 
 
-def _worst_case_job(kwargs: dict) -> PEPResult:
+def _worst_case_job(kwargs: dict, compiled: bool = False) -> PEPResult:
+    """One job, where it runs: through the compiled SDP when asked and it applies, else ``worst_case``."""
+    if compiled and not kwargs.get("verbose") and _compiled.applies(kwargs):
+        try:
+            return _compiled.compiled_worst_case(kwargs["method"], kwargs["rho"], kwargs.get("L"), kwargs["n_iter"],
+                                                 kwargs.get("metric", "operator"), iterate=kwargs.get("iterate", "last"),
+                                                 max_points=kwargs.get("max_points"))
+        except PEPNotRepresentable:
+            pass
     return worst_case(**kwargs)
 
 
@@ -50,8 +58,10 @@ def worst_case_many(jobs: Iterable[Any], executor: Executor | None = None, *, co
         Solve the jobs of unconstrained classes with default Clarabel settings that are not in the
         cache through the compiled SDP (:mod:`monoverify.theory.pep.compiled`: no modelling layer, the data
         of a method/N/metric assembled once), in this process and not written to the cache; the values
-        equal ``worst_case``'s to solver tolerance (their message says "compiled SDP"). Default: when no
-        ``executor`` is given (with one, every job goes to the executor's ``worst_case``, cached there).
+        equal ``worst_case``'s to solver tolerance (their message says "compiled SDP"); with an ``executor``
+        and ``compiled=True`` they run on the executor, so a sweep gives the same numbers wherever it runs.
+        Default: when no ``executor`` is given (with one, every job goes to the executor's ``worst_case``,
+        cached there).
 
     Examples
     --------
@@ -85,16 +95,9 @@ def worst_case_many(jobs: Iterable[Any], executor: Executor | None = None, *, co
             if hit is not None:
                 out[i] = hit
                 continue
-        if compiled and not k.get("verbose") and _compiled.applies(k):
-            try:
-                out[i] = _compiled.compiled_worst_case(k["method"], k["rho"], k.get("L"), k["n_iter"],
-                                                       k.get("metric", "operator"), iterate=k.get("iterate", "last"),
-                                                       max_points=k.get("max_points"))
-            except PEPNotRepresentable:
-                pass
     if executor is None:
-        return [r if r is not None else worst_case(**k) for r, k in zip(out, kws)]
-    futures = {i: executor.submit(_worst_case_job, k) for i, k in enumerate(kws) if out[i] is None}
+        return [r if r is not None else _worst_case_job(k, compiled) for r, k in zip(out, kws)]
+    futures = {i: executor.submit(_worst_case_job, k, compiled) for i, k in enumerate(kws) if out[i] is None}
     for i, f in futures.items():
         out[i] = f.result()
     return out  # type: ignore[return-value]
