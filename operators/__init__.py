@@ -12,7 +12,7 @@ from .linear import BilinearGame, LinearOperator, LowerBoundGame, linear_constan
 from .sets import L1, Ball, Box, Set, Simplex, Whole
 from .examples import Forsaken, GlobalForsaken, PolarGame
 from .estimate import ConstantsEstimate, estimate_constants
-from .dln import DiagonalLinearNetwork  # noqa: E402  (issue 28: a DLN's gradient field, not (co)monotone)
+from .dln import DiagonalLinearNetwork  # noqa: F401  (re-exported: a DLN's gradient field, not (co)monotone)
 from .sums import LinearSum, OperatorSum, Sum, terms_of
 from .classes import (fixed_point_residual, inconsistent_affine, ntk_gram, random_contraction, random_quadratic,
                       random_strongly_monotone, strong_monotonicity)

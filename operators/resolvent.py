@@ -181,10 +181,10 @@ def _root_resolvent(op: Any, z: Any, gamma: Any, xp: Any, tol: float, return_inf
         def G(w):
             return w - A.prox(zi - gi * op.F(w), gi)
 
-        jac = None
-        if whole and op.has_jacobian:
-            def jac(w):
-                return np.eye(op.dim) + gi * op.jacobian(w)
+        def jacobian(w):
+            return np.eye(op.dim) + gi * op.jacobian(w)
+
+        jac = jacobian if whole and op.has_jacobian else None
 
         sol = root(G, zi.copy(), jac=jac, method="hybr", tol=tol)
         nF += int(sol.nfev)

@@ -541,7 +541,7 @@ class _Source:
         # one flat work array per block: row q of lane l at W[q * BS + l] (constant offsets, one base
         # pointer: the loop vectorizer proves the rows apart and needs no run-time alias checks)
         R_S, R_P, R_C, R_H = 0, ns, 2 * ns, 2 * ns + d
-        R_LIM, R_AL, R_CODE, R_FL = R_H + nh, R_H + nh + 1, R_H + nh + 2, R_H + nh + 3
+        R_LIM, R_AL, R_FL = R_H + nh, R_H + nh + 1, R_H + nh + 3  # row R_H + nh + 2: the status code
         NW = R_FL + 1
         bs = BLOCK
 

@@ -37,9 +37,12 @@ Example (a downstream test file)::
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pytest
+
+if TYPE_CHECKING:  # loaded lazily at run time (module __getattr__ below)
+    from .judge.assertion import TheoremReport, assert_theorem  # noqa: F401
 
 __all__ = ["assert_theorem", "TheoremReport", "PROFILES", "theorem_checker"]
 

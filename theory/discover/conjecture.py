@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import math
 from fractions import Fraction
-from typing import Any
 
 from monoverify.errors import InvalidValue, UserError
 
@@ -208,8 +207,6 @@ def prove_conjecture(result: Discovery, *, n_fit: range = range(2, 8)) -> dict:
     (per point: the :class:`~monoverify.theory.prove.lyapunov.HorizonPotential` as a dict) and
     ``provenance`` (``derived`` when proved and no parameter is swept, else ``conjecture``).
     """
-    import sympy as sp
-
     from monoverify.theory.prove.lyapunov import find_horizon_potential
     from monoverify.theory.theorems import SYMBOLS
 

@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import dataclasses
 import itertools
-import math
 from fractions import Fraction
 from typing import Any, Sequence
 

@@ -38,7 +38,7 @@ Examples
 
 
 from .cache import CacheWarning, cache_dir, clear_cache, method_source_hash
-from .common import METRICS, TOL, PEPNotRepresentable
+from .common import METRICS, TOL, PEPNotRepresentable  # noqa: F401  (TOL: public tolerance)
 from .lower_bound import linear_lower_bound
 from .many import worst_case_many
 from .operator_class import (ComonotoneLipschitzOperator, OperatorClass, PairwiseConstraint, StronglyMonotoneLipschitzOperator,

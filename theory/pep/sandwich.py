@@ -3,7 +3,6 @@ theorem, judged, is :func:`monoverify.theory.judge.pep_sandwich`)."""
 
 from __future__ import annotations
 
-import math
 from typing import Any
 
 from .common import TOL

@@ -511,7 +511,6 @@ def _last_search(hd: _HorizonData, fam_pqr: dict, clast_f, D_f, deg_N: int, n_fi
         cons.append(S - t * np.eye(hd.d) >> 0)
     l1 = sum((1 + b) * cp.abs(Lw[i][j]) for i in range(m) for j, b in enumerate(lastmons))
     tight = {"tol_gap_abs": 1e-11, "tol_gap_rel": 1e-11, "tol_feas": 1e-11, "max_iter": 400}
-    out = []
     for obj, extra in ((cp.Maximize(t), [t <= 1]), (cp.Minimize(l1), [t >= -1e-10])):
         prob = cp.Problem(obj, cons + extra + [cp.norm(w, "inf") <= 1e4 for w in Lw])
         try:
@@ -873,8 +872,8 @@ def _horizon_report(method, rho, L, metric, hd, fam, theta, b, n_from, checks, m
              f"    p = {fams['p']},  q = {fams['q']},  r = {fams['r']},",
              "    V_k - V_(k+1) = sum of weight x inequality + sum of squares for 0 <= k <= N - 2, weights (times theta^k):"]
     lines += [f"    {fams[f'w{i}']:>32} x {lab}" for i, lab in enumerate(hd.labels) if fam[f"w{i}"] != 0]
-    lines.append(f"    V_(N-1) - ||u_N||^2 / bound(N) = sum of weight x inequality + sum of squares, weights (times "
-                 f"theta^(N-1)):")
+    lines.append("    V_(N-1) - ||u_N||^2 / bound(N) = sum of weight x inequality + sum of squares, weights (times "
+                 "theta^(N-1)):")
     lines += [f"    {fams[f'l{i}']:>32} x {lab}" for i, lab in enumerate(hd.labels) if fam[f"l{i}"] != 0]
     for what, dom, piv in checks:
         lines.append(f"    {what} ({dom}): LDL^T pivots {', '.join(piv)}")
