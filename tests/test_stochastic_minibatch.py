@@ -140,7 +140,7 @@ def _exact_mean(op, z0, gamma, lam, tau, sigma, sched, K):
 
 def test_sampler_mean_lies_in_the_confidence_band_of_the_exact_expectation():
     th = _one_cell()
-    from monoverify.theory.judge.instances import battery
+    from monoverify.theory.judge.battery import battery
 
     (inst, cells), = battery(th, quick=True, sampled=False)
     op, z0 = inst.operator(), inst.start()

@@ -27,7 +27,7 @@ from monoverify.errors import HypothesisError
 
 from .cells import Cell
 from .checking import check
-from .instances import battery
+from .battery import battery
 from .result import CheckResult
 from .sandwich import pep_sandwich
 from .verdict import TOL, VERDICTS, Evidence, Judgement, Observation, judge

@@ -26,7 +26,7 @@ from monoverify.errors import HypothesisError, InvalidValue, UnknownName, Unused
 
 from ..metrics import EXPECTED_METRICS
 from ..theorems import SYMBOLS, Theorem, get
-from .instances import battery
+from .battery import battery
 from .result import CheckResult
 from .verdict import Evidence, judge
 
@@ -262,7 +262,7 @@ def check(theorem: str | Theorem, *, quick: bool = False, explore: bool = False,
     t0 = time.perf_counter()
     pinned = bool(set(params) - set(FIXED))
     from ..metrics import DLN_METRICS
-    from .instances import Battery
+    from .battery import Battery
 
     bat = Battery([]) if th.metric in DLN_METRICS else battery(th, quick=quick, seed=seed, params=params,
                                                                  explore=explore, sampled=sampled)

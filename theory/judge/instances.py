@@ -7,18 +7,16 @@ comonotone maps (the rotation-scaling blocks of ``random_comonotone`` in dimensi
 An :class:`Instance` is either *stackable* — a linear unconstrained map given as rows of small
 matrices (its rotation-scaling blocks, or the whole map when small), evaluated for every cell at
 once by :mod:`.linear_stack` — or run directly by :func:`monoverify.solvers.run`. Every instance can
-also be *rescaled* (``L`` and ``||z0 - z*||`` over decades, ``z* != 0``; :func:`rescale`).
+also be *rescaled* (``L`` and ``||z0 - z*||`` over decades, ``z* != 0``; :func:`rescale`). A theorem's
+battery (:func:`~monoverify.theory.judge.battery.battery`) draws its instances from these families.
 
->>> from monoverify.theory.theorems import get
->>> bat = battery(get("pp.last_iterate"), quick=True)
->>> inst, cells = bat[0]
->>> inst.label, inst.stackable, len(cells) > 0
-('LowerBoundGame(c=0, L=1)', True, True)
+>>> inst = instances_for("lower_bound", 0.0, 1.0, True, 0)[0]
+>>> inst.label, inst.stackable, inst.L
+('LowerBoundGame(c=0, L=1)', True, 1.0)
 """
 
 from __future__ import annotations
 
-import itertools
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
@@ -26,11 +24,9 @@ import numpy as np
 
 from monoverify.operators import BilinearGame, LinearOperator, LowerBoundGame
 
-from ..theorems import Theorem
-from .cells import Cell, absolute, evaluate
 
-__all__ = ["Instance", "battery", "grid", "instances_for", "rescale", "FIXED", "FAMILIES", "register_family",
-           "block_rows", "random_dim"]
+__all__ = ["Instance", "instances_for", "rescale", "FIXED", "FAMILIES", "register_family", "block_rows",
+           "random_dim"]
 
 #: parameters that fix the experiment rather than pick a cell (the oracle's noise level): pinning them
 #: keeps the sampled battery
@@ -344,85 +340,3 @@ def rescale(inst: Instance, a: float, r: float, seed: int, offset: bool = True) 
     w0 = wstar + r * (np.asarray(z0, float) - zs)
     return Instance(f"{inst.label} x(L {a:g}, |z0 - z*| {r:g}, z* != 0)", inst.family, float(new.rho), float(new.L),
                     float(np.sum((w0 - wstar) ** 2)), op=new, z0=w0, scale=(a, r), consts=_consts(new))
-
-
-def grid(th: Theorem, quick: bool, overrides: dict) -> list[dict]:
-    """The theorem's grid combinations (``quick``: first, middle and last values, ``K <= 100``)."""
-    g = dict(th.grid)
-    if quick:
-        g = {k: (v if len(v) <= 3 else tuple(v[i] for i in sorted({0, len(v) // 2, len(v) - 1}))) for k, v in g.items()}
-        if "K" in g:
-            g["K"] = tuple(sorted({min(k, 100) for k in g["K"]}))
-    for k, v in overrides.items():
-        g[k] = (v,)
-    keys = list(g)
-    return [dict(zip(keys, combo)) for combo in itertools.product(*(g[k] for k in keys))]
-
-
-def _overrides(params: dict) -> dict:
-    """Pinned parameters in grid units (``c = -rho L``, ``t = gamma L``; the others as given)."""
-    over = {}
-    Lp = float(params.get("L", 1.0))
-    if "L" in params:
-        over["L"] = Lp
-    if "rho" in params:
-        over["c"] = -float(params["rho"]) * Lp
-    if "gamma" in params:
-        over["t"] = float(params["gamma"]) * Lp
-    for k, v in params.items():
-        if k not in ("L", "rho", "gamma"):
-            over[k] = v
-    return over
-
-
-def battery(th: Theorem, *, quick: bool = False, seed: int = 0, params: dict | None = None,
-            explore: bool = False, sampled: bool = True, cells: list | None = None) -> "Battery":
-    """Instances and the cells each admits: ``[(instance, [Cell, ...]), ...]``, each cell with its absolute
-    ``values`` on that instance and ``inside`` set (cells outside the hypotheses are kept only with
-    ``explore``; they are never judged). ``cells``: the normalised cells (default :func:`~.sampling.sample`
-    of the grid, or the grid with ``params`` pinned)."""
-    if cells is None:
-        over = _overrides(dict(params or {}))
-        combos = grid(th, quick, over)
-        if sampled and not set(over) - set(FIXED):
-            from .sampling import sample
-
-            cells = sample(th, quick=quick, seed=seed, grid=combos)
-        else:
-            cells = [Cell({k: v for k, v in g.items() if k != "L"}, float(g.get("L", 1.0)),
-                          origin="pinned" if params else "grid") for g in combos]
-    if th.kind == "rate":
-        cells = [c if "K" in c.norm else c.at(K=100) for c in cells]
-    out: dict = {}
-    built: dict = {}
-    seen: set = set()
-    refused = 0
-    for cell in cells:
-        cval = float(cell.norm.get("c", 0.0))
-        for fam in th.family:
-            own = fam in OWN_CONSTANTS
-            key = (fam,) if own else (fam, round(cval, 15), cell.L)
-            if key not in built:
-                built[key] = instances_for(fam, cval, cell.L, quick, seed)
-            for inst in built[key]:
-                if own:   # the instance carries its own constants: one pass over the other coordinates
-                    rest = (id(inst), tuple(sorted((k, v) for k, v in cell.norm.items() if k != "c")), cell.r)
-                    if rest in seen:
-                        continue
-                    seen.add(rest)
-                vals = absolute(th, cell.norm, rho=inst.rho, L=inst.L, D0=inst.D0, **inst.consts)
-                inside = bool(evaluate(th.hypotheses, vals, 1)[0])
-                if not inside and not explore:
-                    refused += cell.origin in ("grid", "pinned")
-                    continue
-                c2 = Cell(cell.norm, cell.L, cell.r, cell.origin, inside, vals)
-                out.setdefault(id(inst), (inst, []))[1].append(c2)
-    return Battery(list(out.values()), refused)
-
-
-class Battery(list):
-    """``[(instance, cells), ...]`` with ``refused``: grid cells outside the hypotheses (skipped)."""
-
-    def __init__(self, entries: list, refused: int = 0):
-        super().__init__(entries)
-        self.refused = refused
