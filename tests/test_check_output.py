@@ -46,3 +46,23 @@ def test_check_output_without_a_terminal_keeps_the_fixed_default(monkeypatch, ca
     monkeypatch.delenv("COLUMNS", raising=False)
     assert main(["check", th.id, "--quick", "--no-progress"]) == 0
     assert max(len(line) for line in capsys.readouterr().out.splitlines()) <= 120
+
+
+def test_w_interval_column_shows_the_widest_gap_of_a_relaxation():
+    """W [lower, upper]: the reference row whose [lower, upper] is widest relative to upper; 'tight' when
+    every W is attained; '?' where no explicit instance of the class gave a lower end."""
+    from types import SimpleNamespace
+
+    from monoverify.cli.table import _w_interval
+
+    def res(rows):
+        return SimpleNamespace(reference={"rows": rows})
+
+    tight = {"K": 5, "W_lower": 0.25, "W_upper": 0.25}
+    loose = {"K": 10, "W_lower": 0.5, "W_upper": 1.0}       # gap 50 % of the upper end
+    looser = {"K": 20, "W_lower": 0.1, "W_upper": 0.4}      # gap 75 %
+    assert _w_interval(res([tight])) == "tight"
+    assert _w_interval(res([tight, loose, looser])) == "[0.1, 0.4] at K=20"
+    assert _w_interval(res([loose, {"K": 40, "W_lower": None, "W_upper": 0.3}])) == "[?, 0.3] at K=40"
+    assert _w_interval(res([{"K": 3, "W_lower": None, "W_upper": None}])) == ""      # no optimal PEP: no W
+    assert _w_interval(SimpleNamespace(reference=None)) == ""

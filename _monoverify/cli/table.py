@@ -151,6 +151,24 @@ def _bound_over_w(r: Any) -> str:
     return _num(ref.get("bound_over_W"), ".3g") if isinstance(ref, dict) else ""
 
 
+def _w_interval(r: Any) -> str:
+    """W as an interval where the PEP is a relaxation (Lipschitz classes): ``[lower, upper] at K=..`` of the
+    reference row with the widest relative gap (lower: the best explicit instance of the class, ``?`` where none
+    was found); ``tight`` when every reference row's W is attained."""
+    ref = getattr(r, "reference", None)
+    rows = [x for x in (ref.get("rows", []) if isinstance(ref, dict) else []) if x.get("W_upper") is not None]
+    if not rows:
+        return ""
+    def gap(x: dict) -> float:
+        lo, up = x.get("W_lower"), x["W_upper"]
+        return float("inf") if lo is None else (up - lo) / abs(up) if up else 0.0
+    worst = max(rows, key=gap)
+    if gap(worst) <= 1e-6:
+        return "tight"
+    lo = "?" if worst.get("W_lower") is None else f"{worst['W_lower']:.3g}"
+    return f"[{lo}, {worst['W_upper']:.3g}] at K={worst['K']}"
+
+
 def _source(r: Any) -> str:
     head = cite(r.theorem.source).split(";")[0].strip()
     return head if len(head) <= 32 else head[:31] + "…"
@@ -167,6 +185,7 @@ COLUMNS: list[tuple[str, Callable[[Any], str], bool]] = [
     ("PEP/bound", _pep_short, False),
     ("proved", _proved, False),
     ("bound/W", _bound_over_w, True),
+    ("W [lower, upper]", _w_interval, True),
     ("source", _source, True),
     ("instances", lambda r: str(r.n_instances), True),
     ("region", _region, True),
