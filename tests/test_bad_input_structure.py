@@ -126,7 +126,7 @@ def test_pep_cache_key_holds_the_method_code(cache, monkeypatch):
     before = method_source_hash(m)
     real = pep_cache._class_sources
     monkeypatch.setattr(pep_cache, "_class_sources",
-                        lambda cls: real(cls) + (["def step(self): changed"] if cls is EG else []))
+                        lambda cls: real(cls) + (("def step(self): changed",) if cls is EG else ()))
     assert method_source_hash(m) != before
     assert not worst_case(m, 0.0, 1.0, 1).cached
 

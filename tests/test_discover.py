@@ -144,8 +144,6 @@ def test_a_conjecture_is_judged_like_any_theorem(pp_fifth):
     assert r.verdict == "holds" and r.n_judged > 0 and r.worst_ratio <= 1 + 1e-9
 
 
-@pytest.mark.xfail(strict=True, reason="the judge (theory/judge/verdict.py) must treat provenance 'conjecture' like "
-                                      "'reconstruction' (a finding); owned by the judge's engineer, issue 27")
 def test_a_violated_conjecture_is_a_finding_not_a_failure(pp_fifth):
     import dataclasses
 

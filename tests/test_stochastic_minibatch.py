@@ -9,6 +9,7 @@ recursion on a linear map), never from the code under test.
 from __future__ import annotations
 
 import dataclasses
+import math
 
 import numpy as np
 import pytest
@@ -193,7 +194,9 @@ def test_entry_holds_on_non_normal_maps():
     # the derivation needs only ||M|| <= L and rho > -gamma/2: a non-rotation instance family
     th = dataclasses.replace(_one_cell(c=(0.0,), t=(0.5, 0.8), K=(20,)), family=("nonnormal_small",))
     r = check(th, quick=True, sampled=False)
-    assert r.verdict == "holds" and r.n_judged == 2 and 0 < r.worst_ratio < 1
+    # the two grid cells, each also on its copies rescaled over decades (L to 1e3 and 1e-2, z* != 0)
+    assert r.verdict == "holds" and r.n_judged == 6 and 0 < r.worst_ratio < 1
+    assert sum(c["params"]["origin"] == "grid" for c in r.curves) == 2
     assert r.worst["instance"].startswith("random_nonnormal(dim=6")
 
 
@@ -209,7 +212,10 @@ def test_check_sigma_pins_the_noise_level_and_keeps_the_sampled_battery():
     th = _one_cell(K=(8,))
     r = check(th, quick=True, sigma=0.25)
     assert r.worst["sigma"] == 0.25 and r.verdict == "holds"
-    assert all(c["params"]["sigma"] == 0.25 for c in r.curves)
+    # sigma has the units of F (L times a distance): 0.25 at unit scale, 0.25 L ||z0 - z*|| on the rescaled copies
+    assert all(c["params"]["sigma"] == pytest.approx(0.25 * c["params"]["L"] * math.sqrt(c["params"]["D0"]), rel=1e-9)
+               for c in r.curves)
+    assert any(c["params"]["L"] != 1 for c in r.curves)
     free = check(th, quick=True)                  # grid sigma = 1: the same cells, boundary samples included
     assert r.n_cells == free.n_cells > 1
     assert check(th, quick=True, sigma=0.25, lam=0.3).n_cells == 1   # pinning a cell parameter: the bare grid

@@ -24,7 +24,8 @@ def test_every_registered_theorem_holds_on_its_quick_battery(tid):
     else:
         assert r.verdict == "holds", (r.worst_ratio, r.worst, r.notes)
     if th.kind != "region":
-        assert np.isfinite(r.worst_ratio)
+        # a reconstruction may be found wrong by a diverging run (worst ratio inf): reported as a finding
+        assert np.isfinite(r.worst_ratio) or r.verdict == "finding"
         assert r.worst_ratio <= 1 + 1e-9 or th.provenance == "reconstruction"
 
 

@@ -60,6 +60,10 @@ def battery(th: Theorem, *, quick: bool = False, seed: int = 0, params: dict | N
             from .sampling import sample
 
             cells = sample(th, quick=quick, seed=seed, grid=combos)
+            pins = {k: v for k, v in over.items() if k in FIXED}
+            if pins:   # a pinned noise level holds in every sampled cell (in unit-scale terms: rescaled copies scale it)
+                cells = list({repr((sorted(c.norm.items()), c.L, c.r)): c
+                              for c in (c.at(**pins) for c in cells)}.values())
         else:
             cells = [Cell({k: v for k, v in g.items() if k != "L"}, float(g.get("L", 1.0)),
                           origin="pinned" if params else "grid") for g in combos]

@@ -296,6 +296,9 @@ def _result(th: Theorem, j: Any, bat: list, ev: Evidence, explore: bool, elapsed
     worst = {} if j.worst is None else {"instance": j.worst.instance, **j.worst.params, "k": j.worst.k}
     if j.worst is not None and j.worst.source == "adversary":
         worst = worst_of(ev.extra.get("attacks", []), j.worst.instance) or worst
+    if j.worst is not None and "samples" in ev.extra and j.worst.bound:
+        # the sample mean over the bound (the ratio judged is its lower confidence limit) and the sample count
+        worst.update(samples=ev.extra["samples"], mean_ratio=j.worst.measured / j.worst.bound)
     n_cells = sum(len(c) for _, c in bat) or len(ev.observations)   # sources with their own battery (DLN)
     n_inst = len(bat) or len({o.instance for o in ev.observations})
     res = CheckResult(th, j.verdict, j.worst_ratio, worst, n_inst, n_cells, ev.curves,

@@ -27,6 +27,7 @@ def expectation_evidence(th: Theorem, bat: list, progress: Callable[[int], None]
     """Observations of an expectation theorem on ``bat`` (``[(instance, cells)]``) with its metric's sampler."""
     ev = Evidence()
     n = _samples(quick)
+    ev.extra["samples"] = n
     k_up, k_lo = kappa(n)
     for inst, cells in bat:
         op, z0 = inst.operator(), inst.start()

@@ -22,7 +22,7 @@ theorem's own data only (hypotheses, bound, condition, metric, method): never fr
 >>> th = get("pp.last_iterate")
 >>> bad = dataclasses.replace(th, bound=sp.sqrt(th.bound))        # sqrt(D0) where D0 belongs
 >>> s = scaling(bad); s.covariant, s.bound_units
-(False, (1, 1))
+(False, (1.0, 1.0))
 """
 
 from __future__ import annotations

@@ -315,9 +315,12 @@ def derived_boundaries(method: str, family: str, x: str, y: str, fixed: Mapping[
     and :func:`theorem_boundaries` for ``ys`` and ``solve_timeout``)."""
     from monoverify.theory.theorems import THEOREMS
 
+    # the phase diagram's "bilinear" family is the scalar game F(x, y) = (y, -x): a theorem of the scalar game
+    # (family bilinear_scalar) speaks of it too
+    names = {family} | ({"bilinear_scalar"} if family == "bilinear" else set())
     out = []
     for th in THEOREMS.values():
-        if th.kind == "region" and th.method == method and family in th.family:
+        if th.kind == "region" and th.method == method and names & set(th.family):
             out.extend(theorem_boundaries(th, x, y, fixed, xs, ys, solve_timeout=solve_timeout))
     return out
 
