@@ -461,9 +461,11 @@ def curve(metric: str, run: Any) -> np.ndarray:
     if metric == "operator_sq":
         if h.kind != "operator":
             raise InvalidValue("operator_sq needs an unconstrained operator")
-        return h.residual ** 2
+        with np.errstate(over="ignore"):   # a diverging record squares to inf: a result, not a warning
+            return h.residual ** 2
     if metric == "distance_ratio":
-        d2 = h.distance ** 2
+        with np.errstate(over="ignore"):
+            d2 = h.distance ** 2
         out = np.full_like(d2, np.nan)
         with np.errstate(divide="ignore", invalid="ignore"):
             out[1:] = np.where(d2[:-1] > 0, d2[1:] / d2[:-1], np.where(d2[1:] > 0, np.inf, 0.0))

@@ -321,8 +321,9 @@ def attack(th: Theorem, cell: dict, K: int | None = None, *, quick: bool = False
         n_pop = (6 if quick else 15) * init.shape[0]
         top = np.argsort(-np.where(np.isfinite(score), score, -np.inf))[: n_pop // 2]
         pop = np.concatenate([init[:, top].T, rng.uniform(size=(n_pop - len(top), init.shape[0]))], axis=0)
-        differential_evolution(f, bounds=[(0.0, 1.0)] * pop.shape[1], init=pop, vectorized=True,
-                               updating="deferred", maxiter=6 if quick else 30, seed=seed, polish=False, tol=1e-8)
+        with np.errstate(over="ignore", invalid="ignore"):   # SciPy's spread of energies near 1e300: no warnings
+            differential_evolution(f, bounds=[(0.0, 1.0)] * pop.shape[1], init=pop, vectorized=True,
+                                   updating="deferred", maxiter=6 if quick else 30, seed=seed, polish=False, tol=1e-8)
         if f.best[1] is not None:
             _pattern_polish(f, np.random.default_rng(seed), evals=64 if quick else 400)
         if f.best[0] > best[0]:

@@ -170,9 +170,10 @@ def search(th: Theorem, starts: list[dict], *, quick: bool = False, seed: int = 
         init = [np.concatenate([_encode(s, coords), [0.999, 0.001]]) for s in group]
         init += [np.concatenate([_encode(s, coords), rng.uniform(size=2)]) for s in group]
         pop = np.concatenate([np.array(init)[:n_pop], rng.uniform(size=(max(0, n_pop - len(init)), npar))])
-        try:
-            differential_evolution(f, bounds=[(0.0, 1.0)] * npar, init=pop, vectorized=True, updating="deferred",
-                                   maxiter=8 if quick else 40, seed=seed, polish=False, tol=1e-8)
+        try:   # a divergent candidate's energy near 1e300 overflows SciPy's spread: a result, not a warning
+            with np.errstate(over="ignore", invalid="ignore"):
+                differential_evolution(f, bounds=[(0.0, 1.0)] * npar, init=pop, vectorized=True, updating="deferred",
+                                       maxiter=8 if quick else 40, seed=seed, polish=False, tol=1e-8)
         except (NotLinear, np.linalg.LinAlgError):
             continue
         if f.best[1] is None:
