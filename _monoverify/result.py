@@ -56,6 +56,8 @@ def jsonable(v: Any) -> Any:
     if dataclasses.is_dataclass(v) and not isinstance(v, type):
         return {f.name: jsonable(getattr(v, f.name)) for f in dataclasses.fields(v)}
     if isinstance(v, np.ndarray):
+        if v.ndim and v.dtype.kind in "fiub" and (v.dtype.kind != "f" or np.isfinite(v).all()):
+            return v.tolist()     # numbers only: one C-level conversion (a verify report holds millions)
         return [jsonable(x) for x in v.tolist()] if v.ndim else jsonable(v.item())
     if isinstance(v, (bool, np.bool_)):
         return bool(v)

@@ -63,8 +63,11 @@ def _write_json(outdir: Path, report: Any, curves: bool) -> None:
     import monoverify
     from monoverify.atomic import write_text
 
+    from monoverify.theory.judge.result import REPORT_CURVE_POINTS
+
+    # curves thinned to a log grid of horizons (and each one's worst): the judge ran K to 1e5, the file stays small
     data = {"version": monoverify.__version__, "mode": "quick" if report.quick else "full",
-            **report.to_dict(curves=curves)}
+            "curve_points": REPORT_CURVE_POINTS, **report.to_dict(curves=curves, max_points=REPORT_CURVE_POINTS)}
     if not curves:
         data["curves_omitted"] = "interrupted: the curves are written by a run that finishes"
     write_text(outdir / "verify.json", json.dumps(data, indent=1, default=str))

@@ -11,12 +11,46 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Mapping
 
+import numpy as np
+
 from monoverify.result import jsonable, unjson_float
 
 from ..theorems import Theorem
 from .verdict import Judgement, VerdictResult
 
-__all__ = ["CheckResult"]
+__all__ = ["CheckResult", "thin_curve", "REPORT_CURVE_POINTS"]
+
+#: horizons kept per curve in a ``verify`` report (the judge measures up to K = 1e5; the verdicts and worst
+#: cells are computed from the whole curves, the report keeps a log grid of each and its worst horizon)
+REPORT_CURVE_POINTS = 64
+
+
+def thin_curve(c: Mapping[str, Any], max_points: int) -> dict:
+    """``c`` with its per-horizon arrays (those as long as ``c["k"]``) at most ``max_points`` long: the first
+    and last horizons, a log-spaced grid between, and the horizon where ``measured/bound`` is largest; the
+    original length is kept as ``n_points``. Shorter curves are returned unchanged.
+
+    >>> c = {"k": np.arange(1001), "measured": 1 / (1 + np.arange(1001.0)), "bound": np.ones(1001), "ratio": 1.0}
+    >>> t = thin_curve(c, 16)
+    >>> len(t["k"]) <= 16, int(t["k"][0]), int(t["k"][-1]), t["n_points"], t["ratio"]
+    (True, 0, 1000, 1001, 1.0)
+    """
+    k = c.get("k")
+    n = len(k) if isinstance(k, (np.ndarray, list, tuple)) else 0
+    if n <= max_points:
+        return dict(c)
+    idx = set((np.round(np.geomspace(1, n, max(2, max_points - 1))).astype(int) - 1).tolist())   # 0 .. n - 1
+    m, b = c.get("measured"), c.get("bound")
+    if m is not None and b is not None and len(m) == n and len(b) == n:
+        with np.errstate(all="ignore"):
+            r = np.asarray(m, float) / np.asarray(b, float)
+        if np.isfinite(r).any():
+            idx.add(int(np.nanargmax(np.where(np.isfinite(r), r, -np.inf))))
+    keep = np.array(sorted(idx))
+    out = {key: (np.asarray(v)[keep] if isinstance(v, (np.ndarray, list, tuple)) and len(v) == n else v)
+           for key, v in c.items()}
+    out["n_points"] = n
+    return out
 
 
 @dataclass
@@ -76,7 +110,9 @@ class CheckResult(VerdictResult):
         self.n_judged, self.n_not_judged, self.not_judged = j.n_judged, j.n_not_judged, dict(j.not_judged)
         return self
 
-    def to_dict(self, curves: bool = False) -> dict:
+    def to_dict(self, curves: bool = False, max_points: int | None = None) -> dict:
+        """JSON-safe record; ``curves``: with the measured curves (``max_points``: each thinned by
+        :func:`thin_curve` to at most that many horizons, its worst one kept)."""
         d = {
             "theorem": self.theorem.describe(), "verdict": self.verdict, "status": self.status,
             "success": self.success, "message": self.message, "worst_ratio": jsonable(self.worst_ratio),
@@ -88,7 +124,8 @@ class CheckResult(VerdictResult):
             "adversary": [jsonable(a) for a in self.adversary], "reference": jsonable(self.reference),
         }
         if curves:
-            d["curves"] = jsonable(self.curves)
+            d["curves"] = jsonable(self.curves if max_points is None else [thin_curve(c, max_points)
+                                                                          for c in self.curves])
         return d
 
     @classmethod

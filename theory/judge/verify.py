@@ -73,10 +73,11 @@ class VerifyReport(Result):
         """Count of results per verdict (every verdict listed)."""
         return {v: sum(r.verdict == v for r in self.results) for v in VERDICTS}
 
-    def to_dict(self, curves: bool = False) -> dict:
+    def to_dict(self, curves: bool = False, max_points: int | None = None) -> dict:
+        """JSON-safe record; ``curves`` and ``max_points`` as in :meth:`CheckResult.to_dict`."""
         return {"ids": list(self.ids), "quick": self.quick, "elapsed_s": self.elapsed, "interrupted": self.interrupted,
                 "status": self.status, "success": self.success, "message": self.message, "summary": self.summary(),
-                "results": [r.to_dict(curves=curves) for r in self.results]}
+                "results": [r.to_dict(curves=curves, max_points=max_points) for r in self.results]}
 
     @classmethod
     def from_dict(cls, d: dict) -> "VerifyReport":
