@@ -45,7 +45,7 @@ def thin_curve(c: Mapping[str, Any], max_points: int) -> dict:
         with np.errstate(all="ignore"):
             r = np.asarray(m, float) / np.asarray(b, float)
         if np.isfinite(r).any():
-            idx.add(int(np.nanargmax(np.where(np.isfinite(r), r, -np.inf))))
+            idx.add(int(np.argmax(np.where(np.isfinite(r), r, -np.inf))))
     keep = np.array(sorted(idx))
     out = {key: (np.asarray(v)[keep] if isinstance(v, (np.ndarray, list, tuple)) and len(v) == n else v)
            for key, v in c.items()}
