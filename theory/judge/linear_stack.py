@@ -76,9 +76,11 @@ def _values(metric: str, R: np.ndarray | None, Z: np.ndarray) -> np.ndarray:
 def _per_cell(v: np.ndarray, cell_of: np.ndarray, n_cells: int) -> np.ndarray:
     """Sum the rows' values over each cell: ``(..., n)`` -> ``(..., n_cells)``."""
     flat = v.reshape(-1, v.shape[-1])
-    out = np.zeros((flat.shape[0], n_cells))
-    for i in range(flat.shape[0]):
-        out[i] = np.bincount(cell_of, weights=flat[i], minlength=n_cells)
+    m = flat.shape[0]
+    # one bincount over all leading rows: bin (i, cell) sums row i's values in index order, as a
+    # bincount per row would (the same bits)
+    idx = (np.arange(m)[:, None] * n_cells + cell_of[None, :]).ravel()
+    out = np.bincount(idx, weights=flat.ravel(), minlength=m * n_cells)
     return out.reshape(v.shape[:-1] + (n_cells,))
 
 
@@ -98,6 +100,25 @@ def _ratio_curve(metric: str, d2: np.ndarray) -> np.ndarray:
     return out
 
 
+def _apply(A: np.ndarray, x: np.ndarray) -> np.ndarray:
+    """``A[..., n, :, :] @ x[n]`` for ``x`` ``(n, s)``: a fixed sum over the ``s`` columns, in vector
+    operations over all the leading axes (einsum's generic loops cost several times this for the small
+    ``s`` here)."""
+    s = x.shape[-1]
+    out = A[..., 0] * x[:, None, 0]
+    for j in range(1, s):
+        out = out + A[..., j] * x[:, None, j]
+    return out
+
+
+def _sumsq(Y: np.ndarray) -> np.ndarray:
+    """``sum_i Y[..., i]^2``, summed left to right."""
+    v = Y[..., 0] * Y[..., 0]
+    for i in range(1, Y.shape[-1]):
+        v = v + Y[..., i] * Y[..., i]
+    return v
+
+
 def curves(method: Any, Ms: np.ndarray, y0: np.ndarray, K: int, metric: str, cell_of: np.ndarray,
            n_cells: int) -> np.ndarray:
     """The metric at every ``k = 0..K`` of every cell: ``(K + 1, n_cells)``.
@@ -110,6 +131,13 @@ def curves(method: Any, Ms: np.ndarray, y0: np.ndarray, K: int, metric: str, cel
         One matrix per row; ``y0`` ``(n, d)`` the row's start ``z0 - z*``.
     cell_of : int array (n,)
         The cell each row belongs to (its values are summed).
+
+    Notes
+    -----
+    With ``T`` the transition and ``R`` the metric's residual matrix, the chunk after ``x^k`` is
+    ``||R (T^c x^k)_{:d}||^2`` for ``c = 1..C``: the products ``Q_c = R (T^c)_{:d}`` are formed once
+    per call, so a chunk costs one ``(C, n, d, s)`` contraction with ``x^k`` and the state moves on
+    by ``T^C`` (equal to ``C`` direct steps up to the rounding of the powers).
     """
     n, d = Ms.shape[0], Ms.shape[1]
     pb = _Problem(_host(method, n), np.ascontiguousarray(Ms), y0, None)
@@ -122,20 +150,24 @@ def curves(method: Any, Ms: np.ndarray, y0: np.ndarray, K: int, metric: str, cel
         for _ in range(1, min(CHUNK, max(K, 1))):
             P.append(np.matmul(T, P[-1]))
         P = np.stack(P)                                           # (C, n, s, s): T^1 .. T^C
+        Pd = P[:, :, :d, :]                                       # the iterate's rows of the powers
+        Q = Pd if R is None else np.matmul(R[None], Pd)           # (C, n, d, s): residuals of the powers
         out = np.empty((K + 1, n_cells))
         out[0] = _per_cell(_values(metric, R, x[None, :, :d]), cell_of, n_cells)[0]
+        dead = np.full(n_cells, K + 1)      # a cell with a diverged row: infinite from this k on
         k = 0
         while k < K:
             c = min(len(P), K - k)
-            X = np.einsum("cnij,nj->cni", P[:c], x)               # x^{k+1} .. x^{k+c}
-            out[k + 1:k + 1 + c] = _per_cell(_values(metric, R, X[..., :d]), cell_of, n_cells)
-            x = X[c - 1]
+            out[k + 1:k + 1 + c] = _per_cell(_sumsq(_apply(Q[:c], x)), cell_of, n_cells)
+            x = _apply(P[c - 1], x)                                # x^{k+c}
             k += c
             bad = ~np.isfinite(x).all(axis=1) | (np.abs(x).max(axis=1) > 1e150)
-            if bad.any():   # a diverging row: its cell's values are infinite from here on
+            if bad.any():   # a diverging row: its state is reset so the others go on unharmed
                 x = np.where(bad[:, None], 0.0, x)
                 hit = np.unique(cell_of[bad])
-                out[k:, hit] = np.inf
+                dead[hit] = np.minimum(dead[hit], k)
+        for j in np.nonzero(dead <= K)[0]:
+            out[dead[j]:, j] = np.inf
     if metric == "distance_ratio":
         return _ratio_curve(metric, out)
     return out
