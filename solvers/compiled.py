@@ -40,7 +40,7 @@ from monoverify.operators.sets import Whole
 
 from .base import Method
 
-__all__ = ["compile_step", "CompiledStep", "NotTraceable"]
+__all__ = ["compile_step", "CompiledStep", "NotTraceable", "trace_function"]
 
 
 class NotTraceable(Exception):
@@ -329,3 +329,33 @@ def compile_step(method: Method, op: Any, state: dict, oracle: Any = None) -> Co
         cs = CompiledStep(prog, outputs, passthrough)
     cs.bind(method, state)
     return cs
+
+
+@dataclass
+class TracedFunction:
+    """``fn(z, oracle, method)`` traced as :func:`compile_step` traces a step: ``prog`` with the hyper-parameter
+    leaves of ``method`` and one state leaf ``"z"``; ``outputs = {"z": index}`` names the traced result (the
+    same shape as a step's output, so lane code is generated from it the same way)."""
+
+    prog: _Program
+    outputs: dict
+    passthrough: dict
+
+
+def trace_function(fn: Any, method: Method, op: Any) -> TracedFunction | None:
+    """Trace ``fn(z, oracle, method)`` (e.g. a metric's residual vector) on ``op``; ``None`` when it is not
+    traceable (a branch on values, an inner product, an array constant)."""
+    if any(isinstance(v, np.ndarray) and v.dtype != np.float64 for v in _hyper_values(method)):
+        return None
+    prog = _Program()
+    counter = iter(range(10**9))
+    traced = method.map_hyper(lambda name, v: prog.leaf("hyper", next(counter)))
+    z = prog.leaf("state", "z")
+    try:
+        with np.errstate(all="ignore"):
+            out = fn(z, _TraceOracle(prog, isinstance(op.constraint, Whole)), traced)
+    except (NotTraceable, TypeError, AttributeError):
+        return None
+    if not isinstance(out, _Sym):
+        return None
+    return TracedFunction(prog, {"z": out.idx}, {})

@@ -24,12 +24,24 @@ the other signed zero (NumPy's SIMD ``maximum`` and the scalar comparison differ
 Before a kernel is used, the generated formulas of ``F`` and of the projection are evaluated *as NumPy
 code* on a probe batch and compared bit for bit with ``op.F`` and ``constraint.prox``; any mismatch,
 any operation the generator does not know (a resolvent, ``sin``, inner products, a simplex, a
-stochastic oracle, monitors) and the kernel is not used: the runner takes its NumPy path.
+stochastic oracle, a monitor that is not a metric's residual) and the kernel is not used: the runner
+takes its NumPy path.
+
+**Monitors.** A monitor made by :func:`monoverify.theory.metrics.monitors_for` carries the metric's
+residual vector as a function of ``(z, oracle, method)``; it is traced like a step
+(:func:`~monoverify.solvers.compiled.trace_function`: the natural residual ``z - J(z - gamma F z)``,
+the CEG+ step, the fixed-point residual ``z - S z`` of a Lookahead method ...) and its squared norm is
+written into the lane loop at the rows where the NumPy path evaluates it (every recorded row, or the
+first and last with ``monitor_final_only``). Its values at the start point are compared bit for bit
+with the monitor's own before the run's result is used.
 
 The source of a kernel depends on the method's program (its structure and numbers, e.g. ``tau``), the
 operator's kind and dimension, not on the operator's matrix or the hyper-parameter values (those are
 arguments). It is written to ``cache_root()/kernels/<hash>.py`` and compiled by numba with
-``cache=True``: compiled once per method/shape, loaded from disk by later processes.
+``cache=True``: compiled once per method/shape, loaded from disk by later processes. The program is
+unrolled (``tau`` inner steps are ``tau`` copies), and numba's compile grows faster than the source
+(:func:`compile_seconds`), so ``kernel="auto"`` compiles only where the NumPy path would take longer
+than that compile, and otherwise uses a kernel only once it is compiled.
 """
 
 from __future__ import annotations
@@ -343,8 +355,9 @@ def _probe_ok(code: _OpCode) -> bool:
 class _StepCode:
     """The traced program of one step, with its hyper-parameter-only values evaluated (per instance)."""
 
-    def __init__(self, cs: Any, host: Any, state: dict, code: _OpCode):
+    def __init__(self, cs: Any, host: Any, state: dict, code: _OpCode, prefix: str = ""):
         prog = cs.prog
+        self.prefix = prefix
         self.keys = [k for k, v in state.items() if isinstance(v, np.ndarray)]
         d = code.d
         for k in self.keys:
@@ -357,7 +370,7 @@ class _StepCode:
         hyp = _hyper_values(host)     # (B,) arrays
         vals: dict = {}
         kind: dict = {}
-        n_F = 0
+        n_F = n_prox = 0
         for i, (k, key) in prog.leaves.items():
             if k == "hyper":
                 vals[i] = hyp[key]
@@ -379,7 +392,8 @@ class _StepCode:
             else:
                 kind[i] = "d"
                 n_F += ins.op == "F"
-        self.n_F = n_F
+                n_prox += ins.op == "prox"
+        self.n_F, self.n_prox = n_F, n_prox
         # the hyper-parameter values the dynamic part reads: rows of HS, or literals
         self.hs: list[np.ndarray] = []
         self.hs_name: dict[int, str] = {}
@@ -396,7 +410,7 @@ class _StepCode:
                 else:
                     v = np.asarray(v, dtype=float).reshape(-1)
                     B = v.size if B is None else B
-                    self.hs_name[a] = f"h{len(self.hs)}"
+                    self.hs_name[a] = f"{prefix}h{len(self.hs)}"
                     self.hs.append(v)
         self.prog, self.kind, self.vals = prog, kind, vals
         self.outputs = cs.outputs
@@ -456,11 +470,11 @@ class _StepCode:
                 out += ls
                 cols[i] = o
             elif ins.op == "neg":
-                cols[i] = [f"v{i}_{j}" for j in range(d)]
-                out += [f"v{i}_{j} = -{opnd(ins.args[0], j)}" for j in range(d)]
+                cols[i] = [f"{self.prefix}v{i}_{j}" for j in range(d)]
+                out += [f"{cols[i][j]} = -{opnd(ins.args[0], j)}" for j in range(d)]
             else:
-                cols[i] = [f"v{i}_{j}" for j in range(d)]
-                out += [f"v{i}_{j} = {opnd(ins.args[0], j)} {sym[ins.op]} {opnd(ins.args[1], j)}" for j in range(d)]
+                cols[i] = [f"{self.prefix}v{i}_{j}" for j in range(d)]
+                out += [f"{cols[i][j]} = {opnd(ins.args[0], j)} {sym[ins.op]} {opnd(ins.args[1], j)}" for j in range(d)]
         new = {}
         for k in self.keys:
             v = self.outputs[k]
@@ -490,8 +504,10 @@ class _Source:
     """Assembles the kernel's source text from a step and an operator."""
 
     def __init__(self, step: _StepCode, code: _OpCode, natural: bool, has_sol: bool, sol_zero: bool,
-                 residual: bool):
+                 residual: bool, monitors: list | None = None):
         self.step, self.code = step, code
+        self.monitors = list(monitors or [])   # _StepCode of each monitor's residual vector, in order
+        self.mh_off = [int(x) for x in np.cumsum([0] + [len(m.hs) for m in self.monitors])]
         self.natural, self.has_sol, self.sol_zero, self.residual = natural, has_sol, sol_zero, residual
         self.d = code.d
         self.ns = len(step.keys) * code.d
@@ -551,7 +567,7 @@ class _Source:
         L: list[str] = []
         I1, I2, I3 = " " * 4, " " * 8, " " * 12
         L.append("def _body(X0, HS, LIM, LIM2, P, SOL, iters, tol, use_tol, rfull, dfull, RES, DIST, ZF, PV, NIT, STAT, "
-                 "nblocks):")
+                 "nblocks, MHS, MON, mfull):")
         L.append(I1 + "n = X0.shape[1]")
         L.append(I1 + "for blk in prange(nblocks):")
         B = I2
@@ -571,6 +587,7 @@ class _Source:
         L.append(K + "last = k == iters")
         L.append(K + "rr = k if rfull else (0 if k == 0 else (1 if last else 2))")
         L.append(K + "dr = k if dfull else (0 if k == 0 else (1 if last else 2))")
+        L.append(K + "mr = k if mfull else (0 if k == 0 else (1 if last else 2))")
         L.append(K + "nflag = 0")
         L.append(K + "need = rfull or k == 0 or last")
         for variant in ("first", "need", "fast"):
@@ -608,6 +625,15 @@ class _Source:
             L.append(Ln + f"a = {w(R_AL)}")
             if need:
                 L += [Ln + "RES[rr, i] = r if a != 0.0 else nan", Ln + "DIST[dr, i] = dd if a != 0.0 else nan"]
+                zc = scol["z"] if first else new["z"]
+                for mi, mst in enumerate(self.monitors):
+                    # the metric's residual vector of the new iterate, then its squares summed left to
+                    # right (theory.metrics.sqnorm; plain, not overflow-safe); its F z is the record's when known
+                    L += [Ln + f"{mst.prefix}h{q} = MHS[{self.mh_off[mi] + q}, i]" for q in range(len(mst.hs))]
+                    ml, mv = mst.lines({"z": zc}, f, names)
+                    L += [Ln + x for x in ml]
+                    L.append(Ln + f"{mst.prefix}val = {_lsum([f'{x} * {x}' for x in mv['z']])}")
+                    L.append(Ln + f"MON[{mi}, mr, i] = {mst.prefix}val if a != 0.0 else nan")
             L += [Ln + x for x in (
                 "isn = sn != sn",
                 # ||z|| > limit  <=>  ||z||^2 > T (T: the largest square whose root is <= limit, exact)
@@ -652,6 +678,10 @@ class _Source:
         L.append(K + I2 + "for l in range(nb):")
         L.append(K + I3 + "RES[r2, lo + l] = nan")
         L.append(K + I3 + "DIST[d2, lo + l] = nan")
+        if self.monitors:
+            L.append(K + I2 + "m2 = kk if mfull else (1 if kk == iters else 2)")
+            L.append(K + I2 + "for l in range(nb):")
+            L += [K + I3 + f"MON[{mi}, m2, lo + l] = nan" for mi in range(len(self.monitors))]
         L.append(K + I1 + "break")
         body = "\n".join(L)
         head = ("import numpy as np\nfrom numba import njit, prange\nfrom math import sqrt as _sqrt_m\n"
@@ -717,7 +747,7 @@ class KernelPlan:
         return _load(self.text)
 
     def execute(self, z: np.ndarray, limit: np.ndarray, sol: np.ndarray | None, iters: int, tol: float | None,
-                record: bool, parallel: bool) -> dict:
+                record: bool, parallel: bool, mfull: bool = False) -> dict:
         """Run the kernel; returns the arrays the runner turns into a :class:`Run`."""
         mod = self.module()
         B, d = z.shape
@@ -737,14 +767,21 @@ class KernelPlan:
         STAT = np.zeros(B, dtype=np.int8)
         P = np.asarray(self.code.params if self.code.params else [0.0], dtype=float)
         SOL = np.zeros(d) if sol is None else np.ascontiguousarray(np.asarray(sol, dtype=float))
+        mons = self.src.monitors
+        mfull = bool(mfull and mons)
+        MON = np.empty((len(mons), ((iters + 1) if mfull else 2) + 1, B))
+        mhs = [h for m in mons for h in m.hs]
+        MHS = np.ascontiguousarray(np.stack(mhs)) if mhs else np.zeros((0, B))
+        if MHS.shape[1] != B:
+            MHS = np.ascontiguousarray(np.broadcast_to(MHS, (MHS.shape[0], B)))
         fn = mod._body_parallel if parallel else mod._body_serial
         nblocks = (B + BLOCK - 1) // BLOCK
         lim = np.ascontiguousarray(limit, dtype=float)
         fn(np.ascontiguousarray(X0), HS, lim, _square_bound(lim), P, SOL, int(iters),
            float(0.0 if tol is None else tol), tol is not None, rfull, dfull, RES, DIST, ZF, PV, NIT, STAT,
-           int(nblocks))
+           int(nblocks), MHS, MON, mfull)
         return {"RES": RES[:-1], "DIST": DIST[:-1], "ZF": ZF, "PV": PV, "NIT": NIT, "STAT": STAT,
-                "rfull": rfull, "dfull": dfull}
+                "rfull": rfull, "dfull": dfull, "MON": MON[:, :-1], "mfull": mfull}
 
 
 def _square_bound(lim: np.ndarray) -> np.ndarray:
@@ -767,11 +804,15 @@ def _square_bound(lim: np.ndarray) -> np.ndarray:
     return T
 
 
-def plan(method: Any, host: Any, op: Any, z: np.ndarray, oracle: Any, *, record_residual: bool = True) -> KernelPlan:
+def plan(method: Any, host: Any, op: Any, z: np.ndarray, oracle: Any, *, record_residual: bool = True,
+         monitors: dict | None = None) -> KernelPlan:
     """The kernel for ``method`` (hyper-parameters bound as the runner binds them) on ``op`` from ``z``.
 
     Raises :class:`NotKernel` where the generator does not apply (the runner then uses NumPy).
     ``oracle``: the run's (deterministic) oracle, used for ``init`` (its calls are counted there).
+    ``monitors``: the run's monitors; each must carry ``kernel_residual(z, oracle, method)`` (its value
+    is the squared norm of that vector) and ``kernel_host`` (the method with one hyper-parameter value
+    per instance), as :func:`monoverify.theory.metrics.monitors_for` attaches them.
     """
     code = _OpCode(op)
     if not _probe_ok(code):
@@ -798,31 +839,72 @@ def plan(method: Any, host: Any, op: Any, z: np.ndarray, oracle: Any, *, record_
     sol = op.solution
     has_sol = sol is not None
     sol_zero = has_sol and not np.any(np.asarray(sol))
-    src = _Source(step, code, natural, has_sol, sol_zero, record_residual)
+    mons = []
+    for mi, (name, fn) in enumerate((monitors or {}).items()):
+        res, mhost = getattr(fn, "kernel_residual", None), getattr(fn, "kernel_host", None)
+        if res is None or mhost is None:
+            raise NotKernel(f"monitor {name!r} is not a traceable residual")
+        from .compiled import trace_function
+
+        tr = trace_function(res, mhost, op)
+        if tr is None:
+            raise NotKernel(f"monitor {name!r} is not traceable")
+        mst = _StepCode(tr, mhost, {"z": z}, code, prefix=f"m{mi}_")
+        if any(h.size != z.shape[0] for h in mst.hs):
+            raise NotKernel(f"monitor {name!r}: hyper-parameters of another batch size")
+        mons.append(mst)
+    src = _Source(step, code, natural, has_sol, sol_zero, record_residual, mons)
     return KernelPlan(src, step, code, state, calls0)
 
 
 # ------------------------------------------------------------------------------------------------
 # the runner's side: when to use a kernel, and its arrays as a Run
 # ------------------------------------------------------------------------------------------------
-#: ``kernel="auto"`` uses a kernel when the NumPy path is expected to take at least this long
-#: (numba's import and a compile, or a load from the disk cache, cost 0.3-3 s once)
+#: ``kernel="auto"`` uses a compiled kernel (in this process or in the disk cache) when the NumPy path
+#: is expected to take at least this long (numba's import and a load from the disk cache: 0.3-0.5 s once)
 _AUTO_SECONDS = 0.25
 _STATUS = np.array(["max_iter", "converged", "diverged", "nan"], dtype="<U9")
 
 
-def numpy_seconds(n_ops: int, batch: int, dim: int, iters: int) -> float:
+def numpy_seconds(n_ops: int, batch: int, dim: int, iters: int, calls: int = 0) -> float:
     """Rough time of the NumPy compiled path: per vector operation 1 us of overhead and 0.4 ns per
-    element (RAPP tau = 5 on 65,536 2-D instances x 200 iterations: about 0.3 s on a 2-core machine)."""
-    return iters * n_ops * (1e-6 + batch * dim * 4e-10)
+    element (RAPP tau = 5 on 65,536 2-D instances x 200 iterations: about 0.3 s on a 2-core machine),
+    and per oracle call (``F``, ``prox``) 7 us more (its Python layers: about 14 us per inner step of
+    RAPP on one instance)."""
+    return iters * (n_ops * (1e-6 + batch * dim * 4e-10) + calls * 7e-6)
+
+
+def compile_seconds(lines: int) -> float:
+    """A generous estimate of numba's first compile of a kernel of ``lines`` source lines, in units
+    where :data:`_AUTO_SECONDS` is the load of a compiled one (measured on the 2-core machine, numba
+    0.68: RAPP kernels of 500 / 1000 / 2300 / 3100 lines took 3.0 / 3.8 / 9.4 / 33 s, numba's import
+    included in the first). Compiles grow faster than the source, so ``kernel="auto"`` compiles only
+    where the NumPy path would take longer than this; a kernel already compiled costs only a load."""
+    return _AUTO_SECONDS * (4.0 + 0.012 * lines + 1.2e-5 * lines ** 2)
+
+
+def _compiled(text: str, parallel: bool) -> bool:
+    """Is the kernel of ``text`` loaded in this process or compiled in the disk cache?"""
+    key = hashlib.sha256(text.encode()).hexdigest()[:24]
+    if key in _MODULES and getattr(getattr(_MODULES[key], "_body_parallel" if parallel else "_body_serial", None),
+                                   "signatures", None):
+        return True
+    pyc = _kernel_dir() / "__pycache__"
+    try:
+        return any(pyc.glob(f"k_{key}._body_{'parallel' if parallel else 'serial'}-*.nbi"))
+    except OSError:
+        return False
 
 
 def run_kernel(method: Any, host: Any, op: Any, z: np.ndarray, iters: int, tol: float | None, diverge_at: float,
-               record: bool, record_residual: bool, mode: str, stepper: Any) -> tuple | None:
+               record: bool, record_residual: bool, mode: str, stepper: Any, monitors: dict | None = None,
+               monitor_final_only: bool = False) -> tuple | None:
     """The run through a generated kernel, or None when none applies (``mode="auto"``: or does not pay).
 
-    Returns ``(z_final, history_parts, status, n_iter, n_oracle, wall)`` with the values of the NumPy
-    path (:func:`monoverify.solvers.runner.run`).
+    Returns ``(z_final, history_parts, status, n_iter, n_oracle, wall, monitor_rows)`` with the values of
+    the NumPy path (:func:`monoverify.solvers.runner.run`). Monitors (see :func:`plan`) are evaluated
+    in the kernel where the NumPy path evaluates them; their values at the start point are compared
+    bit for bit with the monitors' own before the result is used (:class:`NotKernel` otherwise).
     """
     import time
 
@@ -840,7 +922,8 @@ def run_kernel(method: Any, host: Any, op: Any, z: np.ndarray, iters: int, tol: 
     B, d = z.shape
     full = iters + 1
     has_sol = op.solution is not None
-    n_arrays = 2 + has_sol
+    monitors = dict(monitors or {})
+    n_arrays = 2 + has_sol + len(monitors)
     if (record or tol is not None) and full * B * 8 * n_arrays > Records._UPFRONT_BYTES:
         if mode == "always":
             raise NotKernel("the history does not fit in memory at once")
@@ -850,17 +933,25 @@ def run_kernel(method: Any, host: Any, op: Any, z: np.ndarray, iters: int, tol: 
     t0 = time.perf_counter()
     oracle = Oracle(op)
     try:
-        kp = plan(stepper.method, host, op, z, oracle, record_residual=record_residual)
+        kp = plan(stepper.method, host, op, z, oracle, record_residual=record_residual, monitors=monitors)
     except NotKernel:
         if mode == "always":
             raise
         return None
-    if mode == "auto" and numpy_seconds(kp.step.prog_ops, B, d, iters) < _AUTO_SECONDS:
-        return None
+    if mode == "auto":
+        calls = kp.step.n_F + kp.step.n_prox + sum(m.n_F + m.n_prox for m in kp.src.monitors)
+        expect = numpy_seconds(kp.step.prog_ops, B, d, iters, calls)
+        if expect < (_AUTO_SECONDS if _compiled(kp.text, False) else compile_seconds(kp.n_ops)):
+            return None
     with np.errstate(all="ignore"):
         limit = diverge_at * (1.0 + to_numpy(_safe_norm(np, z)))
     sol = None if not has_sol else np.asarray(op.solution, dtype=float)
-    out = kp.execute(z, limit, sol, iters, tol, record, mode == "parallel")
+    out = kp.execute(z, limit, sol, iters, tol, record, mode == "parallel", mfull=record and not monitor_final_only)
+    if monitors:
+        with np.errstate(all="ignore"):
+            ref = [np.asarray(to_numpy(fn(z, np.arange(B))), dtype=float).reshape(B) for fn in monitors.values()]
+        if not all(np.array_equal(out["MON"][mi, 0], r, equal_nan=True) for mi, r in enumerate(ref)):
+            raise NotKernel("a monitor computed in the kernel differs from the monitor's own value at the start")
     NIT, STAT = out["NIT"], out["STAT"]
     ns = kp.src.ns
     # NaN after a finite iterate: an overflow (inf - inf) is "diverged", as the NumPy path decides it
@@ -904,5 +995,16 @@ def run_kernel(method: Any, host: Any, op: Any, z: np.ndarray, iters: int, tol: 
             live &= (k == 0) | (k == iters)
         return np.where(live, c, 0).astype(np.int64)
 
+    mon_h = {}
+    for mi, name in enumerate(monitors):
+        a = out["MON"][mi]
+        if out["mfull"]:
+            mon_h[name] = a if a.shape[0] == rows else np.ascontiguousarray(a[:rows])
+        else:
+            o = np.full((rows, B), np.nan)
+            o[0] = a[0]
+            if iters < rows:
+                o[iters] = a[1]
+            mon_h[name] = o
     del ns
-    return z_final, (res_h, dist_h, Lazy(calls)), status, NIT.copy(), n_oracle.astype(np.int64), wall
+    return z_final, (res_h, dist_h, Lazy(calls)), status, NIT.copy(), n_oracle.astype(np.int64), wall, mon_h

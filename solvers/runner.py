@@ -236,10 +236,12 @@ def run(method: Method, op: Any, z0: Any, iters: int = 100, tol: float | None = 
         Run the whole loop (steps, stopping tests, records) in a numba kernel generated from the
         traced step (:mod:`monoverify.solvers.kernel`; needs ``numba``, the ``fast`` extra): the same
         operations in the same order, bit for bit the NumPy path's results. It applies to a compiled
-        NumPy float64 run with the deterministic oracle, no monitors, ``dim <= 7``, an operator whose
-        ``F`` and constraint it can write (``LinearOperator``, the nonlinear examples; ``Box``,
-        ``Ball``, ``L1``) and a step without resolvents. ``"auto"``: where it applies and the run is
-        long enough to pay for the kernel's load; ``"always"``: where it applies, else ``ValueError``;
+        NumPy float64 run with the deterministic oracle, ``dim <= 7``, an operator whose ``F`` and
+        constraint it can write (``LinearOperator``, the nonlinear examples; ``Box``, ``Ball``,
+        ``L1``), a step without resolvents and no monitors other than those of
+        :func:`monoverify.theory.metrics.monitors_for` (a metric's residual, traced into the kernel).
+        ``"auto"``: where it applies and the run is long enough to pay for the kernel's load (or,
+        for a kernel not compiled yet, for numba's compile); ``"always"``: where it applies, else ``ValueError``;
         ``"parallel"``: where it applies, blocks of instances spread over all cores; ``"never"``:
         the NumPy path.
 
@@ -281,7 +283,7 @@ def run(method: Method, op: Any, z0: Any, iters: int = 100, tol: float | None = 
     stepper = make_stepper(method, host, op, z, xp, oracle, compiled, linear, iters)
     if kernel != "never":
         done = _kernel_run(method, host, op, z, iters, tol, diverge_at, record, record_residual, kernel, stepper,
-                           monitors, oracle_given)
+                           monitors, oracle_given, monitor_final_only)
         if done is not None:
             return _squeezed(done, squeeze, method, op)
     sol = None if op.solution is None else asarray_like(np.asarray(op.solution, dtype=float), z, xp)
@@ -418,27 +420,31 @@ def _squeezed(out: "Run", squeeze: bool, method: Method, op: Any) -> "Run":
 
 def _kernel_run(method: Method, host: Method, op: Any, z: Any, iters: int, tol: float | None, diverge_at: float,
                 record: bool, record_residual: bool, kernel: str, stepper: Any, monitors: dict | None,
-                oracle_given: bool) -> "Run | None":
+                oracle_given: bool, monitor_final_only: bool = False) -> "Run | None":
     """The run through a generated numba kernel (:mod:`.kernel`), or None: the NumPy path."""
     from .steppers import _Compiled
 
     why = None
     if type(stepper) is not _Compiled:
         why = f"the run takes the {stepper.kind!r} path"
-    elif monitors or oracle_given:
-        why = "monitors or a user-supplied oracle"
+    elif oracle_given:
+        why = "a user-supplied oracle"
+    elif monitors and not all(hasattr(fn, "kernel_residual") for fn in monitors.values()):
+        why = "monitors that are not a metric's traceable residual"
     elif not (isinstance(z, np.ndarray) and z.dtype == np.float64 and z.ndim == 2):
         why = "the kernel runs on NumPy float64 batches"
     if why is None:
         from .kernel import NotKernel, run_kernel
 
         try:
-            got = run_kernel(method, host, op, z, iters, tol, diverge_at, record, record_residual, kernel, stepper)
+            got = run_kernel(method, host, op, z, iters, tol, diverge_at, record, record_residual, kernel, stepper,
+                             monitors, monitor_final_only)
         except NotKernel as exc:
             got, why = None, str(exc)
         if got is not None:
-            z_final, (res_h, dist_h, calls_h), status, n_iter, n_oracle, wall = got
-            history = History(res_h, dist_h, calls_h, "operator" if isinstance(op.constraint, Whole) else "natural", {})
+            z_final, (res_h, dist_h, calls_h), status, n_iter, n_oracle, wall, mon_h = got
+            history = History(res_h, dist_h, calls_h, "operator" if isinstance(op.constraint, Whole) else "natural",
+                              mon_h)
             counts = {s: int(np.sum(status == s)) for s in STATUSES}
             msg = ", ".join(f"{v} {s}" for s, v in counts.items() if v)
             return Run(z_final, history, status, n_iter, n_oracle, wall, method, op, msg, 0, 0, "kernel")

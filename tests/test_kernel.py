@@ -250,3 +250,87 @@ def test_the_squared_limit_decides_as_the_norm():
             s = np.concatenate([[t, np.nextafter(t, 0), np.nextafter(t, np.inf)],
                                 np.nextafter(t, np.inf) * rng.uniform(0.99999, 1.00001, 2000), [np.inf, 0.0]])
             assert np.array_equal(np.sqrt(s) > L, s > t)
+
+
+# ------------------------------------------------------------------------------------------------
+# monitors: a metric's residual traced into the kernel (theory.metrics.monitors_for attaches it)
+# ------------------------------------------------------------------------------------------------
+MONITOR_CASES = [("rapp", dict(lam=0.5, tau=2), "natural_residual_sq"),
+                 ("eg+", dict(alpha=0.5), "ceg_step_sq"),
+                 ("rapp", dict(lam=0.5, tau=2), "fixed_point_residual_sq")]
+
+
+def _monitored(name, kw, op, metric, kernel, **opts):
+    from monoverify.theory import metrics as MT
+
+    gamma = np.linspace(0.2, 2.6, 24)            # the large steps diverge: rows NaN after their stop
+    m = make(name, gamma=gamma, **kw)
+    host = m.map_hyper(lambda n, v: np.broadcast_to(np.asarray(v, float), (24,)))
+    z0 = np.random.default_rng(5).standard_normal((24, op.dim)) * 2.0
+    mons = MT.monitors_for(metric, op, host, 61)
+    return run(m, op, z0, iters=60, monitors=mons, kernel=kernel, **opts)
+
+
+@needs_numba
+@pytest.mark.parametrize("name,kw,metric", MONITOR_CASES)
+@pytest.mark.parametrize("constraint", ["ball", "l1", "box"])
+def test_monitors_in_the_kernel_give_the_numpy_paths_bits(name, kw, metric, constraint):
+    A = {"ball": Ball(0.5, 2), "l1": L1(0.1, 2), "box": Box(np.array([-0.3, -0.2]), np.array([0.4, 0.25]))}[constraint]
+    op = LowerBoundGame(-0.2, 1.0).with_constraint(A)
+    for opts in ({}, {"monitor_final_only": True}, {"record": False}):
+        ref = _monitored(name, kw, op, metric, "never", **opts)
+        got = _monitored(name, kw, op, metric, "always", **opts)
+        assert got.path == "kernel" and ref.path != "kernel"
+        assert same_bits(got.history.monitors[metric], ref.history.monitors[metric], signed_zero=False), opts
+        assert same_bits(got.history.residual, ref.history.residual) and same_bits(got.z, ref.z, signed_zero=False)
+        assert np.array_equal(got.status, ref.status) and np.array_equal(got.n_iter, ref.n_iter)
+        assert np.array_equal(got.n_oracle, ref.n_oracle)
+    if constraint == "l1":   # unbounded: the large steps diverge, and rows end at their stop
+        assert {"diverged", "max_iter"} <= set(np.asarray(ref.status).tolist())
+
+
+@needs_numba
+def test_a_monitor_the_kernel_cannot_match_falls_back_to_numpy(monkeypatch):
+    from monoverify.solvers import kernel as K
+    from monoverify.theory import metrics as MT
+
+    op = LowerBoundGame(-0.2, 1.0).with_constraint(Ball(0.5, 2))
+    m = make("rapp", gamma=0.5, lam=0.5, tau=2)
+    host = m.map_hyper(lambda n, v: np.broadcast_to(np.asarray(v, float), (8,)))
+    mons = MT.monitors_for("natural_residual_sq", op, host, 11)
+    fn = mons["natural_residual_sq"]
+    # the traced residual is not what the monitor computes: the start-point check refuses the kernel
+    mons["natural_residual_sq"] = lambda z, idx: fn(z, idx) * (1 + 1e-15)
+    mons["natural_residual_sq"].kernel_residual, mons["natural_residual_sq"].kernel_host = fn.kernel_residual, host
+    with pytest.raises(ValueError, match="differs"):
+        run(m, op, np.ones((8, 2)), iters=10, monitors=mons, kernel="always")
+    monkeypatch.setattr(K, "_AUTO_SECONDS", 0.0)
+    assert run(m, op, np.ones((8, 2)), iters=10, monitors=mons).path == "compiled"
+
+
+@needs_numba
+def test_auto_compiles_only_where_the_numpy_path_would_take_longer(tmp_path, monkeypatch):
+    from monoverify.solvers import kernel as K
+
+    monkeypatch.setenv("MONOVERIFY_CACHE", str(tmp_path))
+    monkeypatch.setattr(K, "_MODULES", {})
+    # a compile costs more than a load, and more per line as kernels grow
+    assert K.compile_seconds(500) > 4 * K._AUTO_SECONDS
+    assert K.compile_seconds(3000) / 3000 > K.compile_seconds(500) / 500
+    from monoverify.solvers import Oracle
+
+    op = LowerBoundGame(-0.2, 1.0)
+    m = make("rapp", gamma=0.5, lam=0.5, tau=4)
+    z = np.ones((1, 2))
+    kp = K.plan(m, m, op, z, Oracle(op))
+    per_iter = K.numpy_seconds(kp.step.prog_ops, 1, 2, 1, kp.step.n_F + kp.step.n_prox)
+    # a run whose NumPy time is above a load and below a first compile -> NumPy while no kernel is compiled
+    iters = int(np.sqrt(K._AUTO_SECONDS * K.compile_seconds(kp.n_ops)) / per_iter)
+    assert K._AUTO_SECONDS < iters * per_iter < K.compile_seconds(kp.n_ops)
+    assert run(m, op, z, iters=iters).path == "compiled"
+    assert not list((tmp_path / "kernels").glob("__pycache__/*.nbi"))
+    first = run(m, op, z, iters=iters, kernel="always")        # compiled now, on disk
+    assert any((tmp_path / "kernels").glob("__pycache__/*.nbi"))
+    monkeypatch.setattr(K, "_MODULES", {})                      # as in a new process: the disk cache decides
+    again = run(m, op, z, iters=iters)
+    assert again.path == "kernel" and same_bits(again.z, first.z)

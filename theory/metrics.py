@@ -389,6 +389,11 @@ def _monitor(name: str, op: Any, host: Method, iters: int | None = None) -> Call
     def fn(z: Any, idx: np.ndarray) -> Any:
         return value(name, At(z=z, oracle=Oracle(op), method=rows(host, idx)))
 
+    if m.residual is not None and not set(m.needs) - {"method"}:
+        # what a generated kernel needs to compute the same value in its loop (monoverify.solvers.kernel):
+        # the residual as a function of (z, oracle, method) to trace, and the hyper-parameters per instance
+        fn.kernel_residual = lambda z, oracle, method, r=m.residual: r(At(z=z, oracle=oracle, method=method))
+        fn.kernel_host = host
     return fn
 
 
