@@ -978,7 +978,7 @@ def run_kernel(method: Any, host: Any, op: Any, z: np.ndarray, iters: int, tol: 
         def build() -> np.ndarray:
             o = np.full((rows, B), np.nan)
             o[0] = a[0]
-            if iters < rows:
+            if 0 < iters < rows:   # iters = 0: row 0 is the start and the last row at once
                 o[iters] = a[1]
             return o
         return Lazy(build)
@@ -1003,7 +1003,7 @@ def run_kernel(method: Any, host: Any, op: Any, z: np.ndarray, iters: int, tol: 
         else:
             o = np.full((rows, B), np.nan)
             o[0] = a[0]
-            if iters < rows:
+            if 0 < iters < rows:   # iters = 0: row 0 is the start and the last row at once
                 o[iters] = a[1]
             mon_h[name] = o
     del ns

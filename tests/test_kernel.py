@@ -334,3 +334,24 @@ def test_auto_compiles_only_where_the_numpy_path_would_take_longer(tmp_path, mon
     monkeypatch.setattr(K, "_MODULES", {})                      # as in a new process: the disk cache decides
     again = run(m, op, z, iters=iters)
     assert again.path == "kernel" and same_bits(again.z, first.z)
+
+
+@needs_numba
+def test_zero_iterations_keep_the_start_rows():
+    """``iters = 0``: row 0 is the start and the last row at once (it was overwritten by an unwritten row)."""
+    from monoverify.theory import metrics as MT
+
+    op = LowerBoundGame(-0.2, 1.0).with_constraint(Ball(0.5, 2))
+    m = make("rapp", gamma=np.linspace(0.3, 0.8, 4), lam=0.5, tau=2)
+    host = m.map_hyper(lambda n, v: np.broadcast_to(np.asarray(v, float), (4,)))
+    z0 = np.array([[1.0, 0.5], [0.2, -0.3], [0.0, 2.0], [-1.0, 1.0]])
+    for record in (True, False):
+        for final_only in (False, True):
+            runs = [run(m, op, z0, iters=0, record=record, monitor_final_only=final_only, kernel=k,
+                        monitors=MT.monitors_for("natural_residual_sq", op, host, 1)) for k in ("never", "always")]
+            ref, got = runs
+            assert got.path == "kernel"
+            assert same_bits(got.history.residual, ref.history.residual)
+            assert same_bits(got.history.distance, ref.history.distance)
+            assert same_bits(got.history.monitors["natural_residual_sq"], ref.history.monitors["natural_residual_sq"])
+            assert np.isfinite(ref.history.residual).all()
