@@ -21,6 +21,7 @@ Problems given as a sum (:func:`monoverify.operators.Sum`) also answer ``F_of(i,
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 import numpy as np
@@ -218,7 +219,9 @@ class StochasticOracle(Oracle):
     def F(self, z: Any) -> Any:
         Fz = super().F(z)
         b = self.batch_size
-        self.n_samples += b * (int(np.prod(tuple(z.shape)[:-1])) if len(tuple(z.shape)) > 1 else 1)
+        shape = tuple(z.shape)
+        self.n_samples += b * (math.prod(shape[:-1]) if len(shape) > 1 else 1)
         scale = self.sigma / np.sqrt(b * self.op.dim)
-        noise = self.rng.standard_normal(tuple(z.shape)) * scale
-        return Fz + asarray_like(noise, z)
+        noise = self.rng.standard_normal(shape) * scale
+        # float64 NumPy z (the common case): the noise is already an array of its namespace and dtype
+        return Fz + (noise if type(z) is np.ndarray and z.dtype == np.float64 else asarray_like(noise, z))
