@@ -273,6 +273,29 @@ def test_pepfit_cache(disk, monkeypatch):
     assert not disk.leftovers()
 
 
+def test_scaling_cache(disk, monkeypatch):
+    """The statement's dimensional check: cached on disk, never torn, recomputed when absent or unreadable."""
+    from monoverify.theory import get
+    from monoverify.theory.judge import statement
+
+    monkeypatch.setenv("MONOVERIFY_CACHE", str(disk.dir))
+    th = get("eg+.lower_bound_game")
+    monkeypatch.setattr(statement, "_SCALINGS", {})
+    first = statement.scaling(th)
+    files = list((disk.dir / "scaling").glob("*.json"))
+    assert len(files) == 1
+    monkeypatch.setattr(statement, "_SCALINGS", {})
+    assert statement.scaling(th) == first                      # read back: the same object's fields
+    files[0].write_text('{"covariant": tr')                    # torn by another writer: recomputed
+    monkeypatch.setattr(statement, "_SCALINGS", {})
+    assert statement.scaling(th) == first
+    files[0].unlink()
+    monkeypatch.setattr(statement, "_SCALINGS", {})
+    with disk.full():
+        assert statement.scaling(th) == first                  # a full disk: computed, not cached
+    assert list((disk.dir / "scaling").glob("*.json")) == [] and not disk.leftovers()
+
+
 def test_discover_pin_cache(disk):
     from monoverify.theory.discover import data
 

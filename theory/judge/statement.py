@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import functools
 import math
+import sys
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
@@ -282,12 +283,76 @@ def _exponents(ratio: sp.Expr, th: Theorem) -> tuple[float, float] | None:
 
 
 def scaling(th: Theorem) -> Scaling:
-    """The dimensional check of ``th`` (see the module docstring); computed from the statement only."""
+    """The dimensional check of ``th`` (see the module docstring); computed from the statement only.
+
+    SymPy's substitutions make it cost up to about a second per statement, so it is kept in memory
+    and in the disk cache (``<cache>/scaling``), keyed by the statement and by the source of the
+    code that computes it (a change to that code, or to SymPy's version, is a new key)."""
     key = _statement_key(th, th.hypotheses, th.bound)
     hit = _SCALINGS.get(key)
     if hit is None:
-        hit = _SCALINGS[key] = _scaling(th)
+        path = _scaling_path(key)
+        hit = _read_scaling(path)
+        if hit is None:
+            hit = _scaling(th)
+            _write_scaling(path, hit)
+        _SCALINGS[key] = hit
     return hit
+
+
+@functools.lru_cache(maxsize=1)
+def _code_hash() -> str:
+    """Hash of what a scaling depends on besides the statement: this module, the metrics' units, the
+    registry's symbols, and SymPy's version."""
+    import hashlib
+    from pathlib import Path
+
+    from .. import metrics
+    from ..theorems import core
+    from . import cells
+
+    h = hashlib.sha256(sp.__version__.encode())
+    for mod in (sys.modules[__name__], metrics, core, cells):
+        h.update(Path(mod.__file__).read_bytes())
+    return h.hexdigest()
+
+
+def _scaling_path(key: tuple) -> Any:
+    import hashlib
+    import json
+
+    from monoverify.cache import cache_root
+
+    blob = json.dumps({"key": key, "code": _code_hash()}, sort_keys=True, default=str)
+    return cache_root() / "scaling" / f"{hashlib.sha256(blob.encode()).hexdigest()[:40]}.json"
+
+
+def _read_scaling(path: Any) -> Scaling | None:
+    import json
+
+    try:
+        d = json.loads(path.read_text())
+        return Scaling(bool(d["covariant"]), None if d["metric_units"] is None else tuple(d["metric_units"]),
+                       None if d["bound_units"] is None else tuple(d["bound_units"]),
+                       bool(d["hypotheses_scale_free"]), [tuple(float(x) for x in c) for c in d["scales"]],
+                       str(d["message"]))
+    except (OSError, ValueError, TypeError, KeyError):   # absent, torn by another writer, or another format
+        return None
+
+
+def _write_scaling(path: Any, sc: Scaling) -> None:
+    import json
+
+    from monoverify.atomic import write_text
+    from monoverify.theory.pep.cache import warn_unwritable
+
+    d = {"covariant": sc.covariant, "metric_units": sc.metric_units, "bound_units": sc.bound_units,
+         "hypotheses_scale_free": sc.hypotheses_scale_free,
+         "scales": [[float(x) for x in c] for c in sc.scales], "message": sc.message}
+    try:   # atomic: a reader sees the old entry or the whole new one
+        write_text(path, json.dumps(d, default=float), mkdir=True)
+    except OSError as exc:   # a read-only or full cache must not break a check
+        warn_unwritable(exc, "scaling cache")
 
 
 def _scaling(th: Theorem) -> Scaling:
