@@ -708,8 +708,13 @@ def _kernel_dir() -> Any:
     return cache_root() / "kernels"
 
 
+def _key(src: str) -> str:
+    """The kernel's name in the process and in the disk cache (``k_<key>.py``)."""
+    return hashlib.sha256(src.encode()).hexdigest()[:24]
+
+
 def _load(src: str) -> Any:
-    key = hashlib.sha256(src.encode()).hexdigest()[:24]
+    key = _key(src)
     with _LOCK:
         mod = _MODULES.get(key)
         if mod is not None:
@@ -885,7 +890,7 @@ def compile_seconds(lines: int) -> float:
 
 def _compiled(text: str, parallel: bool) -> bool:
     """Is the kernel of ``text`` loaded in this process or compiled in the disk cache?"""
-    key = hashlib.sha256(text.encode()).hexdigest()[:24]
+    key = _key(text)
     if key in _MODULES and getattr(getattr(_MODULES[key], "_body_parallel" if parallel else "_body_serial", None),
                                    "signatures", None):
         return True
@@ -971,17 +976,18 @@ def run_kernel(method: Any, host: Any, op: Any, z: np.ndarray, iters: int, tol: 
     rows = full if full * B * 8 * n_arrays <= Records._PAD_BYTES else int(NIT.max()) + 1
     res, dist = out["RES"], out["DIST"]
 
+    def sparse(a: np.ndarray) -> np.ndarray:
+        """The history of a quantity kept only at the start and the last row (NaN between)."""
+        o = np.full((rows, B), np.nan)
+        o[0] = a[0]
+        if 0 < iters < rows:   # iters = 0: row 0 is the start and the last row at once
+            o[iters] = a[1]
+        return o
+
     def padded(a: np.ndarray, dense: bool) -> Any:
         if dense:
             return a if a.shape[0] == rows else np.ascontiguousarray(a[:rows])
-
-        def build() -> np.ndarray:
-            o = np.full((rows, B), np.nan)
-            o[0] = a[0]
-            if 0 < iters < rows:   # iters = 0: row 0 is the start and the last row at once
-                o[iters] = a[1]
-            return o
-        return Lazy(build)
+        return Lazy(lambda: sparse(a))
 
     res_h = padded(res, out["rfull"])
     dist_h = padded(dist, out["dfull"]) if has_sol else None
@@ -995,16 +1001,8 @@ def run_kernel(method: Any, host: Any, op: Any, z: np.ndarray, iters: int, tol: 
             live &= (k == 0) | (k == iters)
         return np.where(live, c, 0).astype(np.int64)
 
-    mon_h = {}
-    for mi, name in enumerate(monitors):
-        a = out["MON"][mi]
-        if out["mfull"]:
-            mon_h[name] = a if a.shape[0] == rows else np.ascontiguousarray(a[:rows])
-        else:
-            o = np.full((rows, B), np.nan)
-            o[0] = a[0]
-            if 0 < iters < rows:   # iters = 0: row 0 is the start and the last row at once
-                o[iters] = a[1]
-            mon_h[name] = o
+    # monitor histories are plain arrays (as the NumPy path's): the sparse ones built now
+    mon_h = {name: (padded(out["MON"][mi], True) if out["mfull"] else sparse(out["MON"][mi]))
+             for mi, name in enumerate(monitors)}
     del ns
     return z_final, (res_h, dist_h, Lazy(calls)), status, NIT.copy(), n_oracle.astype(np.int64), wall, mon_h

@@ -30,7 +30,7 @@ from __future__ import annotations
 import functools
 import math
 import sys
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from typing import Any, Callable
 
 import numpy as np
@@ -346,11 +346,8 @@ def _write_scaling(path: Any, sc: Scaling) -> None:
     from monoverify.atomic import write_text
     from monoverify.theory.pep.cache import warn_unwritable
 
-    d = {"covariant": sc.covariant, "metric_units": sc.metric_units, "bound_units": sc.bound_units,
-         "hypotheses_scale_free": sc.hypotheses_scale_free,
-         "scales": [[float(x) for x in c] for c in sc.scales], "message": sc.message}
     try:   # atomic: a reader sees the old entry or the whole new one
-        write_text(path, json.dumps(d, default=float), mkdir=True)
+        write_text(path, json.dumps(asdict(sc), default=float), mkdir=True)
     except OSError as exc:   # a read-only or full cache must not break a check
         warn_unwritable(exc, "scaling cache")
 
